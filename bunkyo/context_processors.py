@@ -1,0 +1,33 @@
+from django.urls import NoReverseMatch, reverse
+
+from . import roles
+
+# (url name, label, note, permission needed; None means staff access to the admin site)
+_LINKS = (
+    ("admin:index", "管理サイト", "計画・施策・年度目標・進捗報告・スケジュールの登録と更新", None),
+    ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", roles.EXPORT_PERMISSION),
+    ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", roles.PRINT_PERMISSION),
+    ("schedule:table", "策定スケジュール", "平成30年度の策定スケジュール表", "schedule.view_scheduleditem"),
+)
+
+
+def _links_for(user) -> list[dict]:
+    links = []
+    for name, label, note, permission in _LINKS:
+        allowed = user.is_staff if permission is None else user.has_perm(permission)
+        if not allowed:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a page that a later part of the project adds
+            continue
+        links.append({"url": url, "label": label, "note": note})
+    return links
+
+
+def user_role(request):
+    """The signed-in user's role and the links that role may use, for the header and the home page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"role_name": None, "role_links": []}
+    return {"role_name": roles.role_of(user), "role_links": _links_for(user)}

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from bunkyo import roles
+
+# Known passwords: for a developer's machine only. Refused when DEBUG is off.
+DEMO_USERS = (
+    ("jimukyoku", "demo-jimukyoku", roles.SECRETARIAT, "事務局(情報政策課)", True),
+    ("kanrishoku", "demo-kanrishoku", roles.MANAGERS, "管理職(課長)", False),
+    ("gikai", "demo-gikai", roles.COUNCIL, "区議会議員", False),
+)
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) one demo account per role and print the names and passwords. DEBUG only."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("デモアカウントは DEBUG=true の開発環境でのみ作成できます。")
+        User = get_user_model()
+        self.stdout.write("デモアカウント (http://127.0.0.1:8000/ でログイン):")
+        for username, password, role, title, is_staff in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.last_name = title
+            user.is_staff = is_staff
+            user.is_active = True
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            self.stdout.write(f"  {role:<4} ユーザー名: {username:<11} パスワード: {password}")

@@ -1,0 +1,60 @@
+"""The three roles and their permissions: the one place that says who may do what.
+
+The groups are created by a data migration (bunkyo/migrations), never by hand, so every
+environment has the same roles. Demo accounts are a separate matter (seed_demo).
+"""
+
+from __future__ import annotations
+
+SECRETARIAT = "事務局"
+MANAGERS = "管理職"
+COUNCIL = "議会"
+ALL_ROLES = (SECRETARIAT, MANAGERS, COUNCIL)
+
+APPS = ("measures", "schedule")
+EXPORT_PERMISSION = "measures.export_progress"
+PRINT_PERMISSION = "measures.print_progress"
+
+# Codenames beyond the model's standard view permissions that each read-only role gets.
+EXTRA_PERMISSIONS = {
+    SECRETARIAT: (),  # gets every permission of both apps
+    MANAGERS: ("export_progress", "print_progress"),
+    COUNCIL: ("print_progress",),
+}
+
+
+def sync_groups(apps) -> None:
+    """Create or update the groups with their permissions. Safe to run again."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    app_permissions = Permission.objects.filter(content_type__app_label__in=APPS)
+    for role in ALL_ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        if role == SECRETARIAT:
+            permissions = app_permissions
+        else:
+            permissions = app_permissions.filter(codename__startswith="view_") | app_permissions.filter(
+                codename__in=EXTRA_PERMISSIONS[role]
+            )
+        group.permissions.set(permissions)
+
+
+def sync_groups_migration(apps, schema_editor) -> None:
+    """RunPython entry: make sure the permissions exist first (post_migrate has not run yet)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_groups(apps)
+
+
+def role_of(user) -> str | None:
+    """The user's role name for display; superusers count as the secretariat."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return SECRETARIAT
+    names = {g.name for g in user.groups.all()}
+    return next((role for role in ALL_ROLES if role in names), None)

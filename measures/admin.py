@@ -1,0 +1,218 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from . import fiscal
+from .models import (
+    AnnualTarget,
+    Department,
+    EvaluationGrade,
+    EvaluationScale,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
+from .selectors import measures_with_current_reports, today
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "period", "status", "adopted_on", "evaluation_scale")
+    list_filter = ("status",)
+    search_fields = ("name", "legal_basis")
+    ordering = ("-first_fiscal_year", "name")
+    list_select_related = ("evaluation_scale",)
+
+    @admin.display(description="計画期間", ordering="first_fiscal_year")
+    def period(self, obj):
+        return obj.period_label
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "division", "order")
+    list_editable = ("order",)
+    list_filter = ("division",)
+    search_fields = ("name", "division")
+    ordering = ("order", "name")
+
+
+class _NamedOrderedAdmin(admin.ModelAdmin):
+    list_display = ("name", "order")
+    list_editable = ("order",)
+    list_filter = ("purposes__plan",)
+    search_fields = ("name",)
+    ordering = ("order", "name")
+
+
+@admin.register(Keyword)
+class KeywordAdmin(_NamedOrderedAdmin):
+    pass
+
+
+@admin.register(Technology)
+class TechnologyAdmin(_NamedOrderedAdmin):
+    pass
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    list_display = ("code", "short_text", "plan", "order")
+    list_filter = ("plan",)
+    search_fields = ("code", "text")
+    ordering = ("plan", "order", "code")
+    list_select_related = ("plan",)
+    filter_horizontal = ("keywords", "technologies")
+
+    @admin.display(description="計画の目的", ordering="text")
+    def short_text(self, obj):
+        return obj.short_text
+
+
+class AnnualTargetInline(admin.StackedInline):
+    model = AnnualTarget
+    extra = 0
+    fields = (
+        ("fiscal_year", "target_text"),
+        ("indicator_name", "indicator_unit", "baseline_value", "target_value"),
+    )
+    ordering = ("fiscal_year",)
+
+
+class ProgressReportInline(admin.StackedInline):
+    model = ProgressReport
+    extra = 0
+    fields = (
+        ("fiscal_year", "as_of", "status", "progress_percent", "actual_value"),
+        "narrative",
+        ("issues", "next_steps"),
+        ("author", "created_at"),
+    )
+    readonly_fields = ("author", "created_at")
+    ordering = ("-as_of", "-id")
+    show_change_link = True
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ("number", "title", "purpose_code", "department_names", "current_progress")
+    list_display_links = ("number", "title")
+    list_filter = ("plan", "purpose", "departments", "keywords", "technologies")
+    search_fields = ("title", "description", "departments__name", "keywords__name")
+    ordering = ("plan", "order", "number")
+    list_select_related = ("plan", "purpose")
+    filter_horizontal = ("departments", "keywords", "technologies")
+    inlines = (AnnualTargetInline, ProgressReportInline)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("departments")
+        return measures_with_current_reports(queryset, as_of=today())
+
+    def save_formset(self, request, form, formset, change):
+        # The author of a report is whoever saved it, never a value from the form.
+        for obj in formset.save(commit=False):
+            if isinstance(obj, ProgressReport) and obj.author_id is None:
+                obj.author = request.user
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    @admin.display(description="目的", ordering="purpose__order")
+    def purpose_code(self, obj):
+        return obj.purpose.code
+
+    @admin.display(description="所管課")
+    def department_names(self, obj):
+        return "、".join(d.name for d in obj.departments.all())
+
+    @admin.display(description="年度別の進捗状況(本日時点)")
+    def current_progress(self, obj):
+        reports = {r.fiscal_year: r for r in obj.current_reports}
+        return format_html_join(
+            "",
+            "<div>{}: {} {}%</div>",
+            (
+                (fiscal.fiscal_year_wareki(year), reports[year].status, reports[year].progress_percent)
+                if year in reports
+                else (fiscal.fiscal_year_wareki(year), "報告なし", "—")
+                for year in obj.plan.fiscal_years
+            ),
+        )
+
+
+@admin.register(AnnualTarget)
+class AnnualTargetAdmin(admin.ModelAdmin):
+    list_display = (
+        "measure",
+        "year_label",
+        "target_text",
+        "indicator_name",
+        "target_value",
+        "indicator_unit",
+    )
+    list_filter = ("fiscal_year", "measure__plan", "measure__purpose")
+    search_fields = ("measure__title", "target_text", "indicator_name")
+    ordering = ("measure__order", "measure__number", "fiscal_year")
+    list_select_related = ("measure",)
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def year_label(self, obj):
+        return fiscal.fiscal_year_label(obj.fiscal_year)
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = ("as_of", "measure", "year_label", "status", "progress_percent", "actual_value", "author")
+    list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of")
+    search_fields = ("measure__title", "narrative", "issues", "next_steps")
+    ordering = ("-as_of", "-id")
+    date_hierarchy = "as_of"
+    list_select_related = ("measure", "status", "author")
+    readonly_fields = ("author", "created_at")
+    autocomplete_fields = ("measure",)
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def year_label(self, obj):
+        return fiscal.fiscal_year_label(obj.fiscal_year)
+
+    def save_model(self, request, obj, form, change):
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProgressStatus)
+class ProgressStatusAdmin(admin.ModelAdmin):
+    list_display = ("name", "symbol", "color", "order")
+    list_editable = ("symbol", "color", "order")
+    search_fields = ("name",)
+    ordering = ("order", "name")
+    list_filter = ("reports__measure__plan",)
+
+
+class EvaluationGradeInline(admin.TabularInline):
+    model = EvaluationGrade
+    extra = 0
+    ordering = ("order",)
+
+
+@admin.register(EvaluationScale)
+class EvaluationScaleAdmin(admin.ModelAdmin):
+    list_display = ("name", "description")
+    list_filter = ("plans",)
+    search_fields = ("name", "description")
+    ordering = ("name",)
+    inlines = (EvaluationGradeInline,)
+
+
+@admin.register(EvaluationGrade)
+class EvaluationGradeAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "min_rate", "scale", "order")
+    list_filter = ("scale",)
+    search_fields = ("code", "label")
+    ordering = ("scale", "order")
+    list_select_related = ("scale",)

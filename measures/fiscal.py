@@ -1,0 +1,150 @@
+"""Fiscal years (年度) and Japanese eras (和暦): the one home for both.
+
+A fiscal year is stored everywhere as its Gregorian integer (FY2019 = 2019, which
+runs 2019-04-01 to 2020-03-31). Every label is derived from that integer here.
+
+The era rule: a year is named by the era in force at its end, and the year in which
+an era began is its 元年. So calendar 2019 is 令和元年 and FY2019 is 令和元年度, which
+is the government's rule for fiscal years written after the change on 2019-05-01.
+Dates are exact: 2019-04-30 is 平成31年4月30日 and 2019-05-01 is 令和元年5月1日.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+FISCAL_YEAR_START_MONTH = 4
+
+
+@dataclass(frozen=True)
+class Era:
+    name: str
+    initial: str
+    first_day: date
+
+
+# Newest first, so the first era whose first day is on or before a date is that date's era.
+ERAS: tuple[Era, ...] = (
+    Era("令和", "R", date(2019, 5, 1)),
+    Era("平成", "H", date(1989, 1, 8)),
+    Era("昭和", "S", date(1926, 12, 25)),
+    Era("大正", "T", date(1912, 7, 30)),
+    Era("明治", "M", date(1868, 1, 25)),
+)
+_ERAS_BY_NAME = {era.name: era for era in ERAS} | {era.initial: era for era in ERAS}
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year a date falls in: its year from April, the year before until March."""
+    return day.year if day.month >= FISCAL_YEAR_START_MONTH else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[date, date]:
+    """First and last day of a fiscal year: April 1 to March 31 of the next year."""
+    return date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+
+
+def fiscal_months(fiscal_year: int) -> list[tuple[int, int]]:
+    """The twelve (year, month) pairs of a fiscal year, April first."""
+    return [(fiscal_year, m) for m in range(4, 13)] + [(fiscal_year + 1, m) for m in range(1, 4)]
+
+
+MONTHS_IN_FISCAL_ORDER: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+
+
+def fiscal_month_index(month: int) -> int:
+    """Position of a month within a fiscal year: April is 0, March is 11."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1–12, not {month}")
+    return (month - FISCAL_YEAR_START_MONTH) % 12
+
+
+def month_label(month: int) -> str:
+    return f"{month}月"
+
+
+def era_of_date(day: date) -> Era:
+    for era in ERAS:
+        if day >= era.first_day:
+            return era
+    raise ValueError(f"{day} is before 明治")
+
+
+def era_of_year(year: int) -> Era:
+    """The era that names a calendar (or fiscal) year: the one in force on December 31."""
+    return era_of_date(date(year, 12, 31))
+
+
+def _era_year_text(era: Era, year: int) -> str:
+    n = year - era.first_day.year + 1
+    return "元" if n == 1 else str(n)
+
+
+def wareki_year(year: int) -> str:
+    """令和元年 for 2019, 平成30年 for 2018."""
+    era = era_of_year(year)
+    return f"{era.name}{_era_year_text(era, year)}年"
+
+
+def wareki_date(day: date) -> str:
+    """令和元年5月1日 for 2019-05-01; 平成31年4月30日 for 2019-04-30."""
+    era = era_of_date(day)
+    return f"{era.name}{_era_year_text(era, day.year)}年{day.month}月{day.day}日"
+
+
+def wareki_date_with_western(day: date) -> str:
+    """令和元年5月1日(2019年5月1日): for cover pages and headers."""
+    return f"{wareki_date(day)}({day.year}年{day.month}月{day.day}日)"
+
+
+def fiscal_year_wareki(fiscal_year: int) -> str:
+    """令和元年度 for 2019."""
+    era = era_of_year(fiscal_year)
+    return f"{era.name}{_era_year_text(era, fiscal_year)}年度"
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """The project's one style for a fiscal year: 令和元年度(2019年度)."""
+    return f"{fiscal_year_wareki(fiscal_year)}({fiscal_year}年度)"
+
+
+def fiscal_period_label(first: int, last: int) -> str:
+    """令和元年度(2019年度)〜令和3年度(2021年度); a single year is just its label."""
+    if first == last:
+        return fiscal_year_label(first)
+    return f"{fiscal_year_label(first)}〜{fiscal_year_label(last)}"
+
+
+_FISCAL_YEAR_RE = re.compile(
+    r"^(?:(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<era_year>元|\d{1,2})|(?P<western>\d{4}))"
+    r"\s*(?:年度?)?(?:\((?P<paren>\d{4})年?度?\))?$",
+    re.IGNORECASE,
+)
+
+
+def parse_fiscal_year(text: str) -> int:
+    """Read a fiscal year typed as 2019, 2019年度, 令和元年度, R1, or the plan's own 平成31年度.
+
+    The 平成 forms are aliases: 平成31年度 → 2019 and 平成33年度 → 2021, as the plan writes them.
+    Raises ValueError with a Japanese message when the text is not a fiscal year.
+    """
+    normalized = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
+    match = _FISCAL_YEAR_RE.match(normalized)
+    if not match:
+        raise ValueError(
+            f"「{text}」は年度として読み取れません。2019、2019年度、令和元年度、平成31年度 のように入力してください。"
+        )
+    if match["western"]:
+        year = int(match["western"])
+    else:
+        era = _ERAS_BY_NAME[match["era"].upper() if len(match["era"]) == 1 else match["era"]]
+        n = 1 if match["era_year"] == "元" else int(match["era_year"])
+        if n < 1:
+            raise ValueError(f"「{text}」は年度として読み取れません。")
+        year = era.first_day.year + n - 1
+    if match["paren"] and int(match["paren"]) != year:
+        raise ValueError(f"「{text}」の和暦と西暦が一致しません。")
+    return year

@@ -1,0 +1,441 @@
+"""The plan (計画), its purposes, measures, yearly targets and the history of progress reports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from . import fiscal
+
+# Fiscal years are Gregorian integers; these bounds only keep typos (19 for 2019) out.
+FISCAL_YEAR_MIN = 1989
+FISCAL_YEAR_MAX = 2100
+_fiscal_year_validators = [MinValueValidator(FISCAL_YEAR_MIN), MaxValueValidator(FISCAL_YEAR_MAX)]
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        DRAFTING = "drafting", "策定中"
+        ADOPTED = "adopted", "策定済"
+
+    name = models.CharField("計画名", max_length=200, unique=True)
+    legal_basis = models.CharField("根拠法令", max_length=300, blank=True)
+    first_fiscal_year = models.PositiveSmallIntegerField(
+        "計画期間(開始年度)", validators=_fiscal_year_validators, help_text="西暦で入力します(例: 2019)。"
+    )
+    last_fiscal_year = models.PositiveSmallIntegerField(
+        "計画期間(終了年度)", validators=_fiscal_year_validators, help_text="西暦で入力します(例: 2021)。"
+    )
+    status = models.CharField("策定状況", max_length=20, choices=Status.choices, default=Status.DRAFTING)
+    adopted_on = models.DateField("策定日", null=True, blank=True)
+    evaluation_scale = models.ForeignKey(
+        "EvaluationScale",
+        verbose_name="評価基準",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = "計画"
+        verbose_name_plural = "計画"
+        ordering = ("-first_fiscal_year", "name")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_fiscal_year__lte=F("last_fiscal_year")),
+                name="plan_period_in_order",
+                violation_error_message="計画期間の開始年度は終了年度より後にできません。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="drafting") | Q(adopted_on__isnull=False),
+                name="plan_adopted_has_date",
+                violation_error_message="策定済の計画には策定日を入力してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}({self.period_label})"
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        return list(range(self.first_fiscal_year, self.last_fiscal_year + 1))
+
+    @property
+    def period_label(self) -> str:
+        return fiscal.fiscal_period_label(self.first_fiscal_year, self.last_fiscal_year)
+
+    def covers(self, fiscal_year: int) -> bool:
+        return self.first_fiscal_year <= fiscal_year <= self.last_fiscal_year
+
+    def clean(self):
+        super().clean()
+        if self.first_fiscal_year is None or self.last_fiscal_year is None:
+            return
+        overlapping = Plan.objects.filter(
+            first_fiscal_year__lte=self.last_fiscal_year, last_fiscal_year__gte=self.first_fiscal_year
+        ).exclude(pk=self.pk)
+        other = overlapping.first()
+        if other is not None:
+            raise ValidationError(
+                f"計画期間が「{other.name}」({other.period_label})と重なっています。"
+                "次の計画は前の計画の終了年度より後から始めてください。"
+            )
+
+    def require_fiscal_year(self, fiscal_year: int | None, field: str = "fiscal_year") -> None:
+        """Raise a field error unless the fiscal year lies in this plan's period."""
+        if fiscal_year is not None and not self.covers(fiscal_year):
+            raise ValidationError(
+                {
+                    field: f"{fiscal.fiscal_year_label(fiscal_year)}は計画期間"
+                    f"({self.period_label})の外です。計画期間内の年度を入力してください。"
+                }
+            )
+
+
+class Department(models.Model):
+    name = models.CharField("課名", max_length=100, unique=True)
+    division = models.CharField("部名", max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "所管課"
+        verbose_name_plural = "所管課"
+        ordering = ("order", "name")
+
+    def __str__(self):
+        return self.name
+
+
+class Keyword(models.Model):
+    name = models.CharField("キーワード", max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "施策のキーワード"
+        verbose_name_plural = "施策のキーワード"
+        ordering = ("order", "name")
+
+    def __str__(self):
+        return self.name
+
+
+class Technology(models.Model):
+    name = models.CharField("テクノロジー", max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "使用するテクノロジー等"
+        verbose_name_plural = "使用するテクノロジー等"
+        ordering = ("order", "name")
+
+    def __str__(self):
+        return self.name
+
+
+class Purpose(models.Model):
+    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="purposes")
+    code = models.CharField("項番", max_length=4, help_text="ア、イ、ウ など")
+    text = models.TextField("計画の目的")
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    keywords = models.ManyToManyField(
+        Keyword, verbose_name="施策のキーワード", blank=True, related_name="purposes"
+    )
+    technologies = models.ManyToManyField(
+        Technology, verbose_name="使用するテクノロジー等", blank=True, related_name="purposes"
+    )
+
+    class Meta:
+        verbose_name = "計画の目的"
+        verbose_name_plural = "計画の目的"
+        ordering = ("plan", "order", "code")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("plan", "code"),
+                name="purpose_code_unique_in_plan",
+                violation_error_message="この計画には同じ項番の目的がすでにあります。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.short_text}"
+
+    @property
+    def short_text(self) -> str:
+        return self.text if len(self.text) <= 30 else self.text[:30] + "…"
+
+
+class Measure(models.Model):
+    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="measures")
+    purpose = models.ForeignKey(
+        Purpose, verbose_name="計画の目的", on_delete=models.PROTECT, related_name="measures"
+    )
+    number = models.PositiveSmallIntegerField("施策番号")
+    title = models.CharField("施策名", max_length=200)
+    description = models.TextField("概要・取組内容", blank=True)
+    departments = models.ManyToManyField(
+        Department, verbose_name="所管課", blank=True, related_name="measures"
+    )
+    keywords = models.ManyToManyField(
+        Keyword, verbose_name="施策のキーワード", blank=True, related_name="measures"
+    )
+    technologies = models.ManyToManyField(
+        Technology, verbose_name="使用するテクノロジー等", blank=True, related_name="measures"
+    )
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "施策"
+        verbose_name_plural = "施策"
+        ordering = ("plan", "order", "number")
+        permissions = [
+            ("export_progress", "進捗状況をExcelで出力できる"),
+            ("print_progress", "進捗状況の印刷用ページを閲覧できる"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("plan", "number"),
+                name="measure_number_unique_in_plan",
+                violation_error_message="この計画には同じ施策番号の施策がすでにあります。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def clean(self):
+        super().clean()
+        if self.plan_id and self.purpose_id and self.purpose.plan_id != self.plan_id:
+            raise ValidationError(
+                {"purpose": "この目的は別の計画のものです。同じ計画の目的を選んでください。"}
+            )
+
+
+class AnnualTarget(models.Model):
+    measure = models.ForeignKey(
+        Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="annual_targets"
+    )
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    target_text = models.TextField("年度目標")
+    indicator_name = models.CharField("指標名", max_length=200, blank=True)
+    indicator_unit = models.CharField("単位", max_length=50, blank=True)
+    baseline_value = models.DecimalField("基準値", max_digits=14, decimal_places=2, null=True, blank=True)
+    target_value = models.DecimalField("目標値", max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "年度目標"
+        verbose_name_plural = "年度目標"
+        ordering = ("measure", "fiscal_year")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("measure", "fiscal_year"),
+                name="annual_target_unique_per_year",
+                violation_error_message="この施策のこの年度の目標はすでに登録されています。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | ~Q(indicator_name=""),
+                name="annual_target_value_has_indicator",
+                violation_error_message="目標値を入れるときは指標名も入力してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {fiscal.fiscal_year_label(self.fiscal_year)}"
+
+    def achievement_rate(self, actual_value: Decimal | None) -> Decimal | None:
+        """達成率(%) = 実績値 ÷ 目標値 × 100, to one decimal; None when it cannot be computed."""
+        if actual_value is None or not self.target_value:
+            return None
+        rate = Decimal(actual_value) / Decimal(self.target_value) * 100
+        return rate.quantize(Decimal("0.1"))
+
+    def clean(self):
+        super().clean()
+        plan = _plan_of(self)
+        if plan is not None:
+            plan.require_fiscal_year(self.fiscal_year)
+
+
+def _plan_of(obj) -> Plan | None:
+    """The plan of a target or report's measure, also while the measure is still unsaved (admin inlines)."""
+    if obj.measure_id is not None:
+        measure = obj.measure
+    else:
+        measure = type(obj)._meta.get_field("measure").get_cached_value(obj, default=None)
+    if measure is None or not measure.plan_id:
+        return None
+    return measure.plan
+
+
+class ProgressStatus(models.Model):
+    """進捗状況: 未着手, 実施中, … Data the secretariat maintains, not constants in code."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    symbol = models.CharField(
+        "記号", max_length=4, blank=True, help_text="白黒印刷でも区別できる記号(例: ◎ ○ △ ×)。"
+    )
+    color = models.CharField("色", max_length=7, blank=True, help_text="Excelなどで使う背景色(例: #C6EFCE)。")
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "進捗状況"
+        verbose_name_plural = "進捗状況"
+        ordering = ("order", "name")
+
+    def __str__(self):
+        return f"{self.symbol} {self.name}".strip()
+
+
+class EvaluationScale(models.Model):
+    """A grading scale (A/B/C/D/−, 1–5, S/A/B/C/− …), chosen per plan."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    description = models.TextField("説明", blank=True)
+
+    class Meta:
+        verbose_name = "評価基準"
+        verbose_name_plural = "評価基準"
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+    def grade_for(
+        self, rate: Decimal | None, grades: list[EvaluationGrade] | None = None
+    ) -> EvaluationGrade | None:
+        """The grade for an achievement rate (%); the 評価不能 grade when there is no rate.
+
+        Pass ``grades`` (already fetched) to avoid a query per call.
+        """
+        if grades is None:
+            grades = list(self.grades.all())
+        return grade_for_rate(grades, rate)
+
+
+def grade_for_rate(grades: list[EvaluationGrade], rate: Decimal | None) -> EvaluationGrade | None:
+    """Pick the grade with the highest minimum the rate reaches; no rate → the grade with no minimum."""
+    if rate is None:
+        return next((g for g in grades if g.min_rate is None), None)
+    reached = [g for g in grades if g.min_rate is not None and rate >= g.min_rate]
+    return max(reached, key=lambda g: g.min_rate) if reached else None
+
+
+class EvaluationGrade(models.Model):
+    scale = models.ForeignKey(
+        EvaluationScale, verbose_name="評価基準", on_delete=models.CASCADE, related_name="grades"
+    )
+    code = models.CharField("評価", max_length=4)
+    label = models.CharField("説明", max_length=100, blank=True)
+    min_rate = models.DecimalField(
+        "達成率の下限(%)",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="この値以上でこの評価になります。空欄は「評価不能」(目標値または実績値がない場合)です。",
+    )
+    color = models.CharField("色", max_length=7, blank=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "評価区分"
+        verbose_name_plural = "評価区分"
+        ordering = ("scale", "order", "code")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("scale", "code"),
+                name="evaluation_grade_code_unique",
+                violation_error_message="この評価基準には同じ評価がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=("scale",),
+                condition=Q(min_rate__isnull=True),
+                name="evaluation_grade_one_unjudgeable",
+                violation_error_message="「評価不能」(下限なし)の区分は評価基準ごとに1つだけです。",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_rate__isnull=True) | Q(min_rate__gte=0),
+                name="evaluation_grade_min_rate_not_negative",
+                violation_error_message="達成率の下限は0以上にしてください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}({self.label})" if self.label else self.code
+
+
+class ProgressReport(models.Model):
+    """One dated report on one measure for one fiscal year.
+
+    Reports are a history: a new report is added, an old one is not overwritten. The state
+    of a measure for a year as of a date is its latest report on or before that date
+    (see selectors.latest_reports_as_of).
+    """
+
+    measure = models.ForeignKey(
+        Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    as_of = models.DateField("報告基準日")
+    status = models.ForeignKey(
+        ProgressStatus, verbose_name="進捗状況", on_delete=models.PROTECT, related_name="reports"
+    )
+    actual_value = models.DecimalField("実績値", max_digits=14, decimal_places=2, null=True, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(
+        "進捗率(%)",
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="0から100までの整数で入力します。",
+    )
+    narrative = models.TextField("取組実績", blank=True)
+    issues = models.TextField("課題", blank=True)
+    next_steps = models.TextField("今後の方向性", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="報告者",
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "進捗報告"
+        verbose_name_plural = "進捗報告"
+        ordering = ("-as_of", "-id")
+        indexes = [models.Index(fields=("measure", "fiscal_year", "as_of"), name="report_measure_year_asof")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_percent__gte=0) & Q(progress_percent__lte=100),
+                name="report_progress_percent_0_100",
+                violation_error_message="進捗率は0から100の範囲で入力してください。",
+            ),
+            models.UniqueConstraint(
+                fields=("measure", "fiscal_year", "as_of"),
+                name="report_one_per_measure_year_date",
+                violation_error_message="この施策・年度・報告基準日の報告はすでにあります。内容を直す場合はその報告を編集してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure.title} {fiscal.fiscal_year_label(self.fiscal_year)} {self.as_of:%Y/%m/%d}時点"
+
+    def clean(self):
+        super().clean()
+        plan = _plan_of(self)
+        if plan is not None:
+            plan.require_fiscal_year(self.fiscal_year)
+        if self.fiscal_year and self.as_of:
+            year_start, _ = fiscal.fiscal_year_bounds(self.fiscal_year)
+            if self.as_of < year_start:
+                raise ValidationError(
+                    {
+                        "as_of": f"報告基準日は{fiscal.fiscal_year_label(self.fiscal_year)}の開始日"
+                        f"({year_start:%Y/%m/%d})以降にしてください。"
+                    }
+                )

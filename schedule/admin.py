@@ -1,0 +1,82 @@
+from django.contrib import admin
+
+from measures import fiscal
+
+from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+from .services import scheduled_items_mark_held
+
+
+@admin.register(Body)
+class BodyAdmin(admin.ModelAdmin):
+    list_display = ("name", "row_label", "kind", "parent", "order")
+    list_filter = ("kind",)
+    search_fields = ("name", "row_label")
+    ordering = ("order", "name")
+    list_select_related = ("parent",)
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ("name", "year_label", "first_month", "last_month", "order")
+    list_filter = ("fiscal_year",)
+    search_fields = ("name",)
+    ordering = ("fiscal_year", "order")
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def year_label(self, obj):
+        return fiscal.fiscal_year_label(obj.fiscal_year)
+
+
+@admin.register(ScheduledItem)
+class ScheduledItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "body",
+        "phase",
+        "month_label",
+        "kind",
+        "status",
+        "planned_date",
+        "actual_date",
+        "subject",
+    )
+    list_display_links = ("body", "month_label")
+    # Grouped as the secretariat reads the table: by body, then by phase.
+    list_filter = ("body", "phase", "status", "kind", "fiscal_year")
+    search_fields = ("subject", "notes", "body__name")
+    ordering = ("fiscal_year", "body__order", "phase__order", "planned_month")
+    list_select_related = ("body", "phase")
+    actions = ("mark_held",)
+
+    @admin.display(description="予定月", ordering="planned_month")
+    def month_label(self, obj):
+        return f"{fiscal.fiscal_year_wareki(obj.fiscal_year)} {obj.planned_month}月"
+
+    @admin.action(description="選択した予定を実施済にする", permissions=("change",))
+    def mark_held(self, request, queryset):
+        count = scheduled_items_mark_held(items=queryset)
+        self.message_user(request, f"{count}件を実施済にしました。")
+
+
+@admin.register(PublicCommentPeriod)
+class PublicCommentPeriodAdmin(admin.ModelAdmin):
+    list_display = (
+        "subject",
+        "year_label",
+        "start_date",
+        "end_date",
+        "days",
+        "comments_received",
+        "answers_published_on",
+    )
+    list_filter = ("fiscal_year", "body")
+    search_fields = ("subject", "notes")
+    ordering = ("fiscal_year", "planned_start_month")
+    list_select_related = ("body",)
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def year_label(self, obj):
+        return fiscal.fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description="期間(日)")
+    def days(self, obj):
+        return obj.days

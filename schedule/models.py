@@ -1,0 +1,277 @@
+"""The drafting schedule: the bodies that meet or are reported to, the phases, the items and the public comment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.lookups import LessThanOrEqual
+
+from measures import fiscal
+
+_month_validators = [MinValueValidator(1), MaxValueValidator(12)]
+_fiscal_year_validators = [MinValueValidator(1989), MaxValueValidator(2100)]
+
+
+class Body(models.Model):
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", "委員会"
+        SUBCOMMITTEE = "subcommittee", "部会"
+        EXECUTIVE = "executive", "庁議"
+        COUNCIL = "council", "区議会"
+        PUBLIC_COMMENT = "public_comment", "パブリック・コメント"
+
+    name = models.CharField("会議体名", max_length=100, unique=True)
+    row_label = models.CharField(
+        "スケジュール表の行名",
+        max_length=100,
+        blank=True,
+        help_text="空欄なら会議体名を表示します(例: 庁議報告)。",
+    )
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="報告先",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="この会議体が報告する上位の会議体(例: 部会 → 委員会)。",
+    )
+
+    class Meta:
+        verbose_name = "会議体"
+        verbose_name_plural = "会議体"
+        ordering = ("order", "name")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="body_not_own_parent",
+                violation_error_message="会議体を自分自身の報告先にはできません。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.row_label or self.name
+
+    def clean(self):
+        super().clean()
+        seen = {self.pk}
+        parent = self.parent
+        while parent is not None:
+            if parent.pk in seen:
+                raise ValidationError({"parent": "報告先が循環しています。上位の会議体を見直してください。"})
+            seen.add(parent.pk)
+            parent = parent.parent
+
+
+def _fiscal_order_of(field: str):
+    """SQL for a month's position in the fiscal year (April = 0 … March = 11), as fiscal.fiscal_month_index."""
+    return (F(field) + 8) % 12
+
+
+class Phase(models.Model):
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    name = models.CharField("検討段階", max_length=100)
+    first_month = models.PositiveSmallIntegerField("開始月", validators=_month_validators)
+    last_month = models.PositiveSmallIntegerField("終了月", validators=_month_validators)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "検討段階"
+        verbose_name_plural = "検討段階"
+        ordering = ("fiscal_year", "order")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("fiscal_year", "name"),
+                name="phase_name_unique_in_year",
+                violation_error_message="この年度には同じ名前の検討段階がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_month__gte=1, first_month__lte=12, last_month__gte=1, last_month__lte=12),
+                name="phase_months_valid",
+                violation_error_message="月は1から12で入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(_fiscal_order_of("first_month"), _fiscal_order_of("last_month")),
+                name="phase_months_in_fiscal_order",
+                violation_error_message="終了月は開始月より後(4月始まりの年度の順)にしてください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{fiscal.fiscal_year_wareki(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
+
+    def covers_month(self, month: int) -> bool:
+        index = fiscal.fiscal_month_index(month)
+        return (
+            fiscal.fiscal_month_index(self.first_month) <= index <= fiscal.fiscal_month_index(self.last_month)
+        )
+
+
+class ScheduledItem(models.Model):
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "会議"
+        REPORT = "report", "報告"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "予定"
+        HELD = "held", "実施済"
+        POSTPONED = "postponed", "延期"
+        CANCELLED = "cancelled", "中止"
+
+    body = models.ForeignKey(Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField("種別", max_length=10, choices=Kind.choices, default=Kind.MEETING)
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    planned_month = models.PositiveSmallIntegerField("予定月", validators=_month_validators)
+    planned_date = models.DateField("予定日", null=True, blank=True)
+    actual_date = models.DateField("実施日", null=True, blank=True)
+    status = models.CharField("状況", max_length=10, choices=Status.choices, default=Status.PLANNED)
+    subject = models.CharField("議題・報告事項", max_length=200, blank=True)
+    phase = models.ForeignKey(
+        Phase, verbose_name="検討段階", on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    notes = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "会議・報告の予定"
+        verbose_name_plural = "会議・報告の予定"
+        ordering = ("fiscal_year", "body__order", "planned_month")
+        indexes = [models.Index(fields=("fiscal_year", "body"), name="item_year_body")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_month__gte=1, planned_month__lte=12),
+                name="item_month_valid",
+                violation_error_message="予定月は1から12で入力してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.body.label} {fiscal.fiscal_year_wareki(self.fiscal_year)}{self.planned_month}月"
+
+    @property
+    def calendar_year(self) -> int:
+        """The calendar year of the planned month: January–March fall in the next year."""
+        return self.fiscal_year if self.planned_month >= 4 else self.fiscal_year + 1
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.fiscal_year and self.planned_month and 1 <= self.planned_month <= 12:
+            if self.planned_date and (
+                fiscal.fiscal_year_of(self.planned_date) != self.fiscal_year
+                or self.planned_date.month != self.planned_month
+            ):
+                errors["planned_date"] = (
+                    f"予定日は{fiscal.fiscal_year_wareki(self.fiscal_year)}の{self.planned_month}月"
+                    f"({self.calendar_year}年{self.planned_month}月)の日付にしてください。"
+                )
+            if self.phase_id and self.phase.fiscal_year != self.fiscal_year:
+                errors["phase"] = "検討段階の年度がこの予定の年度と違います。"
+        if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
+            errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class PublicCommentPeriod(models.Model):
+    """パブリック・コメント: the period, the comments received and when the answers were published."""
+
+    body = models.ForeignKey(
+        Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="public_comments"
+    )
+    subject = models.CharField("案件名", max_length=200)
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    planned_start_month = models.PositiveSmallIntegerField(
+        "開始予定月", validators=_month_validators, help_text="日程が決まる前に、スケジュール表で➡を置く月。"
+    )
+    start_date = models.DateField("募集開始日(公表日)", null=True, blank=True)
+    end_date = models.DateField("募集終了日", null=True, blank=True)
+    comments_received = models.PositiveIntegerField("意見の件数", null=True, blank=True)
+    answers_published_on = models.DateField("区の考え方の公表日", null=True, blank=True)
+    notes = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "パブリック・コメント"
+        verbose_name_plural = "パブリック・コメント"
+        ordering = ("fiscal_year", "planned_start_month")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="public_comment_end_after_start",
+                violation_error_message="募集終了日は募集開始日より前にできません。",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=False),
+                name="public_comment_end_needs_start",
+                violation_error_message="募集終了日を入れるときは募集開始日も入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_start_month__gte=1, planned_start_month__lte=12),
+                name="public_comment_month_valid",
+                violation_error_message="開始予定月は1から12で入力してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject}({self.period_label})"
+
+    @property
+    def period_label(self) -> str:
+        if self.start_date and self.end_date:
+            return f"{self.start_date:%Y/%m/%d}〜{self.end_date:%Y/%m/%d}"
+        return f"{fiscal.fiscal_year_wareki(self.fiscal_year)}{self.start_month}月開始予定"
+
+    @property
+    def start_month(self) -> int:
+        return self.start_date.month if self.start_date else self.planned_start_month
+
+    @property
+    def days(self) -> int | None:
+        """The length of the period, counting the day of publication as day 1."""
+        if self.start_date and self.end_date:
+            return (self.end_date - self.start_date).days + 1
+        return None
+
+    def months_covered(self) -> list[int]:
+        """The months (in fiscal order) the period spans; just the start month while dates are unset."""
+        if not (self.start_date and self.end_date):
+            return [self.planned_start_month]
+        months = []
+        for year, month in fiscal.fiscal_months(self.fiscal_year):
+            first = date(year, month, 1)
+            if first <= self.end_date and (year, month) >= (self.start_date.year, self.start_date.month):
+                months.append(month)
+        return months
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        minimum = settings.PUBLIC_COMMENT_MIN_DAYS
+        if self.start_date and self.end_date and self.end_date >= self.start_date and self.days < minimum:
+            errors["end_date"] = (
+                f"意見募集期間は公表日を1日目として{minimum}日以上必要です(この入力では{self.days}日)。"
+            )
+        if (
+            self.start_date
+            and self.fiscal_year
+            and fiscal.fiscal_year_of(self.start_date) != self.fiscal_year
+        ):
+            errors["start_date"] = (
+                f"募集開始日は{fiscal.fiscal_year_label(self.fiscal_year)}の日付にしてください。"
+            )
+        if self.answers_published_on and self.end_date and self.answers_published_on < self.end_date:
+            errors["answers_published_on"] = "区の考え方の公表日は募集終了日より後にしてください。"
+        if errors:
+            raise ValidationError(errors)

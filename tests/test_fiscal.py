@@ -1,0 +1,107 @@
+from datetime import date
+
+import pytest
+
+from measures import fiscal
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (date(2019, 4, 30), 2019),
+        (date(2019, 5, 1), 2019),
+        (date(2020, 3, 31), 2019),
+        (date(2020, 4, 1), 2020),
+        (date(2019, 3, 31), 2018),
+        (date(1989, 1, 7), 1988),
+        (date(1989, 1, 8), 1988),
+    ],
+)
+def test_fiscal_year_of_a_date(day, year):
+    assert fiscal.fiscal_year_of(day) == year
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (date(2019, 4, 30), "平成31年4月30日"),
+        (date(2019, 5, 1), "令和元年5月1日"),
+        (date(2020, 3, 31), "令和2年3月31日"),
+        (date(2020, 4, 1), "令和2年4月1日"),
+        (date(1989, 1, 7), "昭和64年1月7日"),
+        (date(1989, 1, 8), "平成元年1月8日"),
+        (date(2018, 12, 1), "平成30年12月1日"),
+    ],
+)
+def test_wareki_date_changes_era_on_the_exact_day(day, text):
+    assert fiscal.wareki_date(day) == text
+
+
+def test_the_first_year_of_an_era_is_gannen_never_1nen():
+    assert fiscal.wareki_year(2019) == "令和元年"
+    assert fiscal.wareki_year(1989) == "平成元年"
+    assert "1年" not in fiscal.wareki_date(date(2019, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("year", "label"),
+    [
+        (2018, "平成30年度(2018年度)"),
+        (2019, "令和元年度(2019年度)"),  # began under 平成, named by the new era
+        (2020, "令和2年度(2020年度)"),
+        (2021, "令和3年度(2021年度)"),
+        (1988, "昭和63年度(1988年度)"),
+        (1989, "平成元年度(1989年度)"),
+    ],
+)
+def test_fiscal_year_label_in_both_systems(year, label):
+    assert fiscal.fiscal_year_label(year) == label
+
+
+def test_plan_period_label():
+    assert fiscal.fiscal_period_label(2019, 2021) == "令和元年度(2019年度)〜令和3年度(2021年度)"
+    assert fiscal.fiscal_period_label(2019, 2019) == "令和元年度(2019年度)"
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("平成31年度", 2019),
+        ("平成32年度", 2020),
+        ("平成33年度", 2021),
+        ("令和元年度", 2019),
+        ("令和1年度", 2019),
+        ("令和３年度", 2021),  # full-width digits
+        ("2019", 2019),
+        ("2019年度", 2019),
+        ("R1", 2019),
+        ("h30", 2018),
+        ("令和元年度(2019年度)", 2019),
+        (" 平成30年 ", 2018),
+    ],
+)
+def test_parse_fiscal_year_accepts_aliases(text, year):
+    assert fiscal.parse_fiscal_year(text) == year
+
+
+@pytest.mark.parametrize("text", ["", "来年度", "令和", "2019年4月", "令和0年度", "令和元年度(2020年度)"])
+def test_parse_fiscal_year_refuses_what_is_not_a_year(text):
+    with pytest.raises(ValueError, match="年度"):
+        fiscal.parse_fiscal_year(text)
+
+
+def test_months_of_a_fiscal_year_run_april_to_march():
+    months = fiscal.fiscal_months(2018)
+    assert months[0] == (2018, 4)
+    assert months[-1] == (2019, 3)
+    assert len(months) == 12
+    assert [m for _, m in months] == list(fiscal.MONTHS_IN_FISCAL_ORDER)
+    assert fiscal.fiscal_year_bounds(2019) == (date(2019, 4, 1), date(2020, 3, 31))
+
+
+def test_fiscal_month_index():
+    assert fiscal.fiscal_month_index(4) == 0
+    assert fiscal.fiscal_month_index(12) == 8
+    assert fiscal.fiscal_month_index(3) == 11
+    with pytest.raises(ValueError):
+        fiscal.fiscal_month_index(13)
