@@ -5,13 +5,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
 
-.PHONY: run test install setup demo lint lock bench clean
+.PHONY: run test install browser setup demo lint lock bench clean
 
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
 
-test: install ## Run the whole test suite
+test: install browser ## Run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+browser:
+	@scripts/ensure_chromium.sh
 
 install: $(STAMP)
 
