@@ -11,7 +11,16 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from . import fiscal
-from .models import AnnualTarget, EvaluationGrade, Measure, Plan, ProgressReport, Purpose, grade_for_rate
+from .models import (
+    AnnualTarget,
+    EvaluationGrade,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    grade_for_rate,
+)
 
 
 def today() -> date:
@@ -153,3 +162,71 @@ def plan_overview(plan: Plan) -> QuerySet:
         )
         .order_by("order", "code")
     )
+
+
+@dataclass
+class ProgressSummary:
+    """Counts by status and by evaluation, and the average progress, for one group of measure-years."""
+
+    label: str
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_grade: dict[str, int] = field(default_factory=dict)
+    progress_values: list[int] = field(default_factory=list)
+    unreported: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values()) + self.unreported
+
+    @property
+    def average_progress(self) -> Decimal | None:
+        """Mean progress % of the reported measure-years, to one decimal; None when nothing is reported."""
+        if not self.progress_values:
+            return None
+        return (Decimal(sum(self.progress_values)) / len(self.progress_values)).quantize(Decimal("0.1"))
+
+
+UNREPORTED_LABEL = "報告なし"
+
+
+def _summarise(
+    label: str, states: Iterable[YearState], statuses: list[str], grades: list[str]
+) -> ProgressSummary:
+    summary = ProgressSummary(label, dict.fromkeys(statuses, 0), dict.fromkeys(grades, 0))
+    for state in states:
+        if state.report is None:
+            summary.unreported += 1
+            continue
+        summary.by_status[state.report.status.name] = summary.by_status.get(state.report.status.name, 0) + 1
+        if state.grade is not None:
+            summary.by_grade[state.grade.code] = summary.by_grade.get(state.grade.code, 0) + 1
+        summary.progress_values.append(state.report.progress_percent)
+    return summary
+
+
+def progress_summaries(*, plan: Plan, rows: list[MeasureProgress]) -> dict[str, list[ProgressSummary]]:
+    """Summaries of measure_progress rows, by purpose and by fiscal year. Two queries (statuses, grades).
+
+    Every status and grade of the scale is listed, with zero where none applies, in their
+    configured order; a measure-year with no report yet counts as 報告なし.
+    """
+    statuses = list(ProgressStatus.objects.order_by("order").values_list("name", flat=True))
+    grades = (
+        list(plan.evaluation_scale.grades.order_by("order").values_list("code", flat=True))
+        if plan.evaluation_scale_id
+        else []
+    )
+    by_purpose: dict[int, tuple[str, list[YearState]]] = {}
+    by_year: dict[int, list[YearState]] = {}
+    for row in rows:
+        purpose = row.measure.purpose
+        by_purpose.setdefault(purpose.pk, (f"{purpose.code} {purpose.short_text}", []))[1].extend(row.years)
+        for state in row.years:
+            by_year.setdefault(state.fiscal_year, []).append(state)
+    return {
+        "purposes": [_summarise(label, states, statuses, grades) for label, states in by_purpose.values()],
+        "years": [
+            _summarise(fiscal.fiscal_year_label(year), states, statuses, grades)
+            for year, states in sorted(by_year.items())
+        ],
+    }

@@ -35,7 +35,9 @@ def make_plan(*, name="テスト計画", first=2022, last=2024, **fields) -> Pla
     return plan
 
 
-def make_measure(*, plan: Plan, number: int, title: str, purpose: Purpose | None = None, departments=()) -> Measure:
+def make_measure(
+    *, plan: Plan, number: int, title: str, purpose: Purpose | None = None, departments=()
+) -> Measure:
     purpose = purpose or plan.purposes.order_by("order").first()
     if purpose is None:
         purpose = Purpose.objects.create(plan=plan, code="ア", text="テスト目的", order=1)
