@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
 from . import fiscal
@@ -72,8 +73,21 @@ class PurposeAdmin(admin.ModelAdmin):
         return obj.short_text
 
 
+class _YearUniqueInlineFormSet(BaseInlineFormSet):
+    """Says in Japanese which year is entered twice (Django's default names the raw field)."""
+
+    def get_unique_error_message(self, unique_check):
+        fields = set(unique_check) - {self.fk.name}
+        if fields == {"fiscal_year", "as_of"}:
+            return "同じ年度・報告基準日の進捗報告が2回入力されています。報告基準日を見直してください。"
+        if fields == {"fiscal_year"}:
+            return "同じ年度が2回入力されています。1つの施策に1年度1件までです。年度を見直してください。"
+        return super().get_unique_error_message(unique_check)
+
+
 class AnnualTargetInline(admin.StackedInline):
     model = AnnualTarget
+    formset = _YearUniqueInlineFormSet
     extra = 0
     fields = (
         ("fiscal_year", "target_text"),
@@ -84,6 +98,7 @@ class AnnualTargetInline(admin.StackedInline):
 
 class ProgressReportInline(admin.StackedInline):
     model = ProgressReport
+    formset = _YearUniqueInlineFormSet
     extra = 0
     fields = (
         ("fiscal_year", "as_of", "status", "progress_percent", "actual_value"),

@@ -23,19 +23,18 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, demo=False, **options):
+    def handle(self, *args, demo=False, verbosity=1, **options):
+        say = self.stdout.write if verbosity > 0 else (lambda *a, **k: None)
         # Loaded only into an empty database: running again must never overwrite what the
         # secretariat has since changed, nor duplicate anything.
         if Plan.objects.exists():
-            self.stdout.write("計画はすでに登録されています。読み込みは行いません。")
+            say("計画はすでに登録されています。読み込みは行いません。")
         else:
             call_command("loaddata", str(SEED), verbosity=0)
-            self.stdout.write(self.style.SUCCESS(f"計画と策定スケジュールを読み込みました({SEED.name})。"))
+            say(self.style.SUCCESS(f"計画と策定スケジュールを読み込みました({SEED.name})。"))
         if demo:
             if AnnualTarget.objects.exists() or ProgressReport.objects.exists():
-                self.stdout.write("年度目標または進捗報告がすでにあります。デモデータは読み込みません。")
+                say("年度目標または進捗報告がすでにあります。デモデータは読み込みません。")
             else:
                 call_command("loaddata", str(DEMO), verbosity=0)
-                self.stdout.write(
-                    self.style.SUCCESS(f"デモ用の年度目標と進捗報告を読み込みました({DEMO.name})。")
-                )
+                say(self.style.SUCCESS(f"デモ用の年度目標と進捗報告を読み込みました({DEMO.name})。"))

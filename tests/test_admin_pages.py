@@ -1,0 +1,94 @@
+"""Every admin page answers the secretariat, and keeps the other roles out."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def _registered_models():
+    return sorted(
+        (model for model in admin.site._registry if model._meta.app_label in ("measures", "schedule")),
+        key=lambda m: m._meta.label,
+    )
+
+
+def _admin_urls():
+    for model in _registered_models():
+        opts = model._meta
+        obj = model._default_manager.order_by("pk").first()
+        assert obj is not None, f"the demo data has no {opts.label}"
+        yield opts.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        yield opts.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        yield opts.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def test_every_model_of_both_apps_is_registered():
+    from django.apps import apps
+
+    models = [m for app in ("measures", "schedule") for m in apps.get_app_config(app).get_models()]
+    assert set(models) == set(_registered_models())
+
+
+def test_every_admin_page_answers_200_for_the_secretariat(client, secretariat):
+    client.force_login(secretariat)
+    for label, url in _admin_urls():
+        response = client.get(url)
+        assert response.status_code == 200, f"{label} {url}"
+
+
+@pytest.mark.parametrize("persona", ["council", "manager"])
+def test_read_only_roles_never_reach_the_admin(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    for label, url in _admin_urls():
+        response = client.get(url)
+        assert response.status_code == 302, f"{label} {url}"
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_anonymous_visitors_are_sent_to_the_admin_login(client):
+    for _, url in _admin_urls():
+        assert client.get(url).status_code == 302
+
+
+def test_admin_speaks_japanese_with_the_site_header(client, secretariat):
+    client.force_login(secretariat)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "文京区官民データ活用推進計画 進捗管理" in page
+    assert "施策" in page and "進捗報告" in page and "会議・報告の予定" in page
+
+
+def test_every_admin_has_list_display_filters_search_and_ordering():
+    for model in _registered_models():
+        model_admin = admin.site._registry[model]
+        assert model_admin.list_display != ("__str__",), model
+        assert model_admin.list_filter, model
+        assert model_admin.search_fields, model
+        assert model_admin.ordering, model
+
+
+# Session, user, two permission look-ups, the filter sidebar (plan, purpose, department,
+# keyword, technology), two counts, the measures, their departments, their current reports,
+# and the user's groups for the header.
+MEASURE_LIST_QUERIES = 15
+
+
+def test_measure_list_shows_each_years_status_without_a_query_per_row(
+    client, secretariat, django_assert_num_queries
+):
+    client.force_login(secretariat)
+    url = reverse("admin:measures_measure_changelist")
+    with django_assert_num_queries(MEASURE_LIST_QUERIES):
+        page = client.get(url).content.decode()
+    # Today (2026) is after the plan: every year shows its final report.
+    assert "令和元年度: ◎ 完了 100%" in page
+    assert "令和3年度:" in page
+    from tests.factories import make_measure, seed_plan
+
+    plan = seed_plan()
+    for n in range(6, 26):
+        make_measure(plan=plan, number=n, title=f"追加施策{n}", departments=["情報政策課"])
+    with django_assert_num_queries(MEASURE_LIST_QUERIES):
+        page = client.get(url).content.decode()
+    assert "追加施策25" in page
