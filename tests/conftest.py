@@ -15,7 +15,10 @@ from django.core.management import call_command
 from bunkyo import roles
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_DOCUMENT = ROOT.parent / "shared" / "seed" / "000_76c39d973e79e469.txt"
+# The ward's document, kept in the repository so a clone is complete on its own.
+SEED_DOCUMENT = ROOT / "fixtures" / "source" / "bunkyo_data_plan_drafting_2018.txt"
+# The copy shared with the project team, beside the clone when there is one.
+SHARED_SEED_DOCUMENT = ROOT.parent / "shared" / "seed" / "000_76c39d973e79e469.txt"
 
 
 def _user(django_user_model, username, role=None, **extra):

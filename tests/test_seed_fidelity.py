@@ -9,6 +9,7 @@ from measures.models import Measure, Plan, Purpose
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
 from . import seed_document as doc
+from .conftest import SEED_DOCUMENT, SHARED_SEED_DOCUMENT
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -118,3 +119,8 @@ def test_the_five_measures_of_the_document_are_under_their_purposes(seed_documen
         # A measure's keywords are drawn from the diagram.
         diagram_keywords = {k for p in doc.image_diagram(seed_document) for k in p.keywords}
         assert {k.name for k in measure.keywords.all()} <= diagram_keywords
+
+
+@pytest.mark.skipif(not SHARED_SEED_DOCUMENT.exists(), reason="no shared/ folder beside this clone to compare with")
+def test_the_repository_copy_of_the_document_is_the_ward_document():
+    assert SEED_DOCUMENT.read_bytes() == SHARED_SEED_DOCUMENT.read_bytes()
