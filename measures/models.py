@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from . import fiscal
+from .versioning import VersionedModel
 
 # Fiscal years are Gregorian integers; these bounds only keep typos (19 for 2019) out.
 FISCAL_YEAR_MIN = 1989
@@ -18,7 +20,7 @@ FISCAL_YEAR_MAX = 2100
 _fiscal_year_validators = [MinValueValidator(FISCAL_YEAR_MIN), MaxValueValidator(FISCAL_YEAR_MAX)]
 
 
-class Plan(models.Model):
+class Plan(VersionedModel):
     class Status(models.TextChoices):
         DRAFTING = "drafting", "策定中"
         ADOPTED = "adopted", "策定済"
@@ -41,6 +43,8 @@ class Plan(models.Model):
         null=True,
         blank=True,
     )
+
+    history = HistoricalRecords(verbose_name="計画の変更履歴", verbose_name_plural="計画の変更履歴")
 
     class Meta:
         verbose_name = "計画"
@@ -150,6 +154,8 @@ class Purpose(models.Model):
         Technology, verbose_name="使用するテクノロジー等", blank=True, related_name="purposes"
     )
 
+    history = HistoricalRecords(verbose_name="計画の目的の変更履歴", verbose_name_plural="計画の目的の変更履歴")
+
     class Meta:
         verbose_name = "計画の目的"
         verbose_name_plural = "計画の目的"
@@ -170,7 +176,7 @@ class Purpose(models.Model):
         return self.text if len(self.text) <= 30 else self.text[:30] + "…"
 
 
-class Measure(models.Model):
+class Measure(VersionedModel):
     plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="measures")
     purpose = models.ForeignKey(
         Purpose, verbose_name="計画の目的", on_delete=models.PROTECT, related_name="measures"
@@ -188,6 +194,8 @@ class Measure(models.Model):
         Technology, verbose_name="使用するテクノロジー等", blank=True, related_name="measures"
     )
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="施策の変更履歴", verbose_name_plural="施策の変更履歴")
 
     class Meta:
         verbose_name = "施策"
@@ -216,7 +224,7 @@ class Measure(models.Model):
             )
 
 
-class AnnualTarget(models.Model):
+class AnnualTarget(VersionedModel):
     measure = models.ForeignKey(
         Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="annual_targets"
     )
@@ -226,6 +234,8 @@ class AnnualTarget(models.Model):
     indicator_unit = models.CharField("単位", max_length=50, blank=True)
     baseline_value = models.DecimalField("基準値", max_digits=14, decimal_places=2, null=True, blank=True)
     target_value = models.DecimalField("目標値", max_digits=14, decimal_places=2, null=True, blank=True)
+
+    history = HistoricalRecords(verbose_name="年度目標の変更履歴", verbose_name_plural="年度目標の変更履歴")
 
     class Meta:
         verbose_name = "年度目標"
@@ -369,7 +379,7 @@ class EvaluationGrade(models.Model):
         return f"{self.code}({self.label})" if self.label else self.code
 
 
-class ProgressReport(models.Model):
+class ProgressReport(VersionedModel):
     """One dated report on one measure for one fiscal year.
 
     Reports are a history: a new report is added, an old one is not overwritten. The state
@@ -403,6 +413,11 @@ class ProgressReport(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    # Reports are never deleted: a wrong one is withdrawn, with the reason, and stays on record.
+    withdrawn_on = models.DateField("取り下げ日", null=True, blank=True)
+    withdrawal_reason = models.TextField("取り下げの理由", blank=True)
+
+    history = HistoricalRecords(verbose_name="進捗報告の変更履歴", verbose_name_plural="進捗報告の変更履歴")
 
     class Meta:
         verbose_name = "進捗報告"
@@ -414,6 +429,12 @@ class ProgressReport(models.Model):
                 condition=Q(progress_percent__gte=0) & Q(progress_percent__lte=100),
                 name="report_progress_percent_0_100",
                 violation_error_message="進捗率は0から100の範囲で入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(withdrawn_on__isnull=True) & Q(withdrawal_reason=""))
+                | (Q(withdrawn_on__isnull=False) & ~Q(withdrawal_reason="")),
+                name="report_withdrawal_has_reason",
+                violation_error_message="取り下げる場合は、取り下げ日と理由の両方を入力してください。",
             ),
             models.UniqueConstraint(
                 fields=("measure", "fiscal_year", "as_of"),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from measures import fiscal
+from measures.admin_base import TrackedAdmin
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .services import scheduled_items_mark_held
@@ -28,7 +29,7 @@ class PhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScheduledItem)
-class ScheduledItemAdmin(admin.ModelAdmin):
+class ScheduledItemAdmin(TrackedAdmin):
     list_display = (
         "body",
         "phase",
@@ -58,7 +59,7 @@ class ScheduledItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublicCommentPeriod)
-class PublicCommentPeriodAdmin(admin.ModelAdmin):
+class PublicCommentPeriodAdmin(TrackedAdmin):
     list_display = (
         "subject",
         "year_label",

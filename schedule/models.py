@@ -10,8 +10,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import LessThanOrEqual
+from simple_history.models import HistoricalRecords
 
 from measures import fiscal
+from measures.versioning import VersionedModel
 
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
 _fiscal_year_validators = [MinValueValidator(1989), MaxValueValidator(2100)]
@@ -118,7 +120,7 @@ class Phase(models.Model):
         )
 
 
-class ScheduledItem(models.Model):
+class ScheduledItem(VersionedModel):
     class Kind(models.TextChoices):
         MEETING = "meeting", "会議"
         REPORT = "report", "報告"
@@ -141,6 +143,8 @@ class ScheduledItem(models.Model):
         Phase, verbose_name="検討段階", on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
     )
     notes = models.TextField("備考", blank=True)
+
+    history = HistoricalRecords(verbose_name="会議・報告の予定の変更履歴", verbose_name_plural="会議・報告の予定の変更履歴")
 
     class Meta:
         verbose_name = "会議・報告の予定"
@@ -183,7 +187,7 @@ class ScheduledItem(models.Model):
             raise ValidationError(errors)
 
 
-class PublicCommentPeriod(models.Model):
+class PublicCommentPeriod(VersionedModel):
     """パブリック・コメント: the period, the comments received and when the answers were published."""
 
     body = models.ForeignKey(
@@ -199,6 +203,8 @@ class PublicCommentPeriod(models.Model):
     comments_received = models.PositiveIntegerField("意見の件数", null=True, blank=True)
     answers_published_on = models.DateField("区の考え方の公表日", null=True, blank=True)
     notes = models.TextField("備考", blank=True)
+
+    history = HistoricalRecords(verbose_name="パブリック・コメントの変更履歴", verbose_name_plural="パブリック・コメントの変更履歴")
 
     class Meta:
         verbose_name = "パブリック・コメント"

@@ -172,6 +172,7 @@ def test_a_public_comment_ending_before_it_starts_is_refused(admin_client):
         "start_date": "2018/12/20",
         "end_date": "2018/12/10",
         "notes": "",
+        "version": period.version,
     }
     page = _errors(admin_client.post(url, data))
     assert "募集終了日は募集開始日より前にできません。" in page
@@ -190,6 +191,7 @@ def test_a_public_comment_shorter_than_30_days_counting_day_one_is_refused(admin
         "start_date": "2018/12/10",
         "end_date": "2019/01/07",  # 29 days with 12/10 as day 1
         "notes": "",
+        "version": period.version,
     }
     page = _errors(admin_client.post(url, data))
     assert "意見募集期間は公表日を1日目として30日以上必要です(この入力では29日)。" in page
@@ -220,6 +222,7 @@ def test_inline_targets_on_a_measure_page_save_nothing_when_one_is_wrong(admin_c
         "keywords": [k.pk for k in measure.keywords.all()],
         "technologies": [t.pk for t in measure.technologies.all()],
         "order": "1",
+        "version": measure.version,
         "annual_targets-TOTAL_FORMS": "2",
         "annual_targets-INITIAL_FORMS": "0",
         "annual_targets-0-fiscal_year": "2019",

@@ -35,7 +35,7 @@ def test_loading_the_plan_twice_duplicates_nothing_and_keeps_the_secretariats_ed
 
 
 @pytest.mark.django_db
-def test_demo_accounts_are_created_once_per_role_and_sign_in(settings):
+def test_demo_accounts_are_created_once_per_role_and_sign_in(settings, rf):
     settings.DEBUG = True
     out = StringIO()
     call_command("create_demo_users", stdout=out)
@@ -47,7 +47,7 @@ def test_demo_accounts_are_created_once_per_role_and_sign_in(settings):
         ("gikai", "demo-gikai", "議会"),
     ):
         assert username in text and password in text
-        user = authenticate(username=username, password=password)
+        user = authenticate(rf.post("/accounts/login/"), username=username, password=password)
         assert user is not None
         assert [g.name for g in user.groups.all()] == [role]
     from django.contrib.auth import get_user_model

@@ -31,10 +31,13 @@ class Command(BaseCommand):
             say("計画はすでに登録されています。読み込みは行いません。")
         else:
             call_command("loaddata", str(SEED), verbosity=0)
+            # Fixtures load without history; give every row its first 変更履歴 entry.
+            call_command("populate_history", auto=True, verbosity=0)
             say(self.style.SUCCESS(f"計画と策定スケジュールを読み込みました({SEED.name})。"))
         if demo:
             if AnnualTarget.objects.exists() or ProgressReport.objects.exists():
                 say("年度目標または進捗報告がすでにあります。デモデータは読み込みません。")
             else:
                 call_command("loaddata", str(DEMO), verbosity=0)
+                call_command("populate_history", auto=True, verbosity=0)
                 say(self.style.SUCCESS(f"デモ用の年度目標と進捗報告を読み込みました({DEMO.name})。"))

@@ -1,0 +1,443 @@
+"""The council's printable pages, read as HTML: what a council member sees on /reports/print/.
+
+Expected figures are worked out here from the stored targets and reports, independently of
+the selectors the pages use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from measures import fiscal
+from measures.models import AnnualTarget, EvaluationGrade, Measure, ProgressReport, ProgressStatus, Purpose
+
+from .factories import add_report, add_target, make_measure, seed_plan
+from .page_text import parse
+
+URL = reverse("reports:print")
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+# ---- An oracle: the figures as a person would work them out from the stored data ----
+
+
+def _latest_reports(as_of: date) -> dict[tuple[int, int], ProgressReport]:
+    """(measure id, fiscal year) → the latest report dated on or before as_of; later entry wins a tie."""
+    latest = {}
+    for report in sorted(ProgressReport.objects.select_related("status"), key=lambda r: (r.as_of, r.pk)):
+        if report.as_of <= as_of:
+            latest[(report.measure_id, report.fiscal_year)] = report
+    return latest
+
+
+def _targets() -> dict[tuple[int, int], AnnualTarget]:
+    return {(t.measure_id, t.fiscal_year): t for t in AnnualTarget.objects.all()}
+
+
+def _rate(target: AnnualTarget | None, report: ProgressReport) -> Decimal | None:
+    if target is None or not target.target_value or report.actual_value is None:
+        return None
+    return (report.actual_value / target.target_value * 100).quantize(Decimal("0.1"))
+
+
+def _grade(rate: Decimal | None) -> EvaluationGrade:
+    grades = list(seed_plan().evaluation_scale.grades.all())
+    if rate is None:
+        return next(g for g in grades if g.min_rate is None)
+    return max((g for g in grades if g.min_rate is not None and rate >= g.min_rate), key=lambda g: g.min_rate)
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _get(client, user, **params):
+    client.force_login(user)
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content.decode()[:500]
+    return parse(response.content)
+
+
+def _row_by_header(table) -> dict[str, dict[str, str]]:
+    """A summary table as {row label: {column heading: cell text}}."""
+    headings = [cell.text for cell in table.find("thead").find("tr").cells()]
+    rows = {}
+    for tr in table.find_all("tr"):
+        cells = tr.cells()
+        if (
+            len(cells) == len(headings)
+            and cells[0].tag == "th"
+            and tr not in table.find("thead").find_all("tr")
+        ):
+            rows[cells[0].text] = {h: c.text for h, c in zip(headings[1:], cells[1:], strict=True)}
+    return rows
+
+
+# ---- The council report ----
+
+
+def test_the_council_page_as_of_2021_03_31_shows_every_measure_with_each_years_figures(client, council):
+    as_of = date(2021, 3, 31)
+    page = _get(client, council, as_of=as_of.isoformat())
+    plan = seed_plan()
+    latest = _latest_reports(as_of)
+    targets = _targets()
+    measures = list(Measure.objects.filter(plan=plan))
+    assert len(measures) == 5
+    seen_unreported = seen_reported = 0
+    for measure in measures:
+        section = page.find("section", aria_labelledby=f"purpose-{measure.purpose_id}")
+        assert measure.title in section.text, "each measure is listed under its own purpose"
+        for year in plan.fiscal_years:
+            figures = section.find("tr", cls="year-figures", data_measure=measure.pk, data_year=year).text
+            notes = section.find("tr", cls="year-notes", data_measure=measure.pk, data_year=year).text
+            assert f"({year}年度)" in figures
+            target = targets[(measure.pk, year)]
+            assert target.target_text in figures
+            assert f"{_plain(target.target_value)}{target.indicator_unit}" in figures
+            report = latest.get((measure.pk, year))
+            if report is None:
+                seen_unreported += 1
+                assert "報告なし" in figures
+                assert "進捗報告はまだありません" in notes
+                continue
+            seen_reported += 1
+            rate = _rate(target, report)
+            grade = _grade(rate)
+            assert f"{_plain(report.actual_value)}{target.indicator_unit}" in figures
+            assert f"{rate}%" in figures
+            assert f"{grade.code} {grade.label}" in figures
+            assert f"{report.status.symbol} {report.status.name}" in figures
+            assert f"{report.progress_percent}%" in figures
+            assert report.narrative in notes
+            assert (report.issues or "—") in notes
+            assert report.next_steps in notes
+            assert fiscal.wareki_date(report.as_of) in notes
+    # As of 2021-03-31, FY2019 and FY2020 are reported and FY2021 is not yet.
+    assert seen_reported == 10 and seen_unreported == 5
+
+
+def test_the_cover_names_the_plan_the_ward_the_period_and_the_date_in_both_calendars(client, council):
+    page = _get(client, council, as_of="2021-03-31")
+    cover = page.find("section", cls="report-cover").text
+    assert "文京区" in cover
+    assert seed_plan().name in cover
+    assert "令和元年度(2019年度)〜令和3年度(2021年度)" in cover
+    assert "令和3年3月31日(2021年3月31日)" in cover
+
+
+def test_the_summary_counts_statuses_and_grades_and_averages_progress_per_purpose_and_year(client, council):
+    as_of = date(2021, 3, 31)
+    page = _get(client, council, as_of=as_of.isoformat())
+    plan = seed_plan()
+    latest = _latest_reports(as_of)
+    targets = _targets()
+    status_table, grade_table = page.find_all("table", cls="summary-table")
+    status_rows, grade_rows = _row_by_header(status_table), _row_by_header(grade_table)
+    statuses = list(ProgressStatus.objects.all())
+    grades = list(plan.evaluation_scale.grades.all())
+
+    unreported_groups = []
+    groups = {f"{p.code} {p.short_text}": {"purpose": p.pk} for p in Purpose.objects.filter(plan=plan)}
+    groups |= {fiscal.fiscal_year_label(y): {"year": y} for y in plan.fiscal_years}
+    for label, group in groups.items():
+        keys = [
+            (m.pk, y)
+            for m in Measure.objects.filter(plan=plan)
+            for y in plan.fiscal_years
+            if m.purpose_id == group.get("purpose", m.purpose_id) and y == group.get("year", y)
+        ]
+        reports = [latest[k] for k in keys if k in latest]
+        by_status = Counter(r.status.name for r in reports)
+        by_grade = Counter(_grade(_rate(targets.get((r.measure_id, r.fiscal_year)), r)).code for r in reports)
+        row = status_rows[label]
+        for status in statuses:
+            assert row[f"{status.symbol} {status.name}"] == str(by_status[status.name]), (label, status.name)
+        assert row["報告 なし"] == str(len(keys) - len(reports))
+        assert row["計"] == str(len(keys))
+        row = grade_rows[label]
+        for grade in grades:
+            assert row[f"{grade.code} {grade.label}"] == str(by_grade[grade.code]), (label, grade.code)
+        if reports:
+            average = (Decimal(sum(r.progress_percent for r in reports)) / len(reports)).quantize(
+                Decimal("0.1")
+            )
+            assert row["平均進捗率"] == f"{average}%", label
+        else:
+            assert row["平均進捗率"] == "報告なし", label
+            unreported_groups.append(label)
+    # As of that date FY2021 has no report yet: its line says so rather than 0%.
+    assert unreported_groups == [fiscal.fiscal_year_label(2021)]
+
+
+def test_the_council_page_as_of_a_date_ignores_a_report_dated_after_it(client, council):
+    measure = Measure.objects.get(number=1)
+    add_report(
+        measure,
+        2020,
+        date(2020, 12, 1),
+        status_name="実施中",
+        progress=70,
+        actual=55,
+        narrative="十二月の報告",
+    )
+    add_report(
+        measure,
+        2020,
+        date(2021, 3, 15),
+        status_name="中止",
+        progress=5,
+        actual=1,
+        narrative="基準日の後の報告",
+    )
+    page = _get(client, council, as_of="2021-03-10")
+    figures = page.find("tr", cls="year-figures", data_measure=measure.pk, data_year=2020).text
+    notes = page.find("tr", cls="year-notes", data_measure=measure.pk, data_year=2020).text
+    assert "十二月の報告" in notes and "70%" in figures and "○ 実施中" in figures
+    assert "基準日の後の報告" not in page.text
+    assert "× 中止" not in figures
+
+    page = _get(client, council, as_of="2021-03-15")
+    assert (
+        "基準日の後の報告" in page.find("tr", cls="year-notes", data_measure=measure.pk, data_year=2020).text
+    )
+
+
+def test_since_lists_exactly_the_measure_years_whose_status_grade_or_progress_changed(client, council):
+    since, as_of = date(2020, 9, 30), date(2021, 3, 31)
+    page = _get(client, council, as_of=as_of.isoformat(), since=since.isoformat())
+    section = page.find("section", cls="report-changes")
+    assert section.find("h2").text == "前回報告からの変更点"
+    targets = _targets()
+
+    def state(report):
+        if report is None:
+            return (None, None, None)
+        return (
+            report.status.name,
+            _grade(_rate(targets.get((report.measure_id, report.fiscal_year)), report)).code,
+            report.progress_percent,
+        )
+
+    before, after = _latest_reports(since), _latest_reports(as_of)
+    keys = {(m.pk, y) for m in Measure.objects.all() for y in seed_plan().fiscal_years}
+    expected = {k for k in keys if state(before.get(k)) != state(after.get(k))}
+    shown = {
+        (int(tr.attrs["data-measure"]), int(tr.attrs["data-year"]))
+        for tr in section.find_all("tr")
+        if "data-measure" in tr.attrs
+    }
+    # Sanity of the example: some measure-years changed, others (all of FY2019) did not.
+    assert expected and expected != keys
+    assert shown == expected
+    for key in expected:
+        row = section.find("tr", data_measure=key[0], data_year=key[1])
+        old, new = state(before.get(key)), state(after.get(key))
+        status_cell, grade_cell, progress_cell = row.cells()[2:]
+        assert f"{old[0] or '報告なし'}" in status_cell.text and new[0] in status_cell.text
+        assert f"{old[1] or 'なし'} → {new[1]}" in grade_cell.text
+        assert f"{old[2]}% → {new[2]}%" in progress_cell.text
+        for cell, changed in (
+            (status_cell, old[0] != new[0]),
+            (grade_cell, old[1] != new[1]),
+            (progress_cell, old[2] != new[2]),
+        ):
+            assert ("changed" in cell.classes) is changed
+            assert ("変更" in cell.text) is changed
+
+
+def test_without_since_there_is_no_changes_section(client, council):
+    page = _get(client, council, as_of="2021-03-31")
+    assert not page.find_all("section", cls="report-changes")
+    assert "前回報告からの変更点" not in page.text
+
+
+def test_a_since_with_no_change_says_so(client, council):
+    page = _get(client, council, as_of="2020-09-29", since="2020-04-01")
+    assert "この期間に変わった施策はありません" in page.find("section", cls="report-changes").text
+
+
+def test_the_shared_filters_narrow_the_report_like_the_excel_download(client, council):
+    purpose = Purpose.objects.get(code="ウ")
+    page = _get(client, council, as_of="2021-03-31", objective=purpose.pk, fiscal_year="平成32年度")
+    sections = page.find_all("section", cls="purpose-section")
+    assert [s.attrs["aria-labelledby"] for s in sections] == [f"purpose-{purpose.pk}"]
+    rows = page.find_all("tr", cls="year-figures")
+    assert {int(r.attrs["data-year"]) for r in rows} == {2020}, "平成32年度 is FY2020"
+    assert {int(r.attrs["data-measure"]) for r in rows} == set(purpose.measures.values_list("pk", flat=True))
+    cover = page.find("section", cls="report-cover").text
+    assert "令和2年度(2020年度)" in cover and purpose.code in cover
+    # Each measure links to its own page on the same date and year.
+    link = page.find("a", cls="measure-title")
+    assert "as_of=2021-03-31" in link.attrs["href"] and "fiscal_year=2020" in link.attrs["href"]
+
+
+def test_what_a_user_typed_is_shown_as_text_never_run(client, council):
+    plan = seed_plan()
+    measure = make_measure(plan=plan, number=99, title="<script>alert(1)</script>")
+    add_target(measure, 2019, 10)
+    add_report(
+        measure, 2019, date(2019, 9, 30), narrative="<img src=x onerror=alert(2)>", issues="<b>課題</b>"
+    )
+    client.force_login(council)
+    for url in (URL, reverse("reports:print_measure", args=[measure.pk])):
+        body = client.get(url).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+        assert "<script>alert(1)" not in body
+        assert "<img src=x" not in body and "&lt;img src=x onerror=alert(2)&gt;" in body
+        assert "<b>課題</b>" not in body
+        assert "<script>alert(1)</script>" in parse(body).text, "the title still reads as typed"
+
+
+def test_the_pages_load_nothing_from_outside_the_server(client, council):
+    client.force_login(council)
+    measure = Measure.objects.first()
+    for url in (URL + "?since=2020-03-31", reverse("reports:print_measure", args=[measure.pk])):
+        page = parse(client.get(url).content)
+        for element in page.find_all():
+            for name in ("src", "href", "action"):
+                value = element.attrs.get(name)
+                if value is not None:
+                    assert value == "" or value.startswith(("/", "#", "?")), f"{element.tag} {name}={value}"
+        stylesheets = [e.attrs["href"] for e in page.find_all("link") if e.attrs.get("rel") == "stylesheet"]
+        assert any(href.endswith("bunkyo/print.css") for href in stylesheets)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_measures(client, council):
+    client.force_login(council)
+    params = {"as_of": "2021-03-31", "since": "2020-09-30"}
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL, params).status_code == 200
+        return len(queries)
+
+    before = count_queries()
+    plan = seed_plan()
+    for number in range(10, 20):
+        measure = make_measure(
+            plan=plan, number=number, title=f"追加の施策{number}", departments=["情報政策課"]
+        )
+        add_target(measure, 2020, 10)
+        add_report(measure, 2020, date(2020, 9, 30), actual=3)
+        add_report(measure, 2020, date(2021, 3, 31), actual=9, status_name="完了", progress=100)
+    assert count_queries() == before
+
+
+# ---- One measure's page ----
+
+
+def test_the_measure_page_shows_its_whole_history_up_to_the_date(client, council):
+    measure = Measure.objects.get(number=4)
+    add_report(measure, 2021, date(2022, 6, 1), narrative="基準日の後の報告", progress=80)
+    client.force_login(council)
+    response = client.get(reverse("reports:print_measure", args=[measure.pk]), {"as_of": "2022-03-31"})
+    assert response.status_code == 200
+    page = parse(response.content)
+    assert measure.title in page.find("h1").text
+    expected = ProgressReport.objects.filter(measure=measure, as_of__lte=date(2022, 3, 31))
+    shown = [int(e.attrs["data-report"]) for e in page.find_all("tbody", cls="history-entry")]
+    assert sorted(shown) == sorted(expected.values_list("pk", flat=True))
+    assert len(shown) == 6
+    newest_first = sorted(expected, key=lambda r: (r.as_of, r.pk), reverse=True)
+    assert shown == [r.pk for r in newest_first]
+    targets = _targets()
+    for report in expected:
+        entry = page.find("tbody", cls="history-entry", data_report=report.pk).text
+        rate = _rate(targets[(measure.pk, report.fiscal_year)], report)
+        assert fiscal.wareki_date_with_western(report.as_of) in entry
+        assert f"{report.status.symbol} {report.status.name}" in entry
+        assert f"{rate}%" in entry and f"{report.progress_percent}%" in entry
+    assert "基準日の後の報告" not in page.text
+    assert measure.departments.first().name in page.text
+
+
+def test_an_unknown_measure_is_404(client, council):
+    client.force_login(council)
+    missing = (Measure.objects.order_by("-pk").first().pk or 0) + 1
+    assert client.get(reverse("reports:print_measure", args=[missing])).status_code == 404
+
+
+# ---- Bad input: a 400 page that says what is wrong, never a 500 ----
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"as_of": "2021-13-45"}, "基準日"),
+        ({"fiscal_year": "2030"}, "計画期間"),
+        ({"fiscal_year": "来年度"}, "年度として読み取れません"),
+        ({"plan": "99999"}, "計画"),
+        ({"objective": "abc"}, "計画の目的"),
+        ({"since": "2021-04-01", "as_of": "2021-03-31"}, "基準日(令和3年3月31日)より前の日付"),
+        ({"since": "昨年"}, "前回の基準日"),
+    ],
+)
+def test_bad_parameters_get_a_400_page_with_the_reason_in_japanese(client, council, params, reason):
+    client.force_login(council)
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    text = parse(response.content).find("section", cls="bad-request").text
+    assert "表示条件に誤りがあります" in text
+    assert reason in text
+
+
+def test_the_measure_page_checks_the_year_against_the_measures_own_plan(client, council):
+    client.force_login(council)
+    measure = Measure.objects.first()
+    url = reverse("reports:print_measure", args=[measure.pk])
+    assert client.get(url, {"fiscal_year": "令和2年度"}).status_code == 200
+    response = client.get(url, {"fiscal_year": "2025"})
+    assert response.status_code == 400
+    assert "計画期間" in response.content.decode()
+
+
+# ---- Who may read ----
+
+
+@pytest.mark.parametrize("persona", ["council", "manager", "secretariat", "superuser"])
+def test_council_managers_and_the_secretariat_may_read_both_pages(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    measure = Measure.objects.first()
+    assert client.get(URL).status_code == 200
+    assert client.get(reverse("reports:print_measure", args=[measure.pk])).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    measure = Measure.objects.first()
+    for url in (URL, reverse("reports:print_measure", args=[measure.pk])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+def test_an_account_without_a_role_is_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user(username="norole", password="pw-norole"))
+    measure = Measure.objects.first()
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("reports:print_measure", args=[measure.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_pages_change_nothing_and_refuse_writes(client, secretariat, method):
+    client.force_login(secretariat)
+    measure = Measure.objects.first()
+    reports = ProgressReport.objects.count()
+    for url in (URL, reverse("reports:print_measure", args=[measure.pk])):
+        assert getattr(client, method)(url).status_code == 405
+    assert ProgressReport.objects.count() == reports
+
+
+def test_the_header_offers_the_print_page_to_the_council(client, council):
+    client.force_login(council)
+    page = parse(client.get(reverse("home")).content)
+    assert URL in [a.attrs.get("href") for a in page.find("nav").find_all("a")]
