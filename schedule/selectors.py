@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from measures import fiscal
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
@@ -65,3 +67,124 @@ def schedule_table(*, fiscal_year: int) -> ScheduleTable:
         for phase in Phase.objects.filter(fiscal_year=fiscal_year).order_by("order", "first_month")
     ]
     return ScheduleTable(fiscal_year, list(fiscal.MONTHS_IN_FISCAL_ORDER), phases, list(rows.values()))
+
+
+# How each item shows in a cell. Planned is the document's ●; the others echo the progress
+# statuses' symbols (◎ done, △ late, × stopped) so black-and-white print needs no colour.
+ITEM_MARKS = {
+    ScheduledItem.Status.PLANNED: "●",
+    ScheduledItem.Status.HELD: "◎",
+    ScheduledItem.Status.POSTPONED: "△",
+    ScheduledItem.Status.CANCELLED: "×",
+}
+PUBLIC_COMMENT_START_MARK = "➡"
+PUBLIC_COMMENT_CONTINUES_MARK = "━"
+
+
+@dataclass
+class MarkedItem:
+    item: ScheduledItem
+    mark: str
+
+
+@dataclass
+class MarkedComment:
+    period: PublicCommentPeriod
+    mark: str
+    starts_here: bool
+
+
+@dataclass
+class GridCell:
+    month: int
+    items: list[MarkedItem]
+    comments: list[MarkedComment]
+
+
+@dataclass
+class GridRow:
+    body: Body
+    cells: list[GridCell]
+
+
+@dataclass
+class PhaseCell:
+    """One cell of the 全体スケジュール row: a phase's band over ``span`` months, or an empty month."""
+
+    span: int
+    phase: Phase | None = None
+
+
+@dataclass
+class ScheduleGrid:
+    """The table ready to draw: phase lanes (more than one only if phases overlap) and body rows."""
+
+    table: ScheduleTable
+    phase_lanes: list[list[PhaseCell]]
+    rows: list[GridRow]
+
+    @property
+    def public_comments(self) -> list[PublicCommentPeriod]:
+        seen: dict[int, PublicCommentPeriod] = {}
+        for row in self.rows:
+            for cell in row.cells:
+                for comment in cell.comments:
+                    seen.setdefault(comment.period.pk, comment.period)
+        return list(seen.values())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.phase_lanes and not any(c.items or c.comments for r in self.rows for c in r.cells)
+
+
+def _phase_lanes(bands: list[PhaseBand]) -> list[list[PhaseCell]]:
+    """Lay the bands out left to right, opening a new lane only where a band would overlap another."""
+    lanes: list[list[PhaseBand]] = []
+    for band in sorted(bands, key=lambda b: b.start_index):
+        for lane in lanes:
+            last = lane[-1]
+            if last.start_index + last.span <= band.start_index:
+                lane.append(band)
+                break
+        else:
+            lanes.append([band])
+    result = []
+    for lane in lanes:
+        cells, position = [], 0
+        for band in lane:
+            cells.extend(PhaseCell(1) for _ in range(band.start_index - position))
+            cells.append(PhaseCell(band.span, band.phase))
+            position = band.start_index + band.span
+        cells.extend(PhaseCell(1) for _ in range(12 - position))
+        result.append(cells)
+    return result
+
+
+def _marked_comment(period: PublicCommentPeriod, month: int) -> MarkedComment:
+    starts = period.start_month == month
+    return MarkedComment(
+        period, PUBLIC_COMMENT_START_MARK if starts else PUBLIC_COMMENT_CONTINUES_MARK, starts
+    )
+
+
+def schedule_grid(*, fiscal_year: int) -> ScheduleGrid:
+    """schedule_table with a mark for every item and public comment month: the same four queries."""
+    table = schedule_table(fiscal_year=fiscal_year)
+    rows = []
+    for row in table.rows:
+        cells = []
+        for month, items, periods in zip(table.months, row.cells, row.comment_cells, strict=True):
+            marked_items = [MarkedItem(item, ITEM_MARKS.get(item.status, "●")) for item in items]
+            comments = [_marked_comment(period, month) for period in periods]
+            cells.append(GridCell(month, marked_items, comments))
+        rows.append(GridRow(row.body, cells))
+    return ScheduleGrid(table, _phase_lanes(table.phases), rows)
+
+
+def schedule_default_fiscal_year(on=None) -> int:
+    """The year the schedule page opens on: the current fiscal year if it has a schedule, else the latest that does."""
+    current = fiscal.fiscal_year_of(on or timezone.localdate())
+    years = schedule_fiscal_years()
+    if not years or current in years:
+        return current
+    return years[-1]

@@ -1,0 +1,15 @@
+"""The schedule page's one parameter: which fiscal year to show."""
+
+from __future__ import annotations
+
+from django import forms
+
+from measures.filters import FiscalYearField
+
+
+class ScheduleYearForm(forms.Form):
+    fiscal_year = FiscalYearField(
+        label="年度",
+        required=False,
+        help_text="例: 2018、平成30年度。空欄は登録されている年度です。",
+    )
