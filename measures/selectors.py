@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
@@ -137,6 +139,259 @@ def measure_progress(
     return result
 
 
+# The streamed reads below serve the Excel export, where a plan may have tens of thousands of
+# measures. Each runs a fixed number of queries and reads them with .iterator(), so rows are
+# turned into plain values as they arrive and never all held at once. Every stream is sorted
+# by the same measure key, which lets them be merged in step like sorted files.
+MEASURE_ORDER = ("purpose__order", "order", "number", "pk")
+_KEY_WIDTH = len(MEASURE_ORDER)
+
+
+def _measure_key(prefix: str) -> tuple[str, ...]:
+    """MEASURE_ORDER as seen from a model that points at the measure through ``prefix``."""
+    return (f"{prefix}__purpose__order", f"{prefix}__order", f"{prefix}__number", f"{prefix}_id")
+
+
+class _TargetValue(NamedTuple):
+    target_value: Decimal | None
+
+
+def _achievement_rate(target_value: Decimal | None, actual_value: Decimal | None) -> Decimal | None:
+    """AnnualTarget.achievement_rate on plain values, so the rule keeps its one home on the model."""
+    return AnnualTarget.achievement_rate(_TargetValue(target_value), actual_value)
+
+
+@dataclass(slots=True)
+class TargetFigures:
+    text: str
+    indicator_name: str
+    indicator_unit: str
+    target_value: Decimal | None
+
+
+@dataclass(slots=True)
+class ReportFigures:
+    pk: int
+    as_of: date
+    status: ProgressStatus
+    actual_value: Decimal | None
+    progress_percent: int
+    narrative: str
+    issues: str
+    next_steps: str
+
+
+@dataclass(slots=True)
+class YearFigures:
+    """YearState in plain values: a measure's target, latest report, rate and grade for one year."""
+
+    fiscal_year: int
+    target: TargetFigures | None
+    report: ReportFigures | None
+    rate: Decimal | None
+    grade: EvaluationGrade | None
+
+
+@dataclass(slots=True)
+class MeasureFigures:
+    """MeasureProgress in plain values: one measure's row of the progress report."""
+
+    pk: int
+    number: int
+    title: str
+    purpose: Purpose
+    departments: list[str]
+    keywords: list[str]
+    years: list[YearFigures]
+
+    @property
+    def latest_report(self) -> ReportFigures | None:
+        reports = [y.report for y in self.years if y.report is not None]
+        return max(reports, key=lambda r: (r.as_of, r.pk)) if reports else None
+
+
+class _GroupCursor:
+    """Walks a stream sorted by measure key in step with the measures, one group per measure.
+
+    A group for a key the measures have already passed (a row added between two queries)
+    is skipped rather than allowed to stall the stream.
+    """
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._groups = itertools.groupby(rows, key=lambda row: row[:_KEY_WIDTH])
+        self._next = next(self._groups, None)
+
+    def take(self, key: tuple) -> list[tuple]:
+        while self._next is not None and self._next[0] < key:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != key:
+            return []
+        rows = [row[_KEY_WIDTH:] for row in self._next[1]]
+        self._next = next(self._groups, None)
+        return rows
+
+
+def _names_stream(through, target: str, ids: QuerySet, chunk_size: int) -> Iterator[tuple]:
+    """(measure key…, name) for a measure's many-to-many relation, sorted like the measures."""
+    return (
+        through.objects.filter(measure_id__in=ids)
+        .order_by(*_measure_key("measure"), f"{target}__order", f"{target}__name")
+        .values_list(*_measure_key("measure"), f"{target}__name")
+        .iterator(chunk_size=chunk_size)
+    )
+
+
+def measure_progress_stream(
+    *,
+    plan: Plan,
+    as_of: date,
+    measures: QuerySet[Measure],
+    fiscal_years: list[int] | None = None,
+    chunk_size: int = 2000,
+) -> Iterator[MeasureFigures]:
+    """measure_progress as a stream of plain values, in MEASURE_ORDER, for exports of any size.
+
+    Eight queries whatever the number of measures: purposes, statuses, grades, then the
+    measures, departments, keywords, targets and latest reports, read side by side.
+    """
+    years = fiscal_years or plan.fiscal_years
+    purposes = {p.pk: p for p in Purpose.objects.filter(plan=plan).order_by()}
+    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
+    grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+    ids = measures.order_by().values("pk")
+    departments = _GroupCursor(_names_stream(Measure.departments.through, "department", ids, chunk_size))
+    keywords = _GroupCursor(_names_stream(Measure.keywords.through, "keyword", ids, chunk_size))
+    targets = _GroupCursor(
+        AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years)
+        .order_by(*_measure_key("measure"), "fiscal_year")
+        .values_list(
+            *_measure_key("measure"),
+            "fiscal_year",
+            "target_text",
+            "indicator_name",
+            "indicator_unit",
+            "target_value",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    reports = _GroupCursor(
+        reports_latest_as_of(as_of=as_of, fiscal_years=years)
+        .filter(measure_id__in=ids)
+        .order_by(*_measure_key("measure"), "fiscal_year")
+        .values_list(
+            *_measure_key("measure"),
+            "fiscal_year",
+            "pk",
+            "as_of",
+            "status_id",
+            "actual_value",
+            "progress_percent",
+            "narrative",
+            "issues",
+            "next_steps",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    rows = (
+        Measure.objects.filter(pk__in=ids)
+        .order_by(*MEASURE_ORDER)
+        .values_list(*MEASURE_ORDER, "number", "title", "purpose_id")
+        .iterator(chunk_size=chunk_size)
+    )
+    for row in rows:
+        key = row[:_KEY_WIDTH]
+        pk, number, title, purpose_id = row[3], row[4], row[5], row[6]
+        year_targets = {t[0]: TargetFigures(*t[1:]) for t in targets.take(key)}
+        year_reports = {r[0]: ReportFigures(r[1], r[2], statuses[r[3]], *r[4:]) for r in reports.take(key)}
+        figures = []
+        for year in years:
+            target, report = year_targets.get(year), year_reports.get(year)
+            rate = _achievement_rate(target.target_value, report.actual_value) if target and report else None
+            grade = grade_for_rate(grades, rate) if report else None
+            figures.append(YearFigures(year, target, report, rate, grade))
+        yield MeasureFigures(
+            pk,
+            number,
+            title,
+            purposes[purpose_id],
+            [name for (name,) in departments.take(key)],
+            [name for (name,) in keywords.take(key)],
+            figures,
+        )
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    """One progress report as the history lists it, with the rate and grade it had."""
+
+    as_of: date
+    measure_number: int
+    measure_title: str
+    fiscal_year: int
+    status: ProgressStatus
+    actual_value: Decimal | None
+    progress_percent: int
+    narrative: str
+    author: str
+    rate: Decimal | None
+    grade: EvaluationGrade | None
+
+
+def report_history_stream(
+    *,
+    plan: Plan,
+    as_of: date,
+    measures: QuerySet[Measure],
+    fiscal_years: list[int] | None = None,
+    chunk_size: int = 2000,
+) -> Iterator[HistoryEntry]:
+    """reports_history as a stream of plain values, with each report's rate and grade. Three queries."""
+    years = fiscal_years or plan.fiscal_years
+    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
+    grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+    target_value = AnnualTarget.objects.filter(
+        measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year")
+    ).values("target_value")[:1]
+    rows = (
+        reports_history(measures=measures.order_by().values("pk"), as_of=as_of)
+        .filter(fiscal_year__in=years)
+        .annotate(year_target_value=Subquery(target_value))
+        .order_by("-as_of", "-id")
+        .values_list(
+            "as_of",
+            "measure__number",
+            "measure__title",
+            "fiscal_year",
+            "status_id",
+            "actual_value",
+            "progress_percent",
+            "narrative",
+            "author__username",
+            "author__first_name",
+            "author__last_name",
+            "year_target_value",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    for row in rows:
+        actual_value = row[5]
+        rate = _achievement_rate(row[11], actual_value)
+        author = f"{row[9] or ''} {row[10] or ''}".strip() or (row[8] or "")
+        yield HistoryEntry(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            statuses[row[4]],
+            actual_value,
+            row[6],
+            row[7],
+            author,
+            rate,
+            grade_for_rate(grades, rate),
+        )
+
+
 def measures_with_current_reports(measures: QuerySet[Measure], *, as_of: date) -> QuerySet[Measure]:
     """Measures with ``current_reports``: their latest report per fiscal year as of a date."""
     return measures.prefetch_related(
@@ -189,19 +444,75 @@ class ProgressSummary:
 UNREPORTED_LABEL = "報告なし"
 
 
-def _summarise(
-    label: str, states: Iterable[YearState], statuses: list[str], grades: list[str]
-) -> ProgressSummary:
-    summary = ProgressSummary(label, dict.fromkeys(statuses, 0), dict.fromkeys(grades, 0))
-    for state in states:
-        if state.report is None:
-            summary.unreported += 1
-            continue
-        summary.by_status[state.report.status.name] = summary.by_status.get(state.report.status.name, 0) + 1
-        if state.grade is not None:
-            summary.by_grade[state.grade.code] = summary.by_grade.get(state.grade.code, 0) + 1
-        summary.progress_values.append(state.report.progress_percent)
-    return summary
+class ProgressTally:
+    """Counts measure-years into ProgressSummary groups by purpose and by fiscal year, one at a time.
+
+    Nothing is kept per measure, so the Excel export can count rows as they stream past.
+    Every status and grade of the scale is listed, with zero where none applies, in their
+    configured order; a measure-year with no report yet counts as 報告なし. Two queries
+    (statuses, grades).
+    """
+
+    def __init__(self, *, plan: Plan):
+        self._statuses = list(ProgressStatus.objects.order_by("order").values_list("name", flat=True))
+        self._grades = list(
+            EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id)
+            .order_by("order")
+            .values_list("code", flat=True)
+        )
+        self._purposes: dict[int, ProgressSummary] = {}
+        self._years: dict[int, ProgressSummary] = {}
+
+    def _summary(self, label: str) -> ProgressSummary:
+        return ProgressSummary(label, dict.fromkeys(self._statuses, 0), dict.fromkeys(self._grades, 0))
+
+    def add(
+        self,
+        *,
+        purpose: Purpose,
+        fiscal_year: int,
+        status_name: str | None,
+        grade_code: str | None,
+        progress: int | None,
+    ) -> None:
+        """Count one measure-year; ``status_name`` None means it has no report yet."""
+        if purpose.pk not in self._purposes:
+            self._purposes[purpose.pk] = self._summary(f"{purpose.code} {purpose.short_text}")
+        if fiscal_year not in self._years:
+            self._years[fiscal_year] = self._summary(fiscal.fiscal_year_label(fiscal_year))
+        for summary in (self._purposes[purpose.pk], self._years[fiscal_year]):
+            if status_name is None:
+                summary.unreported += 1
+                continue
+            summary.by_status[status_name] = summary.by_status.get(status_name, 0) + 1
+            if grade_code is not None:
+                summary.by_grade[grade_code] = summary.by_grade.get(grade_code, 0) + 1
+            summary.progress_values.append(progress)
+
+    def add_row(self, row: MeasureProgress | MeasureFigures) -> None:
+        """Count every year of a measure_progress row or a measure_progress_stream row."""
+        purpose = row.measure.purpose if isinstance(row, MeasureProgress) else row.purpose
+        for state in row.years:
+            report = state.report
+            self.add(
+                purpose=purpose,
+                fiscal_year=state.fiscal_year,
+                status_name=report.status.name if report else None,
+                grade_code=state.grade.code if state.grade else None,
+                progress=report.progress_percent if report else None,
+            )
+
+    def counting(self, rows: Iterable[MeasureFigures]) -> Iterator[MeasureFigures]:
+        """Pass the rows through unchanged, counting each on the way."""
+        for row in rows:
+            self.add_row(row)
+            yield row
+
+    def summaries(self) -> dict[str, list[ProgressSummary]]:
+        return {
+            "purposes": list(self._purposes.values()),
+            "years": [summary for _, summary in sorted(self._years.items())],
+        }
 
 
 def progress_summaries(*, plan: Plan, rows: list[MeasureProgress]) -> dict[str, list[ProgressSummary]]:
@@ -210,26 +521,10 @@ def progress_summaries(*, plan: Plan, rows: list[MeasureProgress]) -> dict[str, 
     Every status and grade of the scale is listed, with zero where none applies, in their
     configured order; a measure-year with no report yet counts as 報告なし.
     """
-    statuses = list(ProgressStatus.objects.order_by("order").values_list("name", flat=True))
-    grades = (
-        list(plan.evaluation_scale.grades.order_by("order").values_list("code", flat=True))
-        if plan.evaluation_scale_id
-        else []
-    )
-    by_purpose: dict[int, tuple[str, list[YearState]]] = {}
-    by_year: dict[int, list[YearState]] = {}
+    tally = ProgressTally(plan=plan)
     for row in rows:
-        purpose = row.measure.purpose
-        by_purpose.setdefault(purpose.pk, (f"{purpose.code} {purpose.short_text}", []))[1].extend(row.years)
-        for state in row.years:
-            by_year.setdefault(state.fiscal_year, []).append(state)
-    return {
-        "purposes": [_summarise(label, states, statuses, grades) for label, states in by_purpose.values()],
-        "years": [
-            _summarise(fiscal.fiscal_year_label(year), states, statuses, grades)
-            for year, states in sorted(by_year.items())
-        ],
-    }
+        tally.add_row(row)
+    return tally.summaries()
 
 
 @dataclass
