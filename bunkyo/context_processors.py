@@ -8,6 +8,7 @@ _LINKS = (
     ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", roles.EXPORT_PERMISSION),
     ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", roles.PRINT_PERMISSION),
     ("schedule:table", "策定スケジュール", "平成30年度の策定スケジュール表", "schedule.view_scheduleditem"),
+    ("timeline", "変更履歴", "誰がいつ何を変更したか(最近の100件)", "measures.change_measure"),
 )
 
 

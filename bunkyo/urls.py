@@ -10,6 +10,7 @@ admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("timeline/", views.timeline, name="timeline"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

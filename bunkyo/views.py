@@ -1,12 +1,30 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from measures.selectors import plan_current, plan_overview
 
+from .timeline import recent_changes
 
+TIMELINE_LIMIT = 100
+
+
+@require_safe
 @login_required
 def home(request):
     plan = plan_current()
     return render(
         request, "bunkyo/home.html", {"plan": plan, "purposes": plan_overview(plan) if plan else []}
+    )
+
+
+@require_safe
+@login_required
+@permission_required("measures.change_measure", raise_exception=True)
+def timeline(request):
+    """Recent changes across the plan, for the secretariat."""
+    return render(
+        request,
+        "bunkyo/timeline.html",
+        {"entries": recent_changes(limit=TIMELINE_LIMIT), "limit": TIMELINE_LIMIT},
     )

@@ -21,5 +21,7 @@ class TrackedAdmin(SimpleHistoryAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ConcurrentEditError as exc:
-            self.message_user(request, concurrent_edit_message(exc.instance, exc.instance.version), messages.ERROR)
+            self.message_user(
+                request, concurrent_edit_message(exc.instance, exc.instance.version), messages.ERROR
+            )
             return HttpResponseRedirect(request.path)

@@ -86,7 +86,9 @@ class VersionedModelForm(forms.ModelForm):
         loaded = cleaned.get("version")
         if loaded is None:
             return cleaned
-        current = type(instance)._base_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+        current = (
+            type(instance)._base_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+        )
         if current is not None and current != loaded:
             raise forms.ValidationError(concurrent_edit_message(instance, loaded), code="concurrent_edit")
         return cleaned

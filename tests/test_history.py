@@ -1,0 +1,183 @@
+"""Every change is on record: who, when, and the values before and after."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from measures.models import Measure, ProgressReport
+from schedule.models import ScheduledItem
+
+from .factories import add_report, status
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+@pytest.fixture
+def admin_client(client, secretariat):
+    client.force_login(secretariat)
+    return client
+
+
+def _measure_form(measure, **changes):
+    data = {
+        "plan": measure.plan_id,
+        "purpose": measure.purpose_id,
+        "number": measure.number,
+        "title": measure.title,
+        "description": measure.description,
+        "departments": [d.pk for d in measure.departments.all()],
+        "keywords": [k.pk for k in measure.keywords.all()],
+        "technologies": [t.pk for t in measure.technologies.all()],
+        "order": measure.order,
+        "version": measure.version,
+        "annual_targets-TOTAL_FORMS": "0",
+        "annual_targets-INITIAL_FORMS": "0",
+        "progress_reports-TOTAL_FORMS": "0",
+        "progress_reports-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_change_in_the_admin_records_who_when_and_before_and_after(admin_client, secretariat):
+    measure = Measure.objects.get(number=2)
+    url = reverse("admin:measures_measure_change", args=[measure.pk])
+    response = admin_client.post(url, _measure_form(measure, title="オープンデータ活用の推進(改)"))
+    assert response.status_code == 302
+    latest = measure.history.order_by("-history_date").first()
+    assert latest.history_type == "~"
+    assert latest.history_user == secretariat
+    delta = latest.diff_against(latest.prev_record)
+    changes = {c.field: (c.old, c.new) for c in delta.changes}
+    assert changes["title"] == ("オープンデータ活用の推進", "オープンデータ活用の推進(改)")
+
+
+def test_the_history_is_visible_from_the_objects_admin_page(admin_client):
+    measure = Measure.objects.get(number=2)
+    admin_client.post(
+        reverse("admin:measures_measure_change", args=[measure.pk]),
+        _measure_form(measure, title="新しい名前"),
+    )
+    change_page = admin_client.get(
+        reverse("admin:measures_measure_change", args=[measure.pk])
+    ).content.decode()
+    history_url = reverse("admin:measures_measure_history", args=[measure.pk])
+    assert history_url in change_page
+    history_page = admin_client.get(history_url).content.decode()
+    assert "事務局 太郎" in history_page or "jimu" in history_page
+    assert "新しい名前" in history_page
+
+
+def test_creating_and_deleting_a_scheduled_item_are_both_kept(admin_client, secretariat):
+    item = ScheduledItem.objects.filter(planned_month=4).first()
+    pk = item.pk
+    response = admin_client.post(reverse("admin:schedule_scheduleditem_delete", args=[pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not ScheduledItem.objects.filter(pk=pk).exists()
+    deleted = ScheduledItem.history.filter(id=pk).order_by("-history_date").first()
+    assert deleted.history_type == "-"
+    assert deleted.history_user == secretariat
+    assert deleted.planned_month == 4
+
+
+def test_progress_reports_cannot_be_deleted_even_by_the_secretariat(admin_client):
+    report = add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30))
+    response = admin_client.post(
+        reverse("admin:measures_progressreport_delete", args=[report.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert ProgressReport.objects.filter(pk=report.pk).exists()
+    changelist = admin_client.get(reverse("admin:measures_progressreport_changelist")).content.decode()
+    assert "delete_selected" not in changelist
+
+
+def test_a_report_is_withdrawn_with_a_reason_and_then_counts_nowhere(admin_client):
+    from measures.selectors import reports_latest_as_of
+
+    measure = Measure.objects.get(number=1)
+    report = add_report(measure, 2019, date(2019, 9, 30), progress=40)
+    url = reverse("admin:measures_progressreport_change", args=[report.pk])
+    data = {
+        "measure": measure.pk,
+        "fiscal_year": "2019",
+        "as_of": "2019/09/30",
+        "status": status("実施中").pk,
+        "progress_percent": "40",
+        "actual_value": "",
+        "narrative": "",
+        "issues": "",
+        "next_steps": "",
+        "withdrawn_on": "2019/10/01",
+        "withdrawal_reason": "",
+        "version": report.version,
+    }
+    page = admin_client.post(url, data).content.decode()
+    assert "取り下げる場合は、取り下げ日と理由の両方を入力してください。" in page
+    report.refresh_from_db()
+    assert report.withdrawn_on is None
+
+    data["withdrawal_reason"] = "別の施策の数値を誤って入力したため"
+    assert admin_client.post(url, data).status_code == 302
+    report.refresh_from_db()
+    assert report.withdrawn_on == date(2019, 10, 1)
+    assert not reports_latest_as_of(as_of=date(2020, 3, 31)).exists()
+    assert report.history.count() == 2  # still on record, with the withdrawal as a change
+
+
+def test_the_timeline_lists_recent_changes_with_who_changed_what(admin_client, secretariat):
+    measure = Measure.objects.get(number=2)
+    admin_client.post(
+        reverse("admin:measures_measure_change", args=[measure.pk]),
+        _measure_form(measure, description="説明を更新"),
+    )
+    page = admin_client.get(reverse("timeline")).content.decode()
+    assert "変更履歴" in page
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert "変更" in row and "施策" in row and "2. オープンデータ活用の推進" in row
+    assert "事務局 太郎" in row
+    assert "概要・取組内容" in row
+
+
+def _count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _edit_and_report(client, day: int):
+    measure = Measure.objects.get(number=2)
+    client.post(
+        reverse("admin:measures_measure_change", args=[measure.pk]),
+        _measure_form(measure, description=f"更新{day}"),
+    )
+    add_report(Measure.objects.get(number=3), 2019, date(2019, 5, day), author=None)
+
+
+def test_the_timeline_makes_a_fixed_number_of_queries(admin_client, django_assert_num_queries):
+    url = reverse("timeline")
+    _edit_and_report(admin_client, 1)
+    few = _count_queries(admin_client, url)
+    for day in range(2, 14):
+        _edit_and_report(admin_client, day)
+    with django_assert_num_queries(few):
+        page = admin_client.get(url).content.decode()
+    from bunkyo.timeline import TRACKED_MODELS
+
+    recorded = sum(model.history.count() for model in TRACKED_MODELS)
+    assert recorded > 13 * 2
+    assert page.count("<tr>") == 1 + min(recorded, 100)  # the header row, then one row per change
+
+
+@pytest.mark.parametrize("persona", ["council", "manager"])
+def test_the_timeline_is_for_the_secretariat_only(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("timeline")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_login_from_the_timeline(client):
+    response = client.get(reverse("timeline"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
