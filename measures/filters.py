@@ -10,7 +10,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import fiscal
-from .models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
+from .models import (
+    FISCAL_YEAR_MAX,
+    FISCAL_YEAR_MIN,
+    Department,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressStatus,
+    Purpose,
+)
 from .selectors import plan_current, reports_latest_as_of, today
 
 
@@ -33,7 +42,11 @@ class FiscalYearFilter(django_filters.Filter):
 
 class MeasureProgressFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        label="計画", queryset=Plan.objects.all(), empty_label="現行の計画", method="filter_plan"
+        label="計画",
+        queryset=Plan.objects.all(),
+        empty_label="現行の計画",
+        method="filter_plan",
+        error_messages={"invalid_choice": "指定された計画は登録されていません。一覧から選んでください。"},
     )
     as_of = django_filters.DateFilter(
         label="基準日",
@@ -104,6 +117,12 @@ class MeasureProgressFilter(django_filters.FilterSet):
             self.form.add_error(
                 "fiscal_year",
                 f"{fiscal.fiscal_year_label(year)}は計画期間({plan.period_label})の外です。",
+            )
+        as_of = data.get("as_of")
+        if as_of is not None and not FISCAL_YEAR_MIN <= as_of.year <= FISCAL_YEAR_MAX:
+            # Outside these years there is no plan, no era label and no Excel date to give.
+            self.form.add_error(
+                "as_of", f"基準日は{FISCAL_YEAR_MIN}年から{FISCAL_YEAR_MAX}年までの日付で入力してください。"
             )
         objective = data.get("objective")
         if objective is not None and objective.plan_id != plan.pk:

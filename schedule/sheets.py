@@ -1,0 +1,130 @@
+"""The schedule's sheet of the manager's progress workbook: 策定スケジュール, laid out as the ward's table.
+
+One band row for the phases, one row per body, the months of the fiscal year April first,
+and in each cell the marks that schedule.selectors gives every item and public comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpyxl.styles import Alignment
+
+from measures import fiscal
+from measures.xlsx import (
+    CENTER,
+    HEADER,
+    LABEL,
+    NOTE,
+    TEXT,
+    TITLE,
+    PageInfo,
+    SheetWriter,
+    Style,
+    filled,
+    prepare_sheet,
+)
+
+from .models import ScheduledItem
+from .selectors import (
+    ITEM_MARKS,
+    PUBLIC_COMMENT_CONTINUES_MARK,
+    PUBLIC_COMMENT_START_MARK,
+    GridCell,
+    GridRow,
+    PhaseCell,
+    ScheduleGrid,
+)
+
+SCHEDULE_TITLE = "策定スケジュール"
+PHASE_ROW_LABEL = "全体スケジュール"
+MARK = Style(font=None, alignment=Alignment(horizontal="center", vertical="center"))
+HELD = filled(MARK, "#BDD7EE")
+PUBLIC_COMMENT = filled(MARK, "#FFF2CC")
+PHASE_BAND = filled(CENTER, "#E2EFDA")
+WIDTHS = (28,) + (6,) * 12 + (40,)
+NOTES_COLUMN = 14
+LEGEND = (
+    f"{ITEM_MARKS[ScheduledItem.Status.PLANNED]} 予定",
+    f"{ITEM_MARKS[ScheduledItem.Status.HELD]} 実施済(網掛け)",
+    f"{ITEM_MARKS[ScheduledItem.Status.POSTPONED]} 延期",
+    f"{ITEM_MARKS[ScheduledItem.Status.CANCELLED]} 中止",
+    f"{PUBLIC_COMMENT_START_MARK} パブリック・コメント開始",
+    f"{PUBLIC_COMMENT_CONTINUES_MARK} パブリック・コメント実施中",
+)
+
+
+def _mark_cell(sheet: SheetWriter, cell: GridCell):
+    text = "".join(m.mark for m in cell.items) + "".join(c.mark for c in cell.comments)
+    if any(m.item.status == ScheduledItem.Status.HELD for m in cell.items):
+        return sheet.text(text, HELD)
+    return sheet.text(text, PUBLIC_COMMENT if cell.comments else MARK)
+
+
+def _notes(row: GridRow) -> str:
+    """The public comment's dates and results, which a month cell has no room for."""
+    periods = {c.period.pk: c.period for cell in row.cells for c in cell.comments}.values()
+    notes = []
+    for period in periods:
+        note = f"{period.subject}: {period.period_label}"
+        if period.days:
+            note += f"({period.days}日間)"
+        if period.comments_received is not None:
+            note += f"、意見{period.comments_received}件"
+        if period.answers_published_on:
+            note += f"、区の考え方公表 {period.answers_published_on:%Y/%m/%d}"
+        notes.append(note)
+    return "\n".join(notes)
+
+
+def _phase_lane(sheet: SheetWriter, lane: Sequence[PhaseCell], label: str) -> None:
+    cells, spans, column = [sheet.text(label, LABEL)], [], 2
+    for phase_cell in lane:
+        if phase_cell.phase is None:
+            cells.extend(sheet.value(None, TEXT) for _ in range(phase_cell.span))
+        else:
+            cells.append(sheet.text(phase_cell.phase.name, PHASE_BAND))
+            cells.extend(sheet.value(None, PHASE_BAND) for _ in range(phase_cell.span - 1))
+            spans.append((column, column + phase_cell.span - 1))
+        column += phase_cell.span
+    row = sheet.append(cells + [sheet.value(None, TEXT)])
+    for first, last in spans:
+        sheet.merge(row, first, row, last)
+
+
+def _grid(sheet: SheetWriter, grid: ScheduleGrid) -> None:
+    top = sheet.append(
+        [sheet.value(None, HEADER), sheet.text(fiscal.fiscal_year_label(grid.table.fiscal_year), HEADER)]
+        + [sheet.value(None, HEADER) for _ in range(11)]
+        + [sheet.text("備考", HEADER)]
+    )
+    sheet.append(
+        [sheet.value(None, HEADER)]
+        + [sheet.text(fiscal.month_label(month), HEADER) for month in grid.table.months]
+        + [sheet.value(None, HEADER)]
+    )
+    sheet.merge(top, 1, top + 1, 1)
+    sheet.merge(top, 2, top, 13)
+    sheet.merge(top, NOTES_COLUMN, top + 1, NOTES_COLUMN)
+    for index, lane in enumerate(grid.phase_lanes):
+        _phase_lane(sheet, lane, PHASE_ROW_LABEL if index == 0 else "")
+    for row in grid.rows:
+        sheet.append(
+            [sheet.text(row.body.label, LABEL)]
+            + [_mark_cell(sheet, cell) for cell in row.cells]
+            + [sheet.text(_notes(row), TEXT)]
+        )
+
+
+def write_schedule(ws, *, page: PageInfo, grids: Sequence[ScheduleGrid]) -> None:
+    """策定スケジュール: each fiscal year's table as the ward drew it, then the legend."""
+    sheet = SheetWriter(ws)
+    prepare_sheet(ws, page=page, widths=WIDTHS, title_rows="1:3")
+    sheet.append([sheet.text(SCHEDULE_TITLE, TITLE)])
+    for grid in grids:
+        _grid(sheet, grid)
+        sheet.blank()
+    if not grids:
+        sheet.append([sheet.text("策定スケジュールが登録されていません。", NOTE)])
+        return
+    sheet.append([sheet.text("凡例: " + " ".join(LEGEND), NOTE)])
