@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
+
+from bunkyo import workbook
 
 from . import fiscal
 from .models import (
@@ -121,6 +123,7 @@ class MeasureAdmin(admin.ModelAdmin):
     list_select_related = ("plan", "purpose")
     filter_horizontal = ("departments", "keywords", "technologies")
     inlines = (AnnualTargetInline, ProgressReportInline)
+    actions = ("export_progress",)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).prefetch_related("departments")
@@ -135,6 +138,18 @@ class MeasureAdmin(admin.ModelAdmin):
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+
+    @admin.action(description="選択した施策の進捗をExcelで出力", permissions=("export",))
+    def export_progress(self, request, queryset):
+        try:
+            export = workbook.export_of_selection(queryset)
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        return workbook.progress_workbook_response(export)
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.export_progress")
 
     @admin.display(description="目的", ordering="purpose__order")
     def purpose_code(self, obj):
