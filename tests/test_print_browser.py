@@ -1,0 +1,335 @@
+"""A real browser prints the council's pages: Debian's Chromium, driven by Playwright, against a live server.
+
+The council account signs in through the login form, prints /reports/print/ to a PDF and
+pypdf reads it back: the number of A4 pages, one purpose per page, every measure's title,
+the page numbers, the fonts. The layout is then measured in print media against the
+printable width of A4. Without a browser these tests are skipped with the reason, except
+in CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+from bunkyo import roles
+from measures.models import Measure, Purpose
+from schedule.models import Body, ScheduledItem
+
+from .factories import add_report, add_target, make_measure, seed_plan
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+A4_MM = (210, 297)
+PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+# The fonts print.css asks for, as they are named inside a PDF.
+LOCAL_FONTS = ("NotoSansCJK", "NotoSansJP", "IPAexGothic", "IPAGothic", "Hiragino", "YuGothic", "Meiryo")
+
+
+def browser_test(function):
+    """A test that drives Chromium against the live server: its data must be committed for the
+    server's thread to see it, so the database is emptied (flushed) after it."""
+    function = pytest.mark.browser(function)
+    return pytest.mark.django_db(transaction=True)(function)
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip, saying why; in CI (CI=true) the browser is required, so fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true ではブラウザのテストを省略できません: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
+    # the ORM calls the tests make while it runs. Set only while the browser is up.
+    # One browser per test: started after the test's database is ready, stopped before it is flushed.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:
+            browser_unavailable(f"Playwright が入っていません ({exc})。make test で入ります。")
+        if not os.access(CHROMIUM, os.X_OK):
+            browser_unavailable(
+                f"{CHROMIUM} がありません。make test が入れます(手動なら apt-get install chromium fonts-noto-cjk)。"
+            )
+        playwright = sync_playwright().start()
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        except Exception as exc:  # a broken install, a missing library, no sandbox support …
+            playwright.stop()
+            browser_unavailable(f"{CHROMIUM} を起動できません: {exc}")
+        yield chromium
+        chromium.close()
+        playwright.stop()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+COUNCIL_PASSWORD = "pw-giin-browser"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _roles_restored_afterwards(django_db_blocker):
+    """Leave the roles as the data migration made them for the tests after these: the flush
+    that follows each live-server test removes them (permissions are re-created by it)."""
+    yield
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        roles.sync_groups(apps)
+
+
+@pytest.fixture
+def council(transactional_db, django_user_model):
+    """The council account (overrides conftest's), with the roles put back first: the data
+    migration made them, and the flush after an earlier transactional test removed them."""
+    from django.apps import apps
+
+    roles.sync_groups(apps)
+    user = django_user_model.objects.create_user(
+        username="giin", password=COUNCIL_PASSWORD, last_name="議会 次郎"
+    )
+    user.groups.add(Group.objects.get(name=roles.COUNCIL))
+    return user
+
+
+@pytest.fixture
+def council_page(browser, live_server, demo, council):
+    """A browser tab signed in as the council account through the login form, recording every request."""
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", council.username)
+    page.fill("#id_password", COUNCIL_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url == live_server.url + reverse("home"), "the council account signed in"
+    yield page
+    context.close()
+
+
+def _print_pdf(page, url: str):
+    """Open the page, switch to print media and print it to a PDF, read back with pypdf."""
+    from pypdf import PdfReader
+
+    response = page.goto(url)
+    assert response.status == 200
+    page.emulate_media(media="print")
+    # prefer_css_page_size: the page's own @page size wins, as in the browser's print dialog.
+    return PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+
+
+def _norm(text: str) -> str:
+    """PDF text as stored text would read: NFKC, the middle dot, no whitespace.
+
+    Chromium names each glyph in the PDF by one of the characters the font draws with it:
+    NFKC turns Kangxi radicals (⽂) back into kanji (文), and Noto Sans CJK's ・ comes out as U+2027.
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).replace("\u2027", "・"))
+
+
+def _contains(pdf_text: str, stored: str) -> bool:
+    """Whether the stored text is in the PDF text, letting a kanji come out as its look-alike
+    radical from the CJK Radicals Supplement (民 as ⺠), which no normalisation maps back."""
+    pattern = "".join(
+        f"[{ch}\u2e80-\u2eff]" if "\u4e00" <= ch <= "\u9fff" else re.escape(ch) for ch in _norm(stored)
+    )
+    return re.search(pattern, pdf_text) is not None
+
+
+def _page_margins_mm() -> tuple[float, float, float, float]:
+    """The @page margins print.css sets (top, right, bottom, left), read from the stylesheet itself."""
+    css = open(finders.find("bunkyo/print.css"), encoding="utf-8").read()
+    rule = re.search(r"@page\s*\{[^}]*?margin:\s*([^;]+);", css)
+    v = [float(value.removesuffix("mm")) for value in rule.group(1).split()]
+    return {1: v * 4, 2: v * 2, 3: v + v[1:2], 4: v}[len(v)]
+
+
+def _sizes_mm(reader) -> list[tuple[int, int]]:
+    return [
+        (round(float(p.mediabox.width) / PT_PER_MM), round(float(p.mediabox.height) / PT_PER_MM))
+        for p in reader.pages
+    ]
+
+
+def _fonts(reader) -> set[str]:
+    """The names of the fonts the PDF embeds (Chromium writes CJK fonts as Type 3 with a descriptor)."""
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor", {})
+            names.add(
+                str(font.get("/BaseFont") or descriptor.get("/FontName") or descriptor.get("/FontFamily"))
+            )
+    return names
+
+
+# ---- The skip rule itself ----
+
+
+def test_without_a_browser_the_tests_are_skipped_with_the_reason(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="chromium がありません"):
+        browser_unavailable("chromium がありません")
+
+
+def test_in_ci_a_missing_browser_is_a_failure_not_a_skip(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        browser_unavailable("chromium がありません")
+
+
+# ---- Printing with a real browser ----
+
+
+@browser_test
+def test_the_council_report_prints_on_a4_with_one_purpose_per_page(council_page, live_server):
+    reader = _print_pdf(council_page, live_server.url + reverse("reports:print"))
+    plan = seed_plan()
+    purposes = list(
+        Purpose.objects.filter(plan=plan, measures__isnull=False).distinct().order_by("order", "code")
+    )
+    expected = 1 + len(purposes)  # the cover with the summary, then one section per purpose
+    assert len(reader.pages) == expected
+    assert _sizes_mm(reader) == [A4_MM] * expected, "A4 portrait"
+    texts = [_norm(page.extract_text()) for page in reader.pages]
+    for number, text in enumerate(texts, start=1):
+        assert f"{number}/{expected}" in text, f"page {number} has its number in the footer"
+    assert (
+        _contains(texts[0], "文京区")
+        and _contains(texts[0], "進捗状況の概要")
+        and _contains(texts[0], plan.name)
+    )
+    for purpose, text in zip(purposes, texts[1:], strict=True):
+        assert _contains(text, f"計画の目的{purpose.code}") and _contains(text, purpose.text), (
+            "one purpose a page"
+        )
+        for measure in purpose.measures.all():
+            assert _contains(text, measure.title), f"{measure.title} is on its purpose's page"
+    everything = "".join(texts)
+    for measure in Measure.objects.filter(plan=plan):
+        assert _contains(everything, measure.title)
+    assert "この条件で表示" not in everything and "印刷する" not in everything, "no form or button on paper"
+    assert any(name in font for font in _fonts(reader) for name in LOCAL_FONTS), _fonts(reader)
+    outside = [
+        url for url in council_page.requested if not url.startswith((live_server.url, "data:", "about:"))
+    ]
+    assert outside == [], "nothing is loaded from outside the server"
+
+
+@browser_test
+def test_no_table_is_wider_than_the_printable_width_of_a4(council_page, live_server):
+    top, right, bottom, left = _page_margins_mm()
+    printable = (A4_MM[0] - left - right) * PX_PER_MM
+    # The print layout is as wide as the paper between the margins: give the page that width.
+    council_page.set_viewport_size({"width": round(printable), "height": 1100})
+    council_page.emulate_media(media="print")
+    measure = Measure.objects.filter(plan=seed_plan()).first()
+    for path in (
+        reverse("reports:print") + "?since=2020-09-30",
+        reverse("reports:print_measure", args=[measure.pk]),
+    ):
+        assert council_page.goto(live_server.url + path).status == 200
+        tables = council_page.evaluate(
+            """() => Array.from(document.querySelectorAll("table")).map((table) => {
+                const box = table.getBoundingClientRect();
+                const overflowing = Array.from(table.querySelectorAll("th, td"))
+                    .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+                    .map((cell) => cell.textContent.trim().slice(0, 40));
+                return {name: table.className, left: box.left, right: box.right, overflowing};
+            })"""
+        )
+        assert len(tables) >= 2, path
+        for table in tables:
+            assert table["left"] >= -0.5 and table["right"] <= printable + 0.5, (path, table)
+            assert table["overflowing"] == [], (path, table)
+        assert council_page.evaluate("document.documentElement.scrollWidth") <= round(printable), path
+
+
+@browser_test
+def test_on_paper_only_the_report_shows_and_the_button_prints(council_page, live_server):
+    council_page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
+    council_page.goto(live_server.url + reverse("reports:print"))
+    for selector in (".site-header", "form.filter-form", "button[data-print]"):
+        assert council_page.is_visible(selector), f"{selector} is on screen"
+    council_page.click("button[data-print]")
+    assert council_page.evaluate("window.printed") == 1
+    council_page.emulate_media(media="print")
+    for selector in (".site-header", "nav", "form", "button"):
+        assert (
+            council_page.locator(selector).evaluate_all("els => els.filter(e => e.offsetParent).length") == 0
+        ), selector
+    assert council_page.is_visible(".report-cover")
+
+
+@browser_test
+def test_a_long_purpose_repeats_its_headings_and_never_splits_a_measure(council_page, live_server):
+    plan = seed_plan()
+    purpose = Purpose.objects.get(plan=plan, code="ア")
+    titles = []
+    for number in range(30, 42):
+        measure = make_measure(plan=plan, purpose=purpose, number=number, title=f"追加施策その{number}")
+        for year in plan.fiscal_years:
+            add_target(measure, year, 10, text=f"目標{number}年{year}")
+            add_report(measure, year, date(year, 9, 30), actual=4, narrative="取組の説明が入ります。" * 3)
+        titles.append((measure.title, [f"目標{number}年{year}" for year in plan.fiscal_years]))
+    reader = _print_pdf(council_page, live_server.url + reverse("reports:print"))
+    texts = [_norm(page.extract_text()) for page in reader.pages]
+    section = [
+        i
+        for i, text in enumerate(texts)
+        if _contains(text, "追加施策その") or _contains(text, "計画の目的ア")
+    ]
+    assert len(section) >= 2, "the example is long enough to need more than one page"
+    for i in section:
+        assert _contains(texts[i], "施策年度目標目標値実績値達成率評価進捗状況進捗率"), (
+            f"page {i + 1} repeats the heading"
+        )
+    for title, targets in titles:
+        pages = [i for i in section if _contains(texts[i], title)]
+        assert len(pages) == 1, f"{title} is on one page"
+        assert all(_contains(texts[pages[0]], target) for target in targets), (
+            f"{title}: every year on that page"
+        )
+    # The next purpose still starts on a page of its own.
+    following = section[-1] + 1
+    assert _contains(texts[following], "計画の目的イ") and not _contains(texts[following], "追加施策その")
+
+
+@browser_test
+def test_the_schedule_prints_on_one_a4_landscape_sheet(council_page, live_server):
+    reader = _print_pdf(council_page, live_server.url + reverse("schedule:table"))
+    assert len(reader.pages) == 1
+    assert _sizes_mm(reader) == [(A4_MM[1], A4_MM[0])], "A4 landscape"
+    text = _norm(reader.pages[0].extract_text())
+    for body in Body.objects.all():
+        assert _contains(text, body.label)
+    planned = ScheduledItem.objects.filter(fiscal_year=2018, status=ScheduledItem.Status.PLANNED).count()
+    assert text.count("●") == planned + 1, "every planned item, plus the legend"
+    assert "➡" in text
