@@ -18,11 +18,13 @@ from .models import (
     Purpose,
     Technology,
 )
+from .admin_base import TrackedAdmin
 from .selectors import measures_with_current_reports, today
+from .versioning import VersionedModelForm
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(TrackedAdmin):
     list_display = ("name", "period", "status", "adopted_on", "evaluation_scale")
     list_filter = ("status",)
     search_fields = ("name", "legal_basis")
@@ -62,7 +64,7 @@ class TechnologyAdmin(_NamedOrderedAdmin):
 
 
 @admin.register(Purpose)
-class PurposeAdmin(admin.ModelAdmin):
+class PurposeAdmin(TrackedAdmin):
     list_display = ("code", "short_text", "plan", "order")
     list_filter = ("plan",)
     search_fields = ("code", "text")
@@ -89,24 +91,31 @@ class _YearUniqueInlineFormSet(BaseInlineFormSet):
 
 class AnnualTargetInline(admin.StackedInline):
     model = AnnualTarget
+    form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
     extra = 0
     fields = (
         ("fiscal_year", "target_text"),
         ("indicator_name", "indicator_unit", "baseline_value", "target_value"),
+        "version",
     )
     ordering = ("fiscal_year",)
 
 
 class ProgressReportInline(admin.StackedInline):
     model = ProgressReport
+    form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
     extra = 0
+    # Reports are never deleted; a wrong one is withdrawn (取り下げ) with its reason.
+    can_delete = False
     fields = (
         ("fiscal_year", "as_of", "status", "progress_percent", "actual_value"),
         "narrative",
         ("issues", "next_steps"),
+        ("withdrawn_on", "withdrawal_reason"),
         ("author", "created_at"),
+        "version",
     )
     readonly_fields = ("author", "created_at")
     ordering = ("-as_of", "-id")
@@ -114,7 +123,7 @@ class ProgressReportInline(admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(TrackedAdmin):
     list_display = ("number", "title", "purpose_code", "department_names", "current_progress")
     list_display_links = ("number", "title")
     list_filter = ("plan", "purpose", "departments", "keywords", "technologies")
@@ -175,7 +184,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnualTarget)
-class AnnualTargetAdmin(admin.ModelAdmin):
+class AnnualTargetAdmin(TrackedAdmin):
     list_display = (
         "measure",
         "year_label",
@@ -195,9 +204,18 @@ class AnnualTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
-    list_display = ("as_of", "measure", "year_label", "status", "progress_percent", "actual_value", "author")
-    list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of")
+class ProgressReportAdmin(TrackedAdmin):
+    list_display = (
+        "as_of",
+        "measure",
+        "year_label",
+        "status",
+        "progress_percent",
+        "actual_value",
+        "author",
+        "withdrawn_on",
+    )
+    list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of", "withdrawn_on")
     search_fields = ("measure__title", "narrative", "issues", "next_steps")
     ordering = ("-as_of", "-id")
     date_hierarchy = "as_of"
@@ -209,10 +227,27 @@ class ProgressReportAdmin(admin.ModelAdmin):
     def year_label(self, obj):
         return fiscal.fiscal_year_label(obj.fiscal_year)
 
+    fieldsets = (
+        (None, {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))}),
+        ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
+        (
+            "取り下げ",
+            {
+                "fields": (("withdrawn_on", "withdrawal_reason"),),
+                "description": "誤った報告は削除せず、取り下げ日と理由を入れて取り下げます。取り下げた報告は集計に使われず、記録として残ります。",
+            },
+        ),
+        ("記録", {"fields": (("author", "created_at"), "version")}),
+    )
+
     def save_model(self, request, obj, form, change):
+        # The author is whoever recorded the report, never a value from the form.
         if obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProgressStatus)

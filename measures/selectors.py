@@ -44,16 +44,20 @@ def reports_latest_as_of(
     """For each (measure, fiscal year), the latest report dated on or before ``as_of``.
 
     Ties on the same date go to the report entered last. A report dated after ``as_of``
-    is never returned, which is what makes "as of" mean as of.
+    is never returned, which is what makes "as of" mean as of. Withdrawn reports (取り下げ)
+    stay on record but count nowhere.
     """
     latest = (
         ProgressReport.objects.filter(
-            measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year"), as_of__lte=as_of
+            measure=OuterRef("measure"),
+            fiscal_year=OuterRef("fiscal_year"),
+            as_of__lte=as_of,
+            withdrawn_on__isnull=True,
         )
         .order_by("-as_of", "-id")
         .values("id")[:1]
     )
-    reports = ProgressReport.objects.filter(as_of__lte=as_of, id=Subquery(latest))
+    reports = ProgressReport.objects.filter(as_of__lte=as_of, withdrawn_on__isnull=True, id=Subquery(latest))
     if fiscal_years is not None:
         reports = reports.filter(fiscal_year__in=list(fiscal_years))
     return reports
@@ -62,7 +66,7 @@ def reports_latest_as_of(
 def reports_history(*, measures: QuerySet[Measure], as_of: date) -> QuerySet[ProgressReport]:
     """Every report on the given measures up to ``as_of``, newest first."""
     return (
-        ProgressReport.objects.filter(measure__in=measures, as_of__lte=as_of)
+        ProgressReport.objects.filter(measure__in=measures, as_of__lte=as_of, withdrawn_on__isnull=True)
         .select_related("measure", "measure__purpose", "status", "author")
         .order_by("-as_of", "-id")
     )
