@@ -5,6 +5,7 @@ from django.utils.html import format_html_join
 from bunkyo import workbook
 
 from . import fiscal
+from .admin_base import BaseAdmin, TrackedAdmin
 from .models import (
     AnnualTarget,
     Department,
@@ -18,7 +19,6 @@ from .models import (
     Purpose,
     Technology,
 )
-from .admin_base import TrackedAdmin
 from .selectors import measures_with_current_reports, today
 from .versioning import VersionedModelForm
 
@@ -37,7 +37,7 @@ class PlanAdmin(TrackedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(BaseAdmin):
     list_display = ("name", "division", "order")
     list_editable = ("order",)
     list_filter = ("division",)
@@ -45,7 +45,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     ordering = ("order", "name")
 
 
-class _NamedOrderedAdmin(admin.ModelAdmin):
+class _NamedOrderedAdmin(BaseAdmin):
     list_display = ("name", "order")
     list_editable = ("order",)
     list_filter = ("purposes__plan",)
@@ -251,7 +251,7 @@ class ProgressReportAdmin(TrackedAdmin):
 
 
 @admin.register(ProgressStatus)
-class ProgressStatusAdmin(admin.ModelAdmin):
+class ProgressStatusAdmin(BaseAdmin):
     list_display = ("name", "symbol", "color", "order")
     list_editable = ("symbol", "color", "order")
     search_fields = ("name",)
@@ -266,7 +266,7 @@ class EvaluationGradeInline(admin.TabularInline):
 
 
 @admin.register(EvaluationScale)
-class EvaluationScaleAdmin(admin.ModelAdmin):
+class EvaluationScaleAdmin(BaseAdmin):
     list_display = ("name", "description")
     list_filter = ("plans",)
     search_fields = ("name", "description")
@@ -275,7 +275,7 @@ class EvaluationScaleAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationGrade)
-class EvaluationGradeAdmin(admin.ModelAdmin):
+class EvaluationGradeAdmin(BaseAdmin):
     list_display = ("code", "label", "min_rate", "scale", "order")
     list_filter = ("scale",)
     search_fields = ("code", "label")

@@ -1,13 +1,24 @@
 """The admin base for tracked models: the change history on each page, and no lost updates."""
 
-from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class NotFoundAdminMixin:
+    """An unknown id in an admin URL answers 404, like every other page, instead of a redirect."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(f"ID「{object_id}」の{opts.verbose_name}は見つかりません。削除された可能性があります。")
+
+
+class BaseAdmin(NotFoundAdminMixin, admin.ModelAdmin):
+    """The admin base for reference tables (所管課, キーワード, 進捗状況 …)."""
+
+
+class TrackedAdmin(NotFoundAdminMixin, SimpleHistoryAdmin):
     """History (変更履歴) is a button on each object's page; stale saves are refused.
 
     The form carries the version the editor loaded; a second editor saving over a newer

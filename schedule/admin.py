@@ -1,14 +1,14 @@
 from django.contrib import admin
 
 from measures import fiscal
-from measures.admin_base import TrackedAdmin
+from measures.admin_base import BaseAdmin, TrackedAdmin
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .services import scheduled_items_mark_held
 
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(BaseAdmin):
     list_display = ("name", "row_label", "kind", "parent", "order")
     list_filter = ("kind",)
     search_fields = ("name", "row_label")
@@ -17,7 +17,7 @@ class BodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(BaseAdmin):
     list_display = ("name", "year_label", "first_month", "last_month", "order")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
