@@ -1,0 +1,220 @@
+"""Every URL the project serves has an access rule, checked for every role.
+
+The URL patterns are enumerated through the resolver. A pattern with no rule below fails the
+test, so a new page cannot be added without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from measures.models import Measure, ProgressReport
+from schedule.models import ScheduledItem
+
+from .factories import add_report
+
+ROLES = ("anonymous", "council", "manager", "secretariat", "superuser")
+LOGIN = "login"  # a redirect to /accounts/login/
+ADMIN_LOGIN = "admin-login"  # a redirect to /admin/login/
+
+
+def _all(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def _signed_in(status, **overrides):
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], status), **overrides}
+
+
+# The site's own pages: every named URL outside the admin, and what each role gets on GET.
+SITE_RULES = {
+    "home": _signed_in(200),
+    "login": _all(200),
+    "logout": _all(405),  # sign-out is a POST only
+    "timeline": _signed_in(200, council=403, manager=403),
+    "reports:index": _signed_in(200, council=403),
+    "reports:progress_xlsx": _signed_in(200, council=403),
+    "reports:print": _signed_in(200),
+    "reports:print_measure": _signed_in(200),
+    "schedule:table": _signed_in(200),
+    "schedule:item": _signed_in(200),
+}
+
+# The admin: the staff-only site. Non-staff roles are sent to the admin's login page.
+NOT_STAFF = {"anonymous": ADMIN_LOGIN, "council": ADMIN_LOGIN, "manager": ADMIN_LOGIN}
+ADMIN_SITE_RULES = {
+    "admin:index": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:login": {**_all(200), "secretariat": 302, "superuser": 302},  # staff already signed in go on
+    "admin:logout": {**NOT_STAFF, "secretariat": 405, "superuser": 405},  # POST only
+    "admin:password_change": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:password_change_done": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:autocomplete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},  # needs its parameters
+    "admin:jsi18n": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:view_on_site": {**NOT_STAFF, "secretariat": 404, "superuser": 404},  # no model has a public page
+    "admin:app_list": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:catch_all": {**NOT_STAFF, "secretariat": 404, "superuser": 404},
+}
+# Model pages by app: the secretariat edits the plan and the schedule; only a superuser manages
+# accounts and the sign-in throttling records.
+ADMIN_APP_RULES = {
+    "measures": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "schedule": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "auth": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
+    "axes": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
+}
+# Exceptions: progress reports are never deleted (withdrawn instead); axes records are read-only.
+ADMIN_EXCEPTIONS = {
+    "admin:measures_progressreport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    "admin:axes_accessattempt_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    "admin:axes_accesslog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    "admin:axes_accessfailurelog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+}
+ADMIN_MODEL_VIEW = re.compile(
+    r"^admin:(?P<app>[a-z_]+?)_(?P<model>[a-z]+)_(?P<view>changelist|add|change|delete|history|simple_history|password_change)$"
+)
+
+
+def _patterns(patterns=None, prefix="", namespace=None):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name
+            if namespace == "admin" and name is None:
+                # The admin's unnamed object URL (redirects to …/change/) and its catch-all view.
+                name = "catch_all" if "(?P<url>" in str(pattern.pattern) else "object_redirect"
+            yield prefix + str(pattern.pattern), f"{namespace}:{name}" if namespace else name
+
+
+def _rule(name: str) -> dict | None:
+    if name in SITE_RULES:
+        return SITE_RULES[name]
+    if name in ADMIN_EXCEPTIONS:
+        return ADMIN_EXCEPTIONS[name]
+    if name in ADMIN_SITE_RULES:
+        return ADMIN_SITE_RULES[name]
+    match = ADMIN_MODEL_VIEW.match(name)
+    if match and match["app"] in ADMIN_APP_RULES:
+        return ADMIN_APP_RULES[match["app"]]
+    if name == "admin:object_redirect":
+        return {**NOT_STAFF, "secretariat": 302, "superuser": 302}
+    return None
+
+
+def test_every_url_pattern_has_an_access_rule():
+    missing = [f"{route} ({name})" for route, name in _patterns() if _rule(name) is None]
+    assert not missing, "URLs without an access rule: " + ", ".join(missing)
+
+
+@pytest.fixture
+def objects(demo, secretariat):
+    """One real object of every kind a URL can name."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+
+    measure = Measure.objects.get(number=1)
+    add_report(measure, 2021, date(2021, 12, 1))
+    AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", user_agent="t", failures_since_start=1)
+    AccessLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
+    AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
+    return {
+        "group": Group.objects.first(),
+        "user": secretariat,
+        "measure": measure,
+        "item": ScheduledItem.objects.first(),
+        "measure_ct": ContentType.objects.get_for_model(Measure),
+        "report": ProgressReport.objects.first(),
+    }
+
+
+def _concrete_url(route: str, name: str, objects) -> str:
+    """Fill a pattern's parameters with real values."""
+    if name == "admin:catch_all":
+        return "/admin/no-such-page/"
+    if name == "admin:view_on_site":
+        return f"/admin/r/{objects['measure_ct'].pk}/{objects['measure'].pk}/"
+    if name == "admin:app_list":
+        return "/admin/measures/"
+    url = "/" + route
+    match = re.search(r"admin/(?P<app>\w+)/(?P<model>\w+)/", route)
+    if name.endswith("_simple_history"):
+        # One record of an object's change history: /admin/<app>/<model>/<id>/history/<history id>/
+        from django.apps import apps
+
+        model = apps.get_model(match["app"], match["model"])
+        record = model.history.order_by("history_id").first()
+        assert record is not None, f"no history of {model.__name__} to open {route}"
+        return f"/admin/{match['app']}/{match['model']}/{record.id}/history/{record.history_id}/"
+    if "<" in route and match:
+        from django.apps import apps
+
+        model = apps.get_model(match["app"], match["model"])
+        obj = model._default_manager.order_by("pk").first()
+        assert obj is not None, f"no {model.__name__} to open {route}"
+        url = re.sub(r"<[^>]+>", str(obj.pk), url)
+    elif name == "reports:print_measure":
+        url = url.replace("<int:pk>", str(objects["measure"].pk))
+    elif name == "schedule:item":
+        url = url.replace("<int:pk>", str(objects["item"].pk))
+    assert "<" not in url and "(?P" not in url, f"cannot fill {route}"
+    return url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_rule_says(client, request, objects, role):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    wrong = []
+    for route, name in _patterns():
+        expected = _rule(name)[role]
+        url = _concrete_url(route, name, objects)
+        response = client.get(url)
+        got = response.status_code
+        if expected == LOGIN:
+            ok = got == 302 and response["Location"].startswith("/accounts/login/")
+        elif expected == ADMIN_LOGIN:
+            ok = got == 302 and response["Location"].startswith("/admin/login/")
+        else:
+            ok = got == expected
+        if not ok:
+            wrong.append(f"{url} ({name}): expected {expected}, got {got}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_no_role_below_the_secretariat_can_change_anything_by_post(client, request, objects, role):
+    """Council and managers cannot post to the admin, and the site's pages accept no POST at all."""
+    client.force_login(request.getfixturevalue(role))
+    measure = objects["measure"]
+    before = (Measure.objects.get(pk=measure.pk).title, ProgressReport.objects.count())
+    for name, rule in SITE_RULES.items():
+        if name in ("login", "logout"):
+            continue
+        route = next(r for r, n in _patterns() if n == name)
+        response = client.post(_concrete_url(route, name, objects), {"title": "改ざん"})
+        assert response.status_code in (403, 405), f"POST {name} answered {response.status_code}"
+    if role in ("council", "manager"):
+        response = client.post(f"/admin/measures/measure/{measure.pk}/change/", {"title": "改ざん"})
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert (Measure.objects.get(pk=measure.pk).title, ProgressReport.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/print/measures/999999/",
+        "/schedule/items/999999/",
+        "/admin/measures/measure/999999/change/",
+        "/admin/measures/progressreport/999999/history/",
+        "/admin/schedule/scheduleditem/999999/change/",
+    ],
+)
+def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):
+    client.force_login(superuser)
+    assert client.get(url).status_code == 404
