@@ -49,7 +49,8 @@ NOT_STAFF = {"anonymous": ADMIN_LOGIN, "council": ADMIN_LOGIN, "manager": ADMIN_
 ADMIN_SITE_RULES = {
     "admin:index": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:login": {**_all(200), "secretariat": 302, "superuser": 302},  # staff already signed in go on
-    "admin:logout": {**NOT_STAFF, "secretariat": 405, "superuser": 405},  # POST only
+    # POST only for staff; anyone else is sent back to the admin (and from there to its login).
+    "admin:logout": {"anonymous": 302, "council": 302, "manager": 302, "secretariat": 405, "superuser": 405},
     "admin:password_change": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:password_change_done": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:autocomplete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},  # needs its parameters
@@ -193,7 +194,7 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
     client.force_login(request.getfixturevalue(role))
     measure = objects["measure"]
     before = (Measure.objects.get(pk=measure.pk).title, ProgressReport.objects.count())
-    for name, rule in SITE_RULES.items():
+    for name in SITE_RULES:
         if name in ("login", "logout"):
             continue
         route = next(r for r, n in _patterns() if n == name)
