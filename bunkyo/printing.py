@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from measures.filters import MeasureProgressFilter
@@ -105,6 +106,21 @@ class CouncilReport:
     changes: list[ProgressChange] | None
 
     @property
+    def grade_legend(self) -> list[tuple[EvaluationGrade, str]]:
+        """Each grade with the range of achievement rates it stands for, e.g. 80%以上100%未満."""
+        bounds = sorted({g.min_rate for g in self.grades if g.min_rate is not None})
+        legend = []
+        for grade in self.grades:
+            if grade.min_rate is None:
+                legend.append((grade, "目標値または実績値がない"))
+                continue
+            higher = [b for b in bounds if b > grade.min_rate]
+            lower = f"{_plain(grade.min_rate)}%以上" if grade.min_rate > 0 else ""
+            upper = f"{_plain(higher[0])}%未満" if higher else ""
+            legend.append((grade, f"達成率{lower}{upper}"))
+        return legend
+
+    @property
     def measure_count(self) -> int:
         return sum(len(section.entries) for section in self.sections)
 
@@ -115,6 +131,10 @@ class CouncilReport:
         if self.fiscal_years != self.plan.fiscal_years:
             params["fiscal_year"] = str(self.fiscal_years[0])
         return urlencode(params)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _grades_of(plan: Plan) -> list[EvaluationGrade]:

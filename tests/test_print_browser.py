@@ -276,7 +276,7 @@ def test_no_table_is_wider_than_the_printable_width_of_a4(council_page, live_ser
 def test_on_paper_only_the_report_shows_and_the_button_prints(council_page, live_server):
     council_page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
     council_page.goto(live_server.url + reverse("reports:print"))
-    for selector in (".site-header", "form.filter-form", "button[data-print]"):
+    for selector in (".site-header", "form.print-filter-form", "button[data-print]"):
         assert council_page.is_visible(selector), f"{selector} is on screen"
     council_page.click("button[data-print]")
     assert council_page.evaluate("window.printed") == 1

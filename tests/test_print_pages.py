@@ -179,6 +179,21 @@ def test_the_summary_counts_statuses_and_grades_and_averages_progress_per_purpos
     assert unreported_groups == [fiscal.fiscal_year_label(2021)]
 
 
+def test_the_legend_explains_every_symbol_and_grade_for_black_and_white_paper(client, council):
+    legend = _get(client, council).find("dl", cls="legend").text
+    for status in ProgressStatus.objects.all():
+        assert f"{status.symbol} {status.name}" in legend
+    # The common scale of DOMAIN.md: A 100% or more, B 80%, C 50%, D under 50%, − cannot be judged.
+    for text in (
+        "A 目標達成(達成率100%以上)",
+        "B おおむね達成(達成率80%以上100%未満)",
+        "C 一部達成(達成率50%以上80%未満)",
+        "D 未達成(達成率50%未満)",
+        "− 評価不能(目標値または実績値がない)",
+    ):
+        assert text in legend
+
+
 def test_the_council_page_as_of_a_date_ignores_a_report_dated_after_it(client, council):
     measure = Measure.objects.get(number=1)
     add_report(
