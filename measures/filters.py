@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 
 from . import fiscal
+from .fields import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, FiscalYearFormField
 from .models import (
-    FISCAL_YEAR_MAX,
-    FISCAL_YEAR_MIN,
     Department,
     Keyword,
     Measure,
@@ -23,21 +21,8 @@ from .models import (
 from .selectors import plan_current, reports_latest_as_of, today
 
 
-class FiscalYearField(forms.CharField):
-    """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return fiscal.parse_fiscal_year(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="invalid") from None
-
-
 class FiscalYearFilter(django_filters.Filter):
-    field_class = FiscalYearField
+    field_class = FiscalYearFormField
 
 
 class MeasureProgressFilter(django_filters.FilterSet):

@@ -12,12 +12,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from . import fiscal
+from .fields import FiscalYearField
 from .versioning import VersionedModel
-
-# Fiscal years are Gregorian integers; these bounds only keep typos (19 for 2019) out.
-FISCAL_YEAR_MIN = 1989
-FISCAL_YEAR_MAX = 2100
-_fiscal_year_validators = [MinValueValidator(FISCAL_YEAR_MIN), MaxValueValidator(FISCAL_YEAR_MAX)]
 
 
 class Plan(VersionedModel):
@@ -27,12 +23,8 @@ class Plan(VersionedModel):
 
     name = models.CharField("計画名", max_length=200, unique=True)
     legal_basis = models.CharField("根拠法令", max_length=300, blank=True)
-    first_fiscal_year = models.PositiveSmallIntegerField(
-        "計画期間(開始年度)", validators=_fiscal_year_validators, help_text="西暦で入力します(例: 2019)。"
-    )
-    last_fiscal_year = models.PositiveSmallIntegerField(
-        "計画期間(終了年度)", validators=_fiscal_year_validators, help_text="西暦で入力します(例: 2021)。"
-    )
+    first_fiscal_year = FiscalYearField("計画期間(開始年度)")
+    last_fiscal_year = FiscalYearField("計画期間(終了年度)")
     status = models.CharField("策定状況", max_length=20, choices=Status.choices, default=Status.DRAFTING)
     adopted_on = models.DateField("策定日", null=True, blank=True)
     evaluation_scale = models.ForeignKey(
@@ -228,7 +220,7 @@ class AnnualTarget(VersionedModel):
     measure = models.ForeignKey(
         Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="annual_targets"
     )
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    fiscal_year = FiscalYearField("年度")
     target_text = models.TextField("年度目標")
     indicator_name = models.CharField("指標名", max_length=200, blank=True)
     indicator_unit = models.CharField("単位", max_length=50, blank=True)
@@ -390,7 +382,7 @@ class ProgressReport(VersionedModel):
     measure = models.ForeignKey(
         Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="progress_reports"
     )
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    fiscal_year = FiscalYearField("年度")
     as_of = models.DateField("報告基準日")
     status = models.ForeignKey(
         ProgressStatus, verbose_name="進捗状況", on_delete=models.PROTECT, related_name="reports"

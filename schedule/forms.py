@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from measures.filters import FiscalYearField
+from measures.fields import FiscalYearFormField
 
 
 class ScheduleYearForm(forms.Form):
-    fiscal_year = FiscalYearField(
+    fiscal_year = FiscalYearFormField(
         label="年度",
         required=False,
         help_text="例: 2018、平成30年度。空欄は登録されている年度です。",

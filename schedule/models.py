@@ -13,10 +13,10 @@ from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from measures import fiscal
+from measures.fields import FiscalYearField
 from measures.versioning import VersionedModel
 
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
-_fiscal_year_validators = [MinValueValidator(1989), MaxValueValidator(2100)]
 
 
 class Body(models.Model):
@@ -82,7 +82,7 @@ def _fiscal_order_of(field: str):
 
 
 class Phase(models.Model):
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    fiscal_year = FiscalYearField("年度")
     name = models.CharField("検討段階", max_length=100)
     first_month = models.PositiveSmallIntegerField("開始月", validators=_month_validators)
     last_month = models.PositiveSmallIntegerField("終了月", validators=_month_validators)
@@ -133,7 +133,7 @@ class ScheduledItem(VersionedModel):
 
     body = models.ForeignKey(Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="items")
     kind = models.CharField("種別", max_length=10, choices=Kind.choices, default=Kind.MEETING)
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    fiscal_year = FiscalYearField("年度")
     planned_month = models.PositiveSmallIntegerField("予定月", validators=_month_validators)
     planned_date = models.DateField("予定日", null=True, blank=True)
     actual_date = models.DateField("実施日", null=True, blank=True)
@@ -194,7 +194,7 @@ class PublicCommentPeriod(VersionedModel):
         Body, verbose_name="会議体", on_delete=models.PROTECT, related_name="public_comments"
     )
     subject = models.CharField("案件名", max_length=200)
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=_fiscal_year_validators)
+    fiscal_year = FiscalYearField("年度")
     planned_start_month = models.PositiveSmallIntegerField(
         "開始予定月", validators=_month_validators, help_text="日程が決まる前に、スケジュール表で➡を置く月。"
     )
