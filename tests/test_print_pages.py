@@ -30,9 +30,12 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 def _latest_reports(as_of: date) -> dict[tuple[int, int], ProgressReport]:
-    """(measure id, fiscal year) → the latest report dated on or before as_of; later entry wins a tie."""
+    """(measure id, fiscal year) → the latest report dated on or before as_of; later entry wins a tie.
+
+    A withdrawn report (取り下げ) counts nowhere."""
     latest = {}
-    for report in sorted(ProgressReport.objects.select_related("status"), key=lambda r: (r.as_of, r.pk)):
+    reports = ProgressReport.objects.filter(withdrawn_on__isnull=True).select_related("status")
+    for report in sorted(reports, key=lambda r: (r.as_of, r.pk)):
         if report.as_of <= as_of:
             latest[(report.measure_id, report.fiscal_year)] = report
     return latest
@@ -225,6 +228,28 @@ def test_the_council_page_as_of_a_date_ignores_a_report_dated_after_it(client, c
     assert (
         "基準日の後の報告" in page.find("tr", cls="year-notes", data_measure=measure.pk, data_year=2020).text
     )
+
+
+def test_a_withdrawn_report_is_not_printed_and_the_one_before_it_counts_again(client, council):
+    measure = Measure.objects.get(number=2)
+    withdrawn = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2021, 3, 31))
+    withdrawn.narrative = "取り下げた報告の本文"
+    withdrawn.withdrawn_on = date(2021, 4, 10)
+    withdrawn.withdrawal_reason = "実績値の誤り"
+    withdrawn.full_clean()
+    withdrawn.save()
+    earlier = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2020, 9, 30))
+    page = _get(client, council)
+    figures = page.find("tr", cls="year-figures", data_measure=measure.pk, data_year=2020).text
+    assert (
+        f"{earlier.progress_percent}%" in figures
+        and f"{earlier.status.symbol} {earlier.status.name}" in figures
+    )
+    assert "取り下げた報告の本文" not in page.text
+    client.force_login(council)
+    history = parse(client.get(reverse("reports:print_measure", args=[measure.pk])).content)
+    shown = {int(e.attrs["data-report"]) for e in history.find_all("tbody", cls="history-entry")}
+    assert withdrawn.pk not in shown and earlier.pk in shown
 
 
 def test_since_lists_exactly_the_measure_years_whose_status_grade_or_progress_changed(client, council):
