@@ -91,24 +91,9 @@ def browser():
 COUNCIL_PASSWORD = "pw-giin-browser"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _roles_restored_afterwards(django_db_blocker):
-    """Leave the roles as the data migration made them for the tests after these: the flush
-    that follows each live-server test removes them (permissions are re-created by it)."""
-    yield
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        roles.sync_groups(apps)
-
-
 @pytest.fixture
-def council(transactional_db, django_user_model):
-    """The council account (overrides conftest's), with the roles put back first: the data
-    migration made them, and the flush after an earlier transactional test removed them."""
-    from django.apps import apps
-
-    roles.sync_groups(apps)
+def council(transactional_db, role_groups, django_user_model):
+    """The council account (overrides conftest's) with a password the browser types."""
     user = django_user_model.objects.create_user(
         username="giin", password=COUNCIL_PASSWORD, last_name="議会 次郎"
     )
