@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils.functional import cached_property
 
 from . import fiscal
 from .fields import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, FiscalYearFormField
@@ -119,8 +120,9 @@ class MeasureProgressFilter(django_filters.FilterSet):
             self.clean_against_plan()
         return valid and not self.form.errors
 
-    @property
+    @cached_property
     def selected_plan(self) -> Plan | None:
+        """The chosen plan, or the current one; looked up once per request (read after is_valid())."""
         return self.form.cleaned_data.get("plan") or plan_current()
 
     @property
