@@ -430,7 +430,10 @@ class ProgressSummary:
     label: str
     by_status: dict[str, int] = field(default_factory=dict)
     by_grade: dict[str, int] = field(default_factory=dict)
-    progress_values: list[int] = field(default_factory=list)
+    # The sum and count of the reported progress %, not the values: a summary of 50,000
+    # measures stays as small as one of five.
+    progress_total: int = 0
+    reported: int = 0
     unreported: int = 0
 
     @property
@@ -440,9 +443,9 @@ class ProgressSummary:
     @property
     def average_progress(self) -> Decimal | None:
         """Mean progress % of the reported measure-years, to one decimal; None when nothing is reported."""
-        if not self.progress_values:
+        if not self.reported:
             return None
-        return (Decimal(sum(self.progress_values)) / len(self.progress_values)).quantize(Decimal("0.1"))
+        return (Decimal(self.progress_total) / self.reported).quantize(Decimal("0.1"))
 
 
 UNREPORTED_LABEL = "報告なし"
@@ -491,7 +494,8 @@ class ProgressTally:
             summary.by_status[status_name] = summary.by_status.get(status_name, 0) + 1
             if grade_code is not None:
                 summary.by_grade[grade_code] = summary.by_grade.get(grade_code, 0) + 1
-            summary.progress_values.append(progress)
+            summary.progress_total += progress
+            summary.reported += 1
 
     def add_row(self, row: MeasureProgress | MeasureFigures) -> None:
         """Count every year of a measure_progress row or a measure_progress_stream row."""

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl.formatting.rule import DataBarRule
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from . import fiscal
@@ -25,11 +24,12 @@ from .xlsx import (
     HEADING,
     LABEL,
     NOTE,
+    PERCENT,
+    RATE,
     TEXT,
     TITLE,
     PageInfo,
     SheetWriter,
-    Style,
     filled,
     prepare_sheet,
 )
@@ -38,8 +38,6 @@ OVERVIEW_TITLE = "概要"
 PROGRESS_TITLE = "施策別進捗"
 HISTORY_TITLE = "進捗履歴"
 
-RATE = Style(alignment=Alignment(horizontal="right", vertical="top"), number_format='0.0"%"')
-PERCENT = Style(alignment=Alignment(horizontal="right", vertical="top"), number_format='0"%"')
 DATA_BAR = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=100, color="5B9BD5")
 
 # (heading, column width) of the progress sheet: before the years, for each year, after them.

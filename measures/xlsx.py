@@ -17,13 +17,13 @@ from functools import lru_cache
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.page import PageMargins
 
 from . import fiscal
 
 # A text beginning with one of these is a formula (or a DDE payload) to Excel and to CSV readers.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-CELL_TEXT_MAX = 32767  # Excel's limit on the characters in one cell
 HEADER_TEXT_MAX = 80  # Excel allows 255 characters for a whole header; the plan name gets this many
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 APPLICATION_NAME = "文京区官民データ活用推進計画 進捗管理"
@@ -35,9 +35,13 @@ BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Style:
-    """A cell style, defined once at module level and turned into openpyxl's form once per sheet."""
+    """A cell style, defined once at module level and turned into openpyxl's form once per sheet.
+
+    Compared by identity (eq=False): a sheet looks its styles up once per cell, and hashing
+    the fonts and fills inside on every lookup would cost more than writing the cell.
+    """
 
     font: Font | None = None
     fill: PatternFill | None = None
@@ -50,6 +54,9 @@ TEXT = Style(alignment=Alignment(vertical="top", wrap_text=True))
 CENTER = Style(alignment=Alignment(horizontal="center", vertical="top", wrap_text=True))
 NUMBER = Style(alignment=Alignment(horizontal="right", vertical="top"))
 DATE = Style(alignment=Alignment(horizontal="center", vertical="top"), number_format="yyyy/mm/dd")
+# 達成率 is stored as a percentage (110.0), 進捗率 as a whole number from 0 to 100.
+RATE = Style(alignment=Alignment(horizontal="right", vertical="top"), number_format='0.0"%"')
+PERCENT = Style(alignment=Alignment(horizontal="right", vertical="top"), number_format='0"%"')
 HEADER = Style(
     font=BOLD, fill=HEADER_FILL, alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)
 )
@@ -77,9 +84,8 @@ def filled(style: Style, color: str) -> Style:
 
 
 def clean_text(value: object) -> str:
-    """Text as a cell can hold it: no control characters Excel rejects, no more than its limit."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text if len(text) <= CELL_TEXT_MAX else text[: CELL_TEXT_MAX - 1] + "…"
+    """Text without the control characters Excel rejects (pasted text sometimes has them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 class SheetWriter:
@@ -105,13 +111,20 @@ class SheetWriter:
         return Cell(self.ws, 1, 1, value, self._array(style))
 
     def text(self, value: object, style: Style = TEXT) -> Cell:
-        """A text cell that stays text: one beginning with = + - @ is neither a formula nor made one on edit."""
-        cell = Cell(self.ws, 1, 1, None, self._array(style))
+        """A text cell that stays text: one beginning with = + - @ is neither a formula nor made one on edit.
+
+        openpyxl cuts text to Excel's 32,767 characters; control characters it refuses are dropped.
+        """
+        array = self._array(style)
         if value is None or value == "":
-            return cell
-        text = clean_text(value)
-        cell.value = text
-        cell.data_type = "s"  # openpyxl makes a string beginning with = a formula; this undoes it
+            return Cell(self.ws, 1, 1, None, array)
+        text = value if isinstance(value, str) else str(value)
+        try:
+            cell = Cell(self.ws, 1, 1, text, array)
+        except IllegalCharacterError:
+            text = clean_text(text)
+            cell = Cell(self.ws, 1, 1, text, array)
+        cell.data_type = "s"  # openpyxl makes a string beginning with = a formula (# one an error); undo it
         if text.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True  # Excel's leading apostrophe: it stays text when the cell is edited
         return cell
