@@ -1,11 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
-from bunkyo import workbook
-
 from . import fiscal
-from .admin_base import BaseAdmin, TrackedAdmin
+from .admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
 from .models import (
     AnnualTarget,
     Department,
@@ -132,7 +130,6 @@ class MeasureAdmin(TrackedAdmin):
     list_select_related = ("plan", "purpose")
     filter_horizontal = ("departments", "keywords", "technologies")
     inlines = (AnnualTargetInline, ProgressReportInline)
-    actions = ("export_progress",)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).prefetch_related("departments")
@@ -147,18 +144,6 @@ class MeasureAdmin(TrackedAdmin):
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
-
-    @admin.action(description="選択した施策の進捗をExcelで出力", permissions=("export",))
-    def export_progress(self, request, queryset):
-        try:
-            export = workbook.export_of_selection(queryset)
-        except ValueError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return None
-        return workbook.progress_workbook_response(export)
-
-    def has_export_permission(self, request):
-        return request.user.has_perm(f"{self.opts.app_label}.export_progress")
 
     @admin.display(description="目的", ordering="purpose__order")
     def purpose_code(self, obj):
@@ -187,7 +172,7 @@ class MeasureAdmin(TrackedAdmin):
 class AnnualTargetAdmin(TrackedAdmin):
     list_display = (
         "measure",
-        "year_label",
+        fiscal_year_column,
         "target_text",
         "indicator_name",
         "target_value",
@@ -198,9 +183,6 @@ class AnnualTargetAdmin(TrackedAdmin):
     ordering = ("measure__order", "measure__number", "fiscal_year")
     list_select_related = ("measure",)
 
-    @admin.display(description="年度", ordering="fiscal_year")
-    def year_label(self, obj):
-        return fiscal.fiscal_year_label(obj.fiscal_year)
 
 
 @admin.register(ProgressReport)
@@ -208,7 +190,7 @@ class ProgressReportAdmin(TrackedAdmin):
     list_display = (
         "as_of",
         "measure",
-        "year_label",
+        fiscal_year_column,
         "status",
         "progress_percent",
         "actual_value",
@@ -223,9 +205,6 @@ class ProgressReportAdmin(TrackedAdmin):
     readonly_fields = ("author", "created_at")
     autocomplete_fields = ("measure",)
 
-    @admin.display(description="年度", ordering="fiscal_year")
-    def year_label(self, obj):
-        return fiscal.fiscal_year_label(obj.fiscal_year)
 
     fieldsets = (
         (None, {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))}),

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import fiscal
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
@@ -36,3 +37,9 @@ class TrackedAdmin(NotFoundAdminMixin, SimpleHistoryAdmin):
                 request, concurrent_edit_message(exc.instance, exc.instance.version), messages.ERROR
             )
             return HttpResponseRedirect(request.path)
+
+
+@admin.display(description="年度", ordering="fiscal_year")
+def fiscal_year_column(obj) -> str:
+    """A list column for any model with a fiscal_year: 令和元年度(2019年度)."""
+    return fiscal.fiscal_year_label(obj.fiscal_year)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from measures import fiscal
-from measures.admin_base import BaseAdmin, TrackedAdmin
+from measures.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .services import scheduled_items_mark_held
@@ -18,14 +18,11 @@ class BodyAdmin(BaseAdmin):
 
 @admin.register(Phase)
 class PhaseAdmin(BaseAdmin):
-    list_display = ("name", "year_label", "first_month", "last_month", "order")
+    list_display = ("name", fiscal_year_column, "first_month", "last_month", "order")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
     ordering = ("fiscal_year", "order")
 
-    @admin.display(description="年度", ordering="fiscal_year")
-    def year_label(self, obj):
-        return fiscal.fiscal_year_label(obj.fiscal_year)
 
 
 @admin.register(ScheduledItem)
@@ -62,7 +59,7 @@ class ScheduledItemAdmin(TrackedAdmin):
 class PublicCommentPeriodAdmin(TrackedAdmin):
     list_display = (
         "subject",
-        "year_label",
+        fiscal_year_column,
         "start_date",
         "end_date",
         "days",
@@ -74,9 +71,6 @@ class PublicCommentPeriodAdmin(TrackedAdmin):
     ordering = ("fiscal_year", "planned_start_month")
     list_select_related = ("body",)
 
-    @admin.display(description="年度", ordering="fiscal_year")
-    def year_label(self, obj):
-        return fiscal.fiscal_year_label(obj.fiscal_year)
 
     @admin.display(description="期間(日)")
     def days(self, obj):
