@@ -103,7 +103,7 @@ def test_a_failed_export_leaves_no_half_written_file(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("measures.management.commands.export_progress.write_progress_workbook", fail)
+    monkeypatch.setattr("bunkyo.management.commands.export_progress.write_progress_workbook", fail)
     with pytest.raises(RuntimeError):
         call_command("export_progress", "--output", str(output))
     assert output.read_bytes() == b"the previous export"
