@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 
 from measures import fiscal
+from measures.fields import date_in_range_error
 
 
 class PrintOptionsForm(forms.Form):
@@ -26,6 +27,9 @@ class PrintOptionsForm(forms.Form):
 
     def clean_since(self):
         since = self.cleaned_data.get("since")
+        error = date_in_range_error(since, "前回の基準日")
+        if error:
+            raise forms.ValidationError(error)
         if since is not None and self.as_of is not None and since >= self.as_of:
             raise forms.ValidationError(
                 f"前回の基準日({fiscal.wareki_date(since)})は、基準日"

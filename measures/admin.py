@@ -119,6 +119,16 @@ class ProgressReportInline(admin.StackedInline):
     ordering = ("-as_of", "-id")
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure", "author", "status")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "status":
+            # One query for the choices of every report's form, not one per report.
+            field.choices = list(field.choices)
+        return field
+
 
 @admin.register(Measure)
 class MeasureAdmin(TrackedAdmin):
@@ -160,9 +170,9 @@ class MeasureAdmin(TrackedAdmin):
             "",
             "<div>{}: {} {}%</div>",
             (
-                (fiscal.fiscal_year_wareki(year), reports[year].status, reports[year].progress_percent)
+                (fiscal.fiscal_year_label(year), reports[year].status, reports[year].progress_percent)
                 if year in reports
-                else (fiscal.fiscal_year_wareki(year), "報告なし", "—")
+                else (fiscal.fiscal_year_label(year), "報告なし", "—")
                 for year in obj.plan.fiscal_years
             ),
         )

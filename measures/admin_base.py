@@ -1,6 +1,7 @@
 """The admin base for tracked models: the change history on each page, and no lost updates."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -28,6 +29,17 @@ class TrackedAdmin(NotFoundAdminMixin, SimpleHistoryAdmin):
     """
 
     form = VersionedModelForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version is for reading only.
+
+        django-simple-history would save a POST here after checking only the view permission,
+        and its "revert" would write an old version over a newer one. To go back, the
+        secretariat edits the object itself (SIMPLE_HISTORY_REVERT_DISABLED hides the button).
+        """
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("過去の版は閲覧のみです。内容を戻すときは、項目の変更画面で編集してください。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -14,6 +14,19 @@ FISCAL_YEAR_MIN = 1989
 FISCAL_YEAR_MAX = 2100
 
 
+def handled_fiscal_year(year) -> bool:
+    """Whether a year is one the application handles; model clean() skips others (the field reports them)."""
+    return isinstance(year, int) and FISCAL_YEAR_MIN <= year <= FISCAL_YEAR_MAX
+
+
+def date_in_range_error(day, label: str) -> str | None:
+    """A Japanese message when a typed date lies outside the years the application handles."""
+    if day is not None and not FISCAL_YEAR_MIN <= day.year <= FISCAL_YEAR_MAX:
+        # Outside these years there is no plan, no era label and no Excel date to give.
+        return f"{label}は{FISCAL_YEAR_MIN}年から{FISCAL_YEAR_MAX}年までの日付で入力してください。"
+    return None
+
+
 class FiscalYearFormField(forms.CharField):
     """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer."""
 
@@ -31,9 +44,15 @@ class FiscalYearFormField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return fiscal.parse_fiscal_year(value)
+            year = fiscal.parse_fiscal_year(value)
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from None
+        if not FISCAL_YEAR_MIN <= year <= FISCAL_YEAR_MAX:
+            raise ValidationError(
+                f"年度は{FISCAL_YEAR_MIN}年度(平成元年度)から{FISCAL_YEAR_MAX}年度までで入力してください。",
+                code="out_of_range",
+            )
+        return year
 
 
 class FiscalYearField(models.PositiveSmallIntegerField):

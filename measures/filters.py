@@ -10,7 +10,7 @@ from django import forms
 from django.utils.functional import cached_property
 
 from . import fiscal
-from .fields import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, FiscalYearFormField
+from .fields import FiscalYearFormField, date_in_range_error
 from .models import (
     Department,
     Keyword,
@@ -104,12 +104,9 @@ class MeasureProgressFilter(django_filters.FilterSet):
                 "fiscal_year",
                 f"{fiscal.fiscal_year_label(year)}は計画期間({plan.period_label})の外です。",
             )
-        as_of = data.get("as_of")
-        if as_of is not None and not FISCAL_YEAR_MIN <= as_of.year <= FISCAL_YEAR_MAX:
-            # Outside these years there is no plan, no era label and no Excel date to give.
-            self.form.add_error(
-                "as_of", f"基準日は{FISCAL_YEAR_MIN}年から{FISCAL_YEAR_MAX}年までの日付で入力してください。"
-            )
+        error = date_in_range_error(data.get("as_of"), "基準日")
+        if error:
+            self.form.add_error("as_of", error)
         objective = data.get("objective")
         if objective is not None and objective.plan_id != plan.pk:
             self.form.add_error("objective", "選んだ目的はこの計画のものではありません。")

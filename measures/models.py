@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from . import fiscal
-from .fields import FiscalYearField
+from .fields import FiscalYearField, handled_fiscal_year
 from .versioning import VersionedModel
 
 
@@ -85,7 +85,7 @@ class Plan(VersionedModel):
 
     def require_fiscal_year(self, fiscal_year: int | None, field: str = "fiscal_year") -> None:
         """Raise a field error unless the fiscal year lies in this plan's period."""
-        if fiscal_year is not None and not self.covers(fiscal_year):
+        if handled_fiscal_year(fiscal_year) and not self.covers(fiscal_year):
             raise ValidationError(
                 {
                     field: f"{fiscal.fiscal_year_label(fiscal_year)}は計画期間"
@@ -430,6 +430,8 @@ class ProgressReport(VersionedModel):
             ),
             models.UniqueConstraint(
                 fields=("measure", "fiscal_year", "as_of"),
+                # A withdrawn report stays on record and must not block its correction.
+                condition=Q(withdrawn_on__isnull=True),
                 name="report_one_per_measure_year_date",
                 violation_error_message="この施策・年度・報告基準日の報告はすでにあります。内容を直す場合はその報告を編集してください。",
             ),
@@ -443,7 +445,7 @@ class ProgressReport(VersionedModel):
         plan = _plan_of(self)
         if plan is not None:
             plan.require_fiscal_year(self.fiscal_year)
-        if self.fiscal_year and self.as_of:
+        if handled_fiscal_year(self.fiscal_year) and self.as_of:
             year_start, _ = fiscal.fiscal_year_bounds(self.fiscal_year)
             if self.as_of < year_start:
                 raise ValidationError(

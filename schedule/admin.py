@@ -47,7 +47,7 @@ class ScheduledItemAdmin(TrackedAdmin):
 
     @admin.display(description="予定月", ordering="planned_month")
     def month_label(self, obj):
-        return f"{fiscal.fiscal_year_wareki(obj.fiscal_year)} {obj.planned_month}月"
+        return f"{fiscal.fiscal_year_label(obj.fiscal_year)} {obj.planned_month}月"
 
     @admin.action(description="選択した予定を実施済にする", permissions=("change",))
     def mark_held(self, request, queryset):

@@ -13,7 +13,7 @@ from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from measures import fiscal
-from measures.fields import FiscalYearField
+from measures.fields import FiscalYearField, handled_fiscal_year
 from measures.versioning import VersionedModel
 
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
@@ -111,7 +111,7 @@ class Phase(models.Model):
         ]
 
     def __str__(self):
-        return f"{fiscal.fiscal_year_wareki(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
+        return f"{fiscal.fiscal_year_label(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
 
     def covers_month(self, month: int) -> bool:
         index = fiscal.fiscal_month_index(month)
@@ -160,7 +160,7 @@ class ScheduledItem(VersionedModel):
         ]
 
     def __str__(self):
-        return f"{self.body.label} {fiscal.fiscal_year_wareki(self.fiscal_year)}{self.planned_month}月"
+        return f"{self.body.label} {fiscal.fiscal_year_label(self.fiscal_year)} {self.planned_month}月"
 
     @property
     def calendar_year(self) -> int:
@@ -170,13 +170,13 @@ class ScheduledItem(VersionedModel):
     def clean(self):
         super().clean()
         errors = {}
-        if self.fiscal_year and self.planned_month and 1 <= self.planned_month <= 12:
+        if handled_fiscal_year(self.fiscal_year) and self.planned_month and 1 <= self.planned_month <= 12:
             if self.planned_date and (
                 fiscal.fiscal_year_of(self.planned_date) != self.fiscal_year
                 or self.planned_date.month != self.planned_month
             ):
                 errors["planned_date"] = (
-                    f"予定日は{fiscal.fiscal_year_wareki(self.fiscal_year)}の{self.planned_month}月"
+                    f"予定日は{fiscal.fiscal_year_label(self.fiscal_year)}の{self.planned_month}月"
                     f"({self.calendar_year}年{self.planned_month}月)の日付にしてください。"
                 )
             if self.phase_id and self.phase.fiscal_year != self.fiscal_year:
@@ -237,7 +237,7 @@ class PublicCommentPeriod(VersionedModel):
     def period_label(self) -> str:
         if self.start_date and self.end_date:
             return f"{self.start_date:%Y/%m/%d}〜{self.end_date:%Y/%m/%d}"
-        return f"{fiscal.fiscal_year_wareki(self.fiscal_year)}{self.start_month}月開始予定"
+        return f"{fiscal.fiscal_year_label(self.fiscal_year)} {self.start_month}月開始予定"
 
     @property
     def start_month(self) -> int:
@@ -271,7 +271,7 @@ class PublicCommentPeriod(VersionedModel):
             )
         if (
             self.start_date
-            and self.fiscal_year
+            and handled_fiscal_year(self.fiscal_year)
             and fiscal.fiscal_year_of(self.start_date) != self.fiscal_year
         ):
             errors["start_date"] = (

@@ -36,7 +36,7 @@ class ScheduleTable:
 
     @property
     def label(self) -> str:
-        return fiscal.fiscal_year_wareki(self.fiscal_year)
+        return fiscal.fiscal_year_label(self.fiscal_year)
 
 
 def schedule_fiscal_years() -> list[int]:

@@ -76,3 +76,13 @@ def demo(seeded):
 @pytest.fixture
 def seed_document() -> str:
     return SEED_DOCUMENT.read_text(encoding="utf-8")
+
+
+def count_queries(client, url) -> int:
+    """The number of queries a GET of ``url`` makes (it must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)

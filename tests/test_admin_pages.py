@@ -87,8 +87,8 @@ def test_measure_list_shows_each_years_status_without_a_query_per_row(
     with django_assert_num_queries(MEASURE_LIST_QUERIES):
         page = client.get(url).content.decode()
     # Today (2026) is after the plan: every year shows its final report.
-    assert "令和元年度: ◎ 完了 100%" in page
-    assert "令和3年度:" in page
+    assert "令和元年度(2019年度): ◎ 完了 100%" in page
+    assert "令和3年度(2021年度):" in page
     from tests.factories import make_measure, seed_plan
 
     plan = seed_plan()
@@ -97,3 +97,24 @@ def test_measure_list_shows_each_years_status_without_a_query_per_row(
     with django_assert_num_queries(MEASURE_LIST_QUERIES):
         page = client.get(url).content.decode()
     assert "追加施策25" in page
+
+
+def test_a_measure_page_with_many_reports_makes_no_query_per_report(
+    client, secretariat, django_assert_num_queries
+):
+    from datetime import date
+
+    from measures.models import Measure
+    from tests.factories import add_report
+
+    from .conftest import count_queries
+
+    client.force_login(secretariat)
+    measure = Measure.objects.get(number=1)
+    url = reverse("admin:measures_measure_change", args=[measure.pk])
+    few = count_queries(client, url)
+    for day in range(1, 11):
+        add_report(measure, 2021, date(2021, 5, day))
+    with django_assert_num_queries(few):
+        page = client.get(url).content.decode()
+    assert page.count('name="progress_reports-') > 10

@@ -74,7 +74,7 @@ def test_a_planned_date_outside_the_planned_month_is_refused(admin_client):
     page = admin_client.post(
         reverse("admin:schedule_scheduleditem_change", args=[item.pk]), data
     ).content.decode()
-    assert "予定日は平成30年度の5月(2018年5月)の日付にしてください。" in page
+    assert "予定日は平成30年度(2018年度)の5月(2018年5月)の日付にしてください。" in page
     item.refresh_from_db()
     assert item.planned_date is None
 

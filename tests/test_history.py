@@ -8,6 +8,7 @@ from django.urls import reverse
 from measures.models import Measure, ProgressReport
 from schedule.models import ScheduledItem
 
+from .conftest import count_queries
 from .factories import add_report, status
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -139,15 +140,6 @@ def test_the_timeline_lists_recent_changes_with_who_changed_what(admin_client, s
     assert "概要・取組内容" in row
 
 
-def _count_queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def _edit_and_report(client, day: int):
     measure = Measure.objects.get(number=2)
     client.post(
@@ -160,7 +152,7 @@ def _edit_and_report(client, day: int):
 def test_the_timeline_makes_a_fixed_number_of_queries(admin_client, django_assert_num_queries):
     url = reverse("timeline")
     _edit_and_report(admin_client, 1)
-    few = _count_queries(admin_client, url)
+    few = count_queries(admin_client, url)
     for day in range(2, 14):
         _edit_and_report(admin_client, day)
     with django_assert_num_queries(few):
@@ -181,3 +173,78 @@ def test_the_timeline_is_for_the_secretariat_only(client, request, persona):
 def test_anonymous_visitors_are_sent_to_login_from_the_timeline(client):
     response = client.get(reverse("timeline"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_marking_items_held_from_the_list_is_recorded_and_moves_their_version(admin_client, secretariat):
+    items = list(ScheduledItem.objects.filter(planned_month__in=(4, 5)).order_by("pk"))
+    response = admin_client.post(
+        reverse("admin:schedule_scheduleditem_changelist"),
+        {"action": "mark_held", "_selected_action": [item.pk for item in items]},
+    )
+    assert response.status_code == 302
+    for item in items:
+        item.refresh_from_db()
+        assert item.status == "held"
+        assert item.version == 2
+        latest = item.history.order_by("-history_date").first()
+        assert latest.history_type == "~" and latest.history_user == secretariat
+        assert latest.status == "held" and latest.prev_record.status == "planned"
+
+
+def test_a_withdrawn_report_does_not_block_its_correction_on_the_same_date(admin_client):
+    measure = Measure.objects.get(number=1)
+    wrong = add_report(measure, 2019, date(2019, 9, 30), progress=90)
+    wrong.withdrawn_on = date(2019, 10, 1)
+    wrong.withdrawal_reason = "進捗率の入力誤り"
+    wrong.save()
+    corrected = add_report(measure, 2019, date(2019, 9, 30), progress=40)
+    from measures.selectors import reports_latest_as_of
+
+    assert list(reports_latest_as_of(as_of=date(2019, 12, 31))) == [corrected]
+
+
+@pytest.mark.parametrize("persona", ["secretariat", "staff_viewer"])
+def test_a_past_version_is_for_reading_only(client, request, persona):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    report = add_report(
+        Measure.objects.get(number=1), 2019, date(2019, 9, 30), progress=40, narrative="元の実績"
+    )
+    record = report.history.first()
+    url = reverse("admin:measures_progressreport_simple_history", args=[report.pk, record.history_id])
+    assert client.get(url).status_code == 200
+    data = {
+        "measure": report.measure_id,
+        "fiscal_year": "2019",
+        "as_of": "2019/09/30",
+        "status": report.status_id,
+        "progress_percent": "99",
+        "narrative": "改ざん",
+        "version": report.version,
+    }
+    assert client.post(url, data).status_code == 403
+    report.refresh_from_db()
+    assert (report.progress_percent, report.narrative) == (40, "元の実績")
+
+
+@pytest.fixture
+def staff_viewer(manager):
+    """A manager given access to the admin site to read: view permissions only."""
+    manager.is_staff = True
+    manager.save()
+    return manager
+
+
+def test_a_staff_account_with_view_permissions_only_cannot_change_anything(client, staff_viewer):
+    client.force_login(staff_viewer)
+    measure = Measure.objects.get(number=2)
+    url = reverse("admin:measures_measure_change", args=[measure.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, _measure_form(measure, title="改ざん")).status_code == 403
+    item = ScheduledItem.objects.first()
+    changelist = reverse("admin:schedule_scheduleditem_changelist")
+    client.post(changelist, {"action": "mark_held", "_selected_action": [item.pk]})
+    measure.refresh_from_db()
+    item.refresh_from_db()
+    assert measure.title == "オープンデータ活用の推進"
+    assert item.status == "planned"
