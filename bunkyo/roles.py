@@ -1,7 +1,7 @@
 """The three roles and their permissions: the one place that says who may do what.
 
 The groups are created by a data migration (bunkyo/migrations), never by hand, so every
-environment has the same roles. Demo accounts are a separate matter (seed_demo).
+environment has the same roles. Demo accounts are a separate matter (create_demo_users).
 """
 
 from __future__ import annotations

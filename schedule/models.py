@@ -278,6 +278,6 @@ class PublicCommentPeriod(VersionedModel):
                 f"募集開始日は{fiscal.fiscal_year_label(self.fiscal_year)}の日付にしてください。"
             )
         if self.answers_published_on and self.end_date and self.answers_published_on < self.end_date:
-            errors["answers_published_on"] = "区の考え方の公表日は募集終了日より後にしてください。"
+            errors["answers_published_on"] = "区の考え方の公表日は募集終了日以降の日付にしてください。"
         if errors:
             raise ValidationError(errors)

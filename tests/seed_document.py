@@ -1,4 +1,4 @@
-"""Reads the ward's own document (shared/seed) so tests compare the database with it, not with a copy."""
+"""Reads the ward's own document (fixtures/source, identical to shared/seed) so tests compare the database with it."""
 
 from __future__ import annotations
 

@@ -77,12 +77,19 @@ def test_a_target_value_without_an_indicator_is_refused(admin_client):
     assert not AnnualTarget.objects.exists()
 
 
-@pytest.mark.parametrize("progress", ["101", "-1", "150"])
-def test_progress_outside_0_to_100_is_refused(admin_client, progress):
+@pytest.mark.parametrize(
+    ("progress", "message"),
+    [
+        ("101", "この値は 100 以下でなければなりません"),
+        ("150", "この値は 100 以下でなければなりません"),
+        ("-1", "この値は 0 以上でなければなりません"),
+    ],
+)
+def test_progress_outside_0_to_100_is_refused(admin_client, progress, message):
     measure = Measure.objects.get(number=1)
     data = _report_data(measure, progress_percent=progress)
     page = _errors(admin_client.post(reverse("admin:measures_progressreport_add"), data))
-    assert "この値は 100 以下でなければなりません" in page or "この値は 0 以上でなければなりません" in page
+    assert message in page
     assert not ProgressReport.objects.exists()
 
 
@@ -102,7 +109,9 @@ def test_a_report_dated_before_its_fiscal_year_is_refused(admin_client):
     assert not ProgressReport.objects.exists()
 
 
-def test_a_report_is_saved_with_slash_dates_and_its_author_from_the_session(admin_client, secretariat, council):
+def test_a_report_is_saved_with_slash_dates_and_its_author_from_the_session(
+    admin_client, secretariat, council
+):
     measure = Measure.objects.get(number=1)
     # An author smuggled into the form is ignored: the server records who saved the report.
     data = _report_data(measure, author=council.pk)

@@ -62,6 +62,8 @@ def test_admin_speaks_japanese_with_the_site_header(client, secretariat):
     page = client.get(reverse("admin:index")).content.decode()
     assert "文京区官民データ活用推進計画 進捗管理" in page
     assert "施策" in page and "進捗報告" in page and "会議・報告の予定" in page
+    assert "計画・施策・進捗" in page and "策定スケジュール" in page  # the apps' own headings
+    assert ">Measures<" not in page and ">Schedule<" not in page
 
 
 def test_every_admin_has_list_display_filters_search_and_ordering():

@@ -49,7 +49,7 @@ def test_the_state_as_of_a_date_is_the_latest_report_on_or_before_it(measure):
     assert at_year_end.grade.code == "A"
 
 
-def test_the_council_page_as_of_2020_03_31_ignores_the_report_dated_2020_04_02(measure):
+def test_the_state_as_of_2020_03_31_ignores_the_report_dated_2020_04_02(measure):
     add_report(measure, 2019, date(2020, 3, 31), progress=90)
     add_report(measure, 2019, date(2020, 4, 2), progress=100, status_name="完了")
     latest = reports_latest_as_of(as_of=date(2020, 3, 31))

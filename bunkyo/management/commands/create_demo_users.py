@@ -15,7 +15,7 @@ DEMO_USERS = (
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) one demo account per role and print the names and passwords. DEBUG only."
+    help = "役割ごとのデモアカウントを作成(またはパスワードを再設定)し、ユーザー名とパスワードを表示します。DEBUG=true のときだけ使えます。"
 
     @transaction.atomic
     def handle(self, *args, **options):

@@ -1,3 +1,4 @@
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +14,7 @@ DEMO = FIXTURES / "demo_progress.json"
 
 
 class Command(BaseCommand):
-    help = "Bunkyo's plan and its FY2018 schedule (fixtures/seed_plan.json), loaded once; --demo adds sample progress."
+    help = "文京区の計画と平成30年度の策定スケジュール(fixtures/seed_plan.json)を、データベースが空のときだけ読み込みます。--demo でデモ用の進捗も読み込みます。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -32,12 +33,12 @@ class Command(BaseCommand):
         else:
             call_command("loaddata", str(SEED), verbosity=0)
             # Fixtures load without history; give every row its first 変更履歴 entry.
-            call_command("populate_history", auto=True, verbosity=0)
+            call_command("populate_history", auto=True, verbosity=0, stdout=StringIO())
             say(self.style.SUCCESS(f"計画と策定スケジュールを読み込みました({SEED.name})。"))
         if demo:
             if AnnualTarget.objects.exists() or ProgressReport.objects.exists():
                 say("年度目標または進捗報告がすでにあります。デモデータは読み込みません。")
             else:
                 call_command("loaddata", str(DEMO), verbosity=0)
-                call_command("populate_history", auto=True, verbosity=0)
+                call_command("populate_history", auto=True, verbosity=0, stdout=StringIO())
                 say(self.style.SUCCESS(f"デモ用の年度目標と進捗報告を読み込みました({DEMO.name})。"))
