@@ -118,9 +118,10 @@ def fiscal_period_label(first: int, last: int) -> str:
     return f"{fiscal_year_label(first)}〜{fiscal_year_label(last)}"
 
 
+# 令和元年度, 令和元年度(2019年度), 令和2(2020)年度, R1, 2019, 2019年度, 平成31年度 …
 _FISCAL_YEAR_RE = re.compile(
     r"^(?:(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<era_year>元|\d{1,2})|(?P<western>\d{4}))"
-    r"\s*(?:年度?)?(?:\((?P<paren>\d{4})年?度?\))?$",
+    r"(?:\((?P<inner>\d{4})\))?\s*(?:年度?)?(?:\((?P<paren>\d{4})年?度?\))?$",
     re.IGNORECASE,
 )
 
@@ -145,6 +146,7 @@ def parse_fiscal_year(text: str) -> int:
         if n < 1:
             raise ValueError(f"「{text}」は年度として読み取れません。")
         year = era.first_day.year + n - 1
-    if match["paren"] and int(match["paren"]) != year:
+    western = match["paren"] or match["inner"]
+    if western and int(western) != year:
         raise ValueError(f"「{text}」の和暦と西暦が一致しません。")
     return year

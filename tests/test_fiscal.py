@@ -77,6 +77,7 @@ def test_plan_period_label():
         ("R1", 2019),
         ("h30", 2018),
         ("令和元年度(2019年度)", 2019),
+        ("令和2(2020)年度", 2020),  # another style wards use
         (" 平成30年 ", 2018),
     ],
 )
@@ -84,7 +85,7 @@ def test_parse_fiscal_year_accepts_aliases(text, year):
     assert fiscal.parse_fiscal_year(text) == year
 
 
-@pytest.mark.parametrize("text", ["", "来年度", "令和", "2019年4月", "令和0年度", "令和元年度(2020年度)"])
+@pytest.mark.parametrize("text", ["", "来年度", "令和", "2019年4月", "令和0年度", "令和元年度(2020年度)", "令和2(2021)年度"])
 def test_parse_fiscal_year_refuses_what_is_not_a_year(text):
     with pytest.raises(ValueError, match="年度"):
         fiscal.parse_fiscal_year(text)
