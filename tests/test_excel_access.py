@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import quote, unquote
 
@@ -113,6 +114,14 @@ def test_a_wrong_parameter_gets_400_and_the_form_with_the_reason(client, manager
     assert "条件に誤りがあります" in page
     assert f"<strong>{field}</strong>: " in page and message in page
     assert 'class="has-error"' in page or "has-error" in page
+
+
+def test_each_error_and_help_text_is_tied_to_its_field_for_screen_readers(client, manager):
+    _, content = _download(client, manager, "as_of=2020-02-30")
+    page = content.decode()
+    described = re.search(r'<input[^>]*name="as_of"[^>]*>', page).group(0)
+    for target in re.search(r'aria-describedby="([^"]+)"', described).group(1).split():
+        assert f'id="{target}"' in page, target
 
 
 def test_a_purpose_of_another_plan_is_refused(client, manager):
