@@ -194,7 +194,6 @@ class AnnualTargetAdmin(TrackedAdmin):
     list_select_related = ("measure",)
 
 
-
 @admin.register(ProgressReport)
 class ProgressReportAdmin(TrackedAdmin):
     list_display = (
@@ -215,9 +214,11 @@ class ProgressReportAdmin(TrackedAdmin):
     readonly_fields = ("author", "created_at")
     autocomplete_fields = ("measure",)
 
-
     fieldsets = (
-        (None, {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))}),
+        (
+            None,
+            {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))},
+        ),
         ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
         (
             "取り下げ",

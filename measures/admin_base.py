@@ -38,7 +38,9 @@ class TrackedAdmin(NotFoundAdminMixin, SimpleHistoryAdmin):
         secretariat edits the object itself (SIMPLE_HISTORY_REVERT_DISABLED hides the button).
         """
         if request.method not in ("GET", "HEAD"):
-            raise PermissionDenied("過去の版は閲覧のみです。内容を戻すときは、項目の変更画面で編集してください。")
+            raise PermissionDenied(
+                "過去の版は閲覧のみです。内容を戻すときは、項目の変更画面で編集してください。"
+            )
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -146,7 +146,9 @@ class Purpose(models.Model):
         Technology, verbose_name="使用するテクノロジー等", blank=True, related_name="purposes"
     )
 
-    history = HistoricalRecords(verbose_name="計画の目的の変更履歴", verbose_name_plural="計画の目的の変更履歴")
+    history = HistoricalRecords(
+        verbose_name="計画の目的の変更履歴", verbose_name_plural="計画の目的の変更履歴"
+    )
 
     class Meta:
         verbose_name = "計画の目的"
@@ -250,17 +252,21 @@ class AnnualTarget(VersionedModel):
         return f"{self.measure} {fiscal.fiscal_year_label(self.fiscal_year)}"
 
     def achievement_rate(self, actual_value: Decimal | None) -> Decimal | None:
-        """達成率(%) = 実績値 ÷ 目標値 × 100, to one decimal; None when it cannot be computed."""
-        if actual_value is None or not self.target_value:
-            return None
-        rate = Decimal(actual_value) / Decimal(self.target_value) * 100
-        return rate.quantize(Decimal("0.1"))
+        return achievement_rate(self.target_value, actual_value)
 
     def clean(self):
         super().clean()
         plan = _plan_of(self)
         if plan is not None:
             plan.require_fiscal_year(self.fiscal_year)
+
+
+def achievement_rate(target_value: Decimal | None, actual_value: Decimal | None) -> Decimal | None:
+    """達成率(%) = 実績値 ÷ 目標値 × 100, to one decimal; None when it cannot be computed."""
+    if actual_value is None or not target_value:
+        return None
+    rate = Decimal(actual_value) / Decimal(target_value) * 100
+    return rate.quantize(Decimal("0.1"))
 
 
 def _plan_of(obj) -> Plan | None:

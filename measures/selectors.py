@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
@@ -21,6 +20,7 @@ from .models import (
     ProgressReport,
     ProgressStatus,
     Purpose,
+    achievement_rate,
     grade_for_rate,
 )
 
@@ -154,15 +154,6 @@ _KEY_WIDTH = len(MEASURE_ORDER)
 def _measure_key(prefix: str) -> tuple[str, ...]:
     """MEASURE_ORDER as seen from a model that points at the measure through ``prefix``."""
     return (f"{prefix}__purpose__order", f"{prefix}__order", f"{prefix}__number", f"{prefix}_id")
-
-
-class _TargetValue(NamedTuple):
-    target_value: Decimal | None
-
-
-def _achievement_rate(target_value: Decimal | None, actual_value: Decimal | None) -> Decimal | None:
-    """AnnualTarget.achievement_rate on plain values, so the rule keeps its one home on the model."""
-    return AnnualTarget.achievement_rate(_TargetValue(target_value), actual_value)
 
 
 @dataclass(slots=True)
@@ -310,7 +301,7 @@ def measure_progress_stream(
         figures = []
         for year in years:
             target, report = year_targets.get(year), year_reports.get(year)
-            rate = _achievement_rate(target.target_value, report.actual_value) if target and report else None
+            rate = achievement_rate(target.target_value, report.actual_value) if target and report else None
             grade = grade_for_rate(grades, rate) if report else None
             figures.append(YearFigures(year, target, report, rate, grade))
         yield MeasureFigures(
@@ -379,7 +370,7 @@ def report_history_stream(
     )
     for row in rows:
         actual_value = row[5]
-        rate = _achievement_rate(row[11], actual_value)
+        rate = achievement_rate(row[11], actual_value)
         author = f"{row[9] or ''} {row[10] or ''}".strip() or (row[8] or "")
         yield HistoryEntry(
             row[0],

@@ -24,7 +24,6 @@ class PhaseAdmin(BaseAdmin):
     ordering = ("fiscal_year", "order")
 
 
-
 @admin.register(ScheduledItem)
 class ScheduledItemAdmin(TrackedAdmin):
     list_display = (
@@ -70,7 +69,6 @@ class PublicCommentPeriodAdmin(TrackedAdmin):
     search_fields = ("subject", "notes")
     ordering = ("fiscal_year", "planned_start_month")
     list_select_related = ("body",)
-
 
     @admin.display(description="期間(日)")
     def days(self, obj):

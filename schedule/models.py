@@ -144,7 +144,9 @@ class ScheduledItem(VersionedModel):
     )
     notes = models.TextField("備考", blank=True)
 
-    history = HistoricalRecords(verbose_name="会議・報告の予定の変更履歴", verbose_name_plural="会議・報告の予定の変更履歴")
+    history = HistoricalRecords(
+        verbose_name="会議・報告の予定の変更履歴", verbose_name_plural="会議・報告の予定の変更履歴"
+    )
 
     class Meta:
         verbose_name = "会議・報告の予定"
@@ -204,7 +206,9 @@ class PublicCommentPeriod(VersionedModel):
     answers_published_on = models.DateField("区の考え方の公表日", null=True, blank=True)
     notes = models.TextField("備考", blank=True)
 
-    history = HistoricalRecords(verbose_name="パブリック・コメントの変更履歴", verbose_name_plural="パブリック・コメントの変更履歴")
+    history = HistoricalRecords(
+        verbose_name="パブリック・コメントの変更履歴", verbose_name_plural="パブリック・コメントの変更履歴"
+    )
 
     class Meta:
         verbose_name = "パブリック・コメント"

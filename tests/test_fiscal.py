@@ -85,7 +85,9 @@ def test_parse_fiscal_year_accepts_aliases(text, year):
     assert fiscal.parse_fiscal_year(text) == year
 
 
-@pytest.mark.parametrize("text", ["", "来年度", "令和", "2019年4月", "令和0年度", "令和元年度(2020年度)", "令和2(2021)年度"])
+@pytest.mark.parametrize(
+    "text", ["", "来年度", "令和", "2019年4月", "令和0年度", "令和元年度(2020年度)", "令和2(2021)年度"]
+)
 def test_parse_fiscal_year_refuses_what_is_not_a_year(text):
     with pytest.raises(ValueError, match="年度"):
         fiscal.parse_fiscal_year(text)

@@ -121,6 +121,8 @@ def test_the_five_measures_of_the_document_are_under_their_purposes(seed_documen
         assert {k.name for k in measure.keywords.all()} <= diagram_keywords
 
 
-@pytest.mark.skipif(not SHARED_SEED_DOCUMENT.exists(), reason="no shared/ folder beside this clone to compare with")
+@pytest.mark.skipif(
+    not SHARED_SEED_DOCUMENT.exists(), reason="no shared/ folder beside this clone to compare with"
+)
 def test_the_repository_copy_of_the_document_is_the_ward_document():
     assert SEED_DOCUMENT.read_bytes() == SHARED_SEED_DOCUMENT.read_bytes()
