@@ -10,7 +10,8 @@ HOST := 127.0.0.1:8000
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
 
-test: install browser ## Run the whole test suite
+test: install browser lint ## Run the whole test suite (and the linter, and the migration check)
+	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 browser:
@@ -33,13 +34,20 @@ demo: setup
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # Re-resolve the dependency ranges in pyproject.toml into requirements.lock.
+LOCK_OUT ?= requirements.lock
 lock:
 	rm -rf /tmp/bunkyo-lock && $(PYTHON) -m venv /tmp/bunkyo-lock
-	/tmp/bunkyo-lock/bin/pip install --quiet ".[dev]"
+	$(PYTHON) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+	  print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > /tmp/bunkyo-lock/ranges.txt
+	/tmp/bunkyo-lock/bin/pip install --quiet -r /tmp/bunkyo-lock/ranges.txt
 	{ echo "# Exact versions installed by \`make\`. Regenerate from pyproject.toml with \`make lock\`."; \
-	  /tmp/bunkyo-lock/bin/pip freeze --exclude bunkyo-data-plan; } > requirements.lock
+	  /tmp/bunkyo-lock/bin/pip freeze; } > $(LOCK_OUT)
+
+bench: install ## The Excel export benchmark (docs/PERFORMANCE.md); quick: make bench SIZES=1000,5000
+	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache
