@@ -8,8 +8,8 @@ from bunkyo import roles
 
 # Known passwords: for a developer's machine only. Refused when DEBUG is off.
 DEMO_USERS = (
-    ("jimukyoku", "demo-jimukyoku", roles.SECRETARIAT, "事務局(情報政策課)", True),
-    ("kanrishoku", "demo-kanrishoku", roles.MANAGERS, "管理職(課長)", False),
+    ("jimukyoku", "demo-jimukyoku", roles.SECRETARIAT, "情報政策課 職員", True),
+    ("kanrishoku", "demo-kanrishoku", roles.MANAGERS, "企画政策部長", False),
     ("gikai", "demo-gikai", roles.COUNCIL, "区議会議員", False),
 )
 
