@@ -1,7 +1,8 @@
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from measures.pages import read_only_page
 from measures.selectors import plan_current, plan_overview
 
 from .timeline import recent_changes
@@ -18,9 +19,7 @@ def home(request):
     )
 
 
-@require_safe
-@login_required
-@permission_required("measures.change_measure", raise_exception=True)
+@read_only_page("measures.change_measure")
 def timeline(request):
     """Recent changes across the plan, for the secretariat."""
     return render(

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 
 from measures.filters import MeasureProgressFilter
+from measures.pages import read_only_page
 
 from . import roles
 from .workbook import ProgressExport, progress_workbook_response
-
-
-def _exporters_only(view):
-    """Managers and the secretariat: others signed in get 403, anonymous visitors the login page."""
-    return require_safe(
-        login_required(permission_required(roles.EXPORT_PERMISSION, raise_exception=True)(view))
-    )
 
 
 def _page(request, filterset: MeasureProgressFilter, *, status: int = 200):
@@ -30,12 +22,12 @@ def _page(request, filterset: MeasureProgressFilter, *, status: int = 200):
     return render(request, "reports/index.html", context, status=status)
 
 
-@_exporters_only
+@read_only_page(roles.EXPORT_PERMISSION)
 def report_page(request):
     return _page(request, MeasureProgressFilter(request.GET))
 
 
-@_exporters_only
+@read_only_page(roles.EXPORT_PERMISSION)
 def progress_xlsx(request):
     filterset = MeasureProgressFilter(request.GET)
     if not filterset.is_valid():

@@ -31,12 +31,12 @@ class MeasureProgressFilter(django_filters.FilterSet):
         label="計画",
         queryset=Plan.objects.all(),
         empty_label="現行の計画",
-        method="filter_plan",
+        method="read_by_reports",
         error_messages={"invalid_choice": "指定された計画は登録されていません。一覧から選んでください。"},
     )
     as_of = django_filters.DateFilter(
         label="基準日",
-        method="filter_nothing",
+        method="read_by_reports",
         help_text="この日までの報告で集計します(例: 2020/03/31)。空欄は今日です。",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -54,11 +54,14 @@ class MeasureProgressFilter(django_filters.FilterSet):
     )
     fiscal_year = FiscalYearFilter(
         label="年度",
-        method="filter_nothing",
+        method="read_by_reports",
         help_text="例: 2019、令和元年度、平成31年度。空欄は計画期間のすべての年度です。",
     )
     status = django_filters.ModelChoiceFilter(
-        label="進捗状況", queryset=ProgressStatus.objects.all(), empty_label="すべて", method="filter_status"
+        label="進捗状況",
+        queryset=ProgressStatus.objects.all(),
+        empty_label="すべて",
+        method="read_by_reports",
     )
 
     class Meta:
@@ -70,15 +73,9 @@ class MeasureProgressFilter(django_filters.FilterSet):
             queryset = Measure.objects.all()
         super().__init__(data, queryset, **kwargs)
 
-    # The plan, the date and the years are read by the reports through the properties
-    # below; the queryset filters for them live in filter_queryset so they run in order.
-    def filter_nothing(self, queryset, name, value):
-        return queryset
-
-    def filter_plan(self, queryset, name, value):
-        return queryset
-
-    def filter_status(self, queryset, name, value):
+    def read_by_reports(self, queryset, name, value):
+        """plan, as_of, fiscal_year and status filter nothing by themselves: the reports read them
+        through the properties below, and filter_queryset applies plan and status in order."""
         return queryset
 
     def filter_queryset(self, queryset):

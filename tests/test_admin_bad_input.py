@@ -93,19 +93,24 @@ def test_progress_outside_0_to_100_is_refused(admin_client, progress, message):
     assert not ProgressReport.objects.exists()
 
 
-def test_a_report_for_a_year_outside_the_plan_is_refused(admin_client):
-    measure = Measure.objects.get(number=1)
-    data = _report_data(measure, fiscal_year="2018", as_of="2018/09/30")
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"fiscal_year": "2018", "as_of": "2018/09/30"},
+            "平成30年度(2018年度)は計画期間(令和元年度(2019年度)〜令和3年度(2021年度))の外です。",
+        ),
+        (
+            {"fiscal_year": "2020", "as_of": "2019/09/30"},
+            "報告基準日は令和2年度(2020年度)の開始日(2020/04/01)以降にしてください。",
+        ),
+    ],
+    ids=["year-outside-the-plan", "dated-before-its-year"],
+)
+def test_a_report_with_a_wrong_year_or_date_is_refused(admin_client, overrides, message):
+    data = _report_data(Measure.objects.get(number=1), **overrides)
     page = _errors(admin_client.post(reverse("admin:measures_progressreport_add"), data))
-    assert "平成30年度(2018年度)は計画期間(令和元年度(2019年度)〜令和3年度(2021年度))の外です。" in page
-    assert not ProgressReport.objects.exists()
-
-
-def test_a_report_dated_before_its_fiscal_year_is_refused(admin_client):
-    measure = Measure.objects.get(number=1)
-    data = _report_data(measure, fiscal_year="2020", as_of="2019/09/30")
-    page = _errors(admin_client.post(reverse("admin:measures_progressreport_add"), data))
-    assert "報告基準日は令和2年度(2020年度)の開始日(2020/04/01)以降にしてください。" in page
+    assert message in page
     assert not ProgressReport.objects.exists()
 
 

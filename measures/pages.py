@@ -1,0 +1,35 @@
+"""What every read-only page of the site shares: who may open it, and how bad input is answered.
+
+Used by bunkyo's report pages and schedule's pages alike (both may import measures).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+
+def read_only_page(permission: str):
+    """GET and HEAD only; anonymous visitors go to the login page; signed in without ``permission``: 403."""
+
+    def decorate(view):
+        return require_safe(login_required(permission_required(permission, raise_exception=True)(view)))
+
+    return decorate
+
+
+def form_errors(*forms) -> list[tuple[str, str]]:
+    """(field label, message) for every error of the given forms, in field order."""
+    errors = []
+    for form in forms:
+        for name, messages in form.errors.items():
+            field = form.fields.get(name)
+            label = str(field.label) if field is not None else ""
+            errors.extend((label, message) for message in messages)
+    return errors
+
+
+def bad_request(request, *forms):
+    """Input a person typed or bookmarked is wrong: say what and how to fix it, with status 400."""
+    return render(request, "bad_request.html", {"errors": form_errors(*forms)}, status=400)
