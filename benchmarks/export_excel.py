@@ -7,7 +7,7 @@ For each size, in a scratch SQLite file under a temporary folder (never db.sqlit
 
 1. build: the ward's seed plan plus N synthetic measures, each with three annual targets and
    six progress reports (two per fiscal year, one of them dated after the as-of date);
-2. export: the real export (bunkyo.workbook, the same code as /reports/progress.xlsx) in a
+2. export: the real export (reports.workbook, the same code as /reports/progress.xlsx) in a
    fresh process, timed, with its peak resident memory (ru_maxrss);
 3. baseline: in another fresh process, the same cells built beforehand as plain Python lists
    (no database, no Django) and written with openpyxl's write-only mode alone, timed.
@@ -276,8 +276,8 @@ def _rss_kb() -> int:
 
 def export(db_path: str, output: str) -> dict:
     _django(db_path)
-    from bunkyo.workbook import ProgressExport, write_progress_workbook
-    from measures.filters import MeasureProgressFilter
+    from reports.filters import MeasureProgressFilter
+    from reports.workbook import ProgressExport, write_progress_workbook
 
     before = _rss_kb()
     started, cpu = time.perf_counter(), _cpu_seconds()
@@ -318,8 +318,9 @@ def baseline_rows(n: int) -> tuple[list[list], list[list]]:
     Only plain Python: the fixture file for the seed's names, the synthetic description for
     the rest. The styles are the export's own definitions, so each cell is styled the same.
     """
-    from measures import fiscal
-    from measures.xlsx import CENTER, DATE, NUMBER, PERCENT, RATE, TEXT, filled
+    from core import fiscal
+    from core.xlsx import filled
+    from reports.sheets.layout import CENTER, DATE, NUMBER, PERCENT, RATE, TEXT
 
     seed = read_seed()
     fixture = json.loads((ROOT / "fixtures" / "seed_plan.json").read_text(encoding="utf-8"))
@@ -331,7 +332,7 @@ def baseline_rows(n: int) -> tuple[list[list], list[list]]:
     department_order = {
         i["fields"]["name"]: i["fields"]["order"] for i in fixture if i["model"] == "measures.department"
     }
-    author_names = [f"{first} {last}" for _, last, first in USERS]
+    author_names = [f"{last} {first}" for _, last, first in USERS]
 
     def status_cell(pk):
         name, symbol, color = seed.statuses[pk]
@@ -408,7 +409,7 @@ def baseline(n: int, output: str) -> dict:
     from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
 
-    from measures.xlsx import HEADER, TEXT
+    from reports.sheets.layout import HEADER, TEXT
 
     progress, history = baseline_rows(n)
     before = _rss_kb()

@@ -67,8 +67,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "simple_history",
     "axes",
+    "core",
     "measures",
     "schedule",
+    "reports",
     # The project package is an app too: base templates, site pages and the roles migration.
     "bunkyo",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from core.users import display_name
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
 from schedule.models import PublicCommentPeriod, ScheduledItem
 
@@ -29,7 +30,7 @@ def _who(record) -> str:
     user = record.history_user
     if user is None:
         return "(システム)"
-    return user.last_name or user.get_full_name() or user.username
+    return display_name(user)
 
 
 def _instances_with_relations(model, records):

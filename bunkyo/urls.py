@@ -14,6 +14,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("reports/", include("bunkyo.report_urls")),
+    path("reports/", include("reports.urls")),
     path("schedule/", include("schedule.urls")),
 ]

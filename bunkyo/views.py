@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from measures.pages import read_only_page
+from core.pages import read_only_page
 from measures.selectors import plan_current, plan_overview
 
 from .timeline import recent_changes

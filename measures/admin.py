@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
-from . import fiscal
-from .admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.versioning import VersionedModelForm
+
 from .models import (
     AnnualTarget,
     Department,
@@ -17,8 +19,8 @@ from .models import (
     Purpose,
     Technology,
 )
-from .selectors import measures_with_current_reports, today
-from .versioning import VersionedModelForm
+from .selectors import measure_progress_rows, today
+from .services import progress_report_save
 
 
 @admin.register(Plan)
@@ -130,6 +132,28 @@ class ProgressReportInline(admin.StackedInline):
         return field
 
 
+class MeasureChangeList(ChangeList):
+    """The measure list, each row carrying its progress as of today (measure_progress_rows)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        by_plan: dict[int, list[Measure]] = {}
+        for measure in self.result_list:
+            by_plan.setdefault(measure.plan_id, []).append(measure)
+        # One read per plan on the page (usually one), whatever the number of rows.
+        for measures in by_plan.values():
+            plan = measures[0].plan
+            ids = [measure.pk for measure in measures]
+            rows = {
+                row.pk: row
+                for row in measure_progress_rows(
+                    plan=plan, as_of=today(), measures=Measure.objects.filter(pk__in=ids)
+                )
+            }
+            for measure in measures:
+                measure.progress_row = rows.get(measure.pk)
+
+
 @admin.register(Measure)
 class MeasureAdmin(TrackedAdmin):
     list_display = ("number", "title", "purpose_code", "department_names", "current_progress")
@@ -141,16 +165,15 @@ class MeasureAdmin(TrackedAdmin):
     filter_horizontal = ("departments", "keywords", "technologies")
     inlines = (AnnualTargetInline, ProgressReportInline)
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("departments")
-        return measures_with_current_reports(queryset, as_of=today())
+    def get_changelist(self, request, **kwargs):
+        return MeasureChangeList
 
     def save_formset(self, request, form, formset, change):
-        # The author of a report is whoever saved it, never a value from the form.
         for obj in formset.save(commit=False):
-            if isinstance(obj, ProgressReport) and obj.author_id is None:
-                obj.author = request.user
-            obj.save()
+            if isinstance(obj, ProgressReport):
+                progress_report_save(report=obj, author=request.user)
+            else:
+                obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
@@ -161,19 +184,20 @@ class MeasureAdmin(TrackedAdmin):
 
     @admin.display(description="所管課")
     def department_names(self, obj):
-        return "、".join(d.name for d in obj.departments.all())
+        return "、".join(obj.progress_row.departments) if getattr(obj, "progress_row", None) else ""
 
     @admin.display(description="年度別の進捗状況(本日時点)")
     def current_progress(self, obj):
-        reports = {r.fiscal_year: r for r in obj.current_reports}
+        if getattr(obj, "progress_row", None) is None:
+            return ""
         return format_html_join(
             "",
             "<div>{}: {} {}%</div>",
             (
-                (fiscal.fiscal_year_label(year), reports[year].status, reports[year].progress_percent)
-                if year in reports
-                else (fiscal.fiscal_year_label(year), "報告なし", "—")
-                for year in obj.plan.fiscal_years
+                (year.label, year.report.status, year.report.progress_percent)
+                if year.report
+                else (year.label, "報告なし", "—")
+                for year in obj.progress_row.years
             ),
         )
 
@@ -231,10 +255,7 @@ class ProgressReportAdmin(TrackedAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        # The author is whoever recorded the report, never a value from the form.
-        if obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        progress_report_save(report=obj, author=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from . import fiscal
-from .fields import FiscalYearField, handled_fiscal_year
-from .versioning import VersionedModel
+from core import fiscal
+from core.fields import FiscalYearField, handled_fiscal_year
+from core.versioning import VersionedModel
 
 
 class Plan(VersionedModel):
@@ -377,12 +377,18 @@ class EvaluationGrade(models.Model):
         return f"{self.code}({self.label})" if self.label else self.code
 
 
+class ProgressReportQuerySet(models.QuerySet):
+    def standing(self) -> ProgressReportQuerySet:
+        """Reports that count: not withdrawn (取り下げ). Every read of progress starts here."""
+        return self.filter(withdrawn_on__isnull=True)
+
+
 class ProgressReport(VersionedModel):
     """One dated report on one measure for one fiscal year.
 
     Reports are a history: a new report is added, an old one is not overwritten. The state
-    of a measure for a year as of a date is its latest report on or before that date
-    (see selectors.latest_reports_as_of).
+    of a measure for a year as of a date is its latest standing report on or before that date
+    (see selectors.reports_latest_as_of).
     """
 
     measure = models.ForeignKey(
@@ -416,6 +422,8 @@ class ProgressReport(VersionedModel):
     withdrawal_reason = models.TextField("取り下げの理由", blank=True)
 
     history = HistoricalRecords(verbose_name="進捗報告の変更履歴", verbose_name_plural="進捗報告の変更履歴")
+
+    objects = ProgressReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = "進捗報告"

@@ -1,9 +1,15 @@
-"""Reads that span relations: each runs a fixed number of queries, whatever the number of measures."""
+"""Reads that span relations: each runs a fixed number of queries, whatever the number of measures.
+
+The progress of a measure is read in one shape only, MeasureProgress, by one function,
+measure_progress_rows. The printable pages, the admin list, the workbook and the API all
+read it, so "as of", "standing (not withdrawn)", the achievement rate and the grade are
+decided here once.
+"""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,7 +17,9 @@ from decimal import Decimal
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from . import fiscal
+from core import fiscal
+from core.users import display_name_of
+
 from .models import (
     AnnualTarget,
     EvaluationGrade,
@@ -41,131 +49,59 @@ def plan_current(on: date | None = None) -> Plan | None:
 def reports_latest_as_of(
     *, as_of: date, fiscal_years: Iterable[int] | None = None
 ) -> QuerySet[ProgressReport]:
-    """For each (measure, fiscal year), the latest report dated on or before ``as_of``.
+    """For each (measure, fiscal year), the latest standing report dated on or before ``as_of``.
 
     Ties on the same date go to the report entered last. A report dated after ``as_of``
     is never returned, which is what makes "as of" mean as of. Withdrawn reports (取り下げ)
     stay on record but count nowhere.
     """
+    standing = ProgressReport.objects.standing().filter(as_of__lte=as_of)
     latest = (
-        ProgressReport.objects.filter(
-            measure=OuterRef("measure"),
-            fiscal_year=OuterRef("fiscal_year"),
-            as_of__lte=as_of,
-            withdrawn_on__isnull=True,
-        )
+        standing.filter(measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year"))
         .order_by("-as_of", "-id")
         .values("id")[:1]
     )
-    reports = ProgressReport.objects.filter(as_of__lte=as_of, withdrawn_on__isnull=True, id=Subquery(latest))
+    reports = standing.filter(id=Subquery(latest))
     if fiscal_years is not None:
         reports = reports.filter(fiscal_year__in=list(fiscal_years))
     return reports
 
 
 def reports_history(*, measures: QuerySet[Measure], as_of: date) -> QuerySet[ProgressReport]:
-    """Every report on the given measures up to ``as_of``, newest first."""
+    """Every standing report on the given measures up to ``as_of``, newest first."""
     return (
-        ProgressReport.objects.filter(measure__in=measures, as_of__lte=as_of, withdrawn_on__isnull=True)
+        ProgressReport.objects.standing()
+        .filter(measure__in=measures, as_of__lte=as_of)
         .select_related("measure", "measure__purpose", "status", "author")
         .order_by("-as_of", "-id")
     )
 
 
-@dataclass
-class YearState:
-    """A measure's standing in one fiscal year, as of a date."""
-
-    fiscal_year: int
-    target: AnnualTarget | None = None
-    report: ProgressReport | None = None
-    rate: Decimal | None = None
-    grade: EvaluationGrade | None = None
-
-    @property
-    def label(self) -> str:
-        return fiscal.fiscal_year_label(self.fiscal_year)
-
-
-@dataclass
-class MeasureProgress:
-    measure: Measure
-    years: list[YearState] = field(default_factory=list)
-
-    @property
-    def latest_report(self) -> ProgressReport | None:
-        reports = [y.report for y in self.years if y.report is not None]
-        return max(reports, key=lambda r: (r.as_of, r.pk)) if reports else None
-
-
-def measures_for_report(measures: QuerySet[Measure]) -> QuerySet[Measure]:
-    """The measure queryset with everything a report row shows, fetched up front."""
-    return (
-        measures.select_related("plan", "purpose")
-        .prefetch_related("departments", "keywords", "technologies")
-        .order_by("purpose__order", "order", "number")
-    )
-
-
-def measure_progress(
-    *, plan: Plan, as_of: date, measures: QuerySet[Measure], fiscal_years: list[int] | None = None
-) -> list[MeasureProgress]:
-    """Each measure's target, latest report, achievement rate and grade for every year, as of a date.
-
-    Six queries in all: measures, their three prefetched relations, the targets, the
-    latest reports, and the plan's grades.
-    """
-    years = fiscal_years or plan.fiscal_years
-    measure_list = list(measures_for_report(measures))
-    # A subquery, not a list of ids: tens of thousands of ids overflow SQLite's parameter limit.
-    ids = measures.order_by().values("pk")
-    targets = {
-        (t.measure_id, t.fiscal_year): t
-        for t in AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years)
-    }
-    reports = {
-        (r.measure_id, r.fiscal_year): r
-        for r in reports_latest_as_of(as_of=as_of, fiscal_years=years)
-        .filter(measure_id__in=ids)
-        .select_related("status", "author")
-    }
-    grades = list(plan.evaluation_scale.grades.all()) if plan.evaluation_scale_id else []
-    result = []
-    for measure in measure_list:
-        row = MeasureProgress(measure=measure)
-        for year in years:
-            target = targets.get((measure.pk, year))
-            report = reports.get((measure.pk, year))
-            rate = target.achievement_rate(report.actual_value) if target and report else None
-            grade = grade_for_rate(grades, rate) if report else None
-            row.years.append(YearState(year, target, report, rate, grade))
-        result.append(row)
-    return result
-
-
-# The streamed reads below serve the Excel export, where a plan may have tens of thousands of
-# measures. Each runs a fixed number of queries and reads them with .iterator(), so rows are
-# turned into plain values as they arrive and never all held at once. Every stream is sorted
-# by the same measure key, which lets them be merged in step like sorted files.
-MEASURE_ORDER = ("purpose__order", "order", "number", "pk")
-_KEY_WIDTH = len(MEASURE_ORDER)
-
-
-def _measure_key(prefix: str) -> tuple[str, ...]:
-    """MEASURE_ORDER as seen from a model that points at the measure through ``prefix``."""
-    return (f"{prefix}__purpose__order", f"{prefix}__order", f"{prefix}__number", f"{prefix}_id")
+# The progress row. Plain values, so that a stream of 50,000 of them holds no model instances
+# beyond the few shared ones (purposes, statuses, grades).
 
 
 @dataclass(slots=True)
 class TargetFigures:
-    text: str
+    """A measure's target for one fiscal year."""
+
+    target_text: str
     indicator_name: str
     indicator_unit: str
     target_value: Decimal | None
 
+    @property
+    def indicator(self) -> str:
+        """指標名(単位), or the name alone, or "" when the target names no indicator."""
+        if not self.indicator_name:
+            return ""
+        return f"{self.indicator_name}({self.indicator_unit})" if self.indicator_unit else self.indicator_name
+
 
 @dataclass(slots=True)
 class ReportFigures:
+    """One standing progress report."""
+
     pk: int
     as_of: date
     status: ProgressStatus
@@ -174,11 +110,12 @@ class ReportFigures:
     narrative: str
     issues: str
     next_steps: str
+    author: str  # core.users.display_name_of; "" when nobody is recorded
 
 
 @dataclass(slots=True)
-class YearFigures:
-    """YearState in plain values: a measure's target, latest report, rate and grade for one year."""
+class YearProgress:
+    """A measure's standing in one fiscal year, as of a date: target, latest report, rate and grade."""
 
     fiscal_year: int
     target: TargetFigures | None
@@ -186,10 +123,14 @@ class YearFigures:
     rate: Decimal | None
     grade: EvaluationGrade | None
 
+    @property
+    def label(self) -> str:
+        return fiscal.fiscal_year_label(self.fiscal_year)
+
 
 @dataclass(slots=True)
-class MeasureFigures:
-    """MeasureProgress in plain values: one measure's row of the progress report."""
+class MeasureProgress:
+    """One measure's row of the progress report: what it is, and each fiscal year's standing."""
 
     pk: int
     number: int
@@ -197,137 +138,197 @@ class MeasureFigures:
     purpose: Purpose
     departments: list[str]
     keywords: list[str]
-    years: list[YearFigures]
+    years: list[YearProgress]
 
     @property
     def latest_report(self) -> ReportFigures | None:
         reports = [y.report for y in self.years if y.report is not None]
         return max(reports, key=lambda r: (r.as_of, r.pk)) if reports else None
 
+    @property
+    def indicators(self) -> list[str]:
+        """The distinct indicators (with units) of the measure's targets, in year order."""
+        names: list[str] = []
+        for year in self.years:
+            if year.target is not None and year.target.indicator and year.target.indicator not in names:
+                names.append(year.target.indicator)
+        return names
+
+
+# Columns read for each figure, by attribute name: records are built by name, never by position.
+_TARGET_COLUMNS = {
+    "target_text": "target_text",
+    "indicator_name": "indicator_name",
+    "indicator_unit": "indicator_unit",
+    "target_value": "target_value",
+}
+_REPORT_COLUMNS = {
+    "pk": "pk",
+    "as_of": "as_of",
+    "status_id": "status_id",
+    "actual_value": "actual_value",
+    "progress_percent": "progress_percent",
+    "narrative": "narrative",
+    "issues": "issues",
+    "next_steps": "next_steps",
+    "author_username": "author__username",
+    "author_last_name": "author__last_name",
+    "author_first_name": "author__first_name",
+}
+
+
+def _target_figures(record: Mapping) -> TargetFigures:
+    return TargetFigures(
+        target_text=record["target_text"],
+        indicator_name=record["indicator_name"],
+        indicator_unit=record["indicator_unit"],
+        target_value=record["target_value"],
+    )
+
+
+def _report_figures(record: Mapping, statuses: Mapping[int, ProgressStatus]) -> ReportFigures:
+    return ReportFigures(
+        pk=record["pk"],
+        as_of=record["as_of"],
+        status=statuses[record["status_id"]],
+        actual_value=record["actual_value"],
+        progress_percent=record["progress_percent"],
+        narrative=record["narrative"],
+        issues=record["issues"],
+        next_steps=record["next_steps"],
+        author=display_name_of(
+            username=record["author_username"],
+            last_name=record["author_last_name"],
+            first_name=record["author_first_name"],
+        ),
+    )
+
+
+def _records(queryset: QuerySet, key: tuple[str, ...], columns: Mapping[str, str], chunk_size: int):
+    """(key values, {attribute: value}) for each row, read with .iterator() so none is held for long."""
+    names, width = tuple(columns), len(key)
+    for values in queryset.values_list(*key, *columns.values()).iterator(chunk_size=chunk_size):
+        yield values[:width], dict(zip(names, values[width:], strict=True))
+
+
+# Every stream below is sorted by the same measure key, which lets them be merged in step like
+# sorted files: each runs one query, whatever the number of measures.
+MEASURE_ORDER = ("purpose__order", "order", "number", "pk")
+
+
+def _measure_key(prefix: str) -> tuple[str, ...]:
+    """MEASURE_ORDER as seen from a model that points at the measure through ``prefix``."""
+    return (f"{prefix}__purpose__order", f"{prefix}__order", f"{prefix}__number", f"{prefix}_id")
+
 
 class _GroupCursor:
-    """Walks a stream sorted by measure key in step with the measures, one group per measure.
+    """Walks a stream of (key, record) sorted by measure key in step with the measures.
 
     A group for a key the measures have already passed (a row added between two queries)
     is skipped rather than allowed to stall the stream.
     """
 
-    def __init__(self, rows: Iterable[tuple]):
-        self._groups = itertools.groupby(rows, key=lambda row: row[:_KEY_WIDTH])
+    def __init__(self, records: Iterable[tuple[tuple, dict]]):
+        self._groups = itertools.groupby(records, key=lambda pair: pair[0])
         self._next = next(self._groups, None)
 
-    def take(self, key: tuple) -> list[tuple]:
+    def take(self, key: tuple) -> list[dict]:
         while self._next is not None and self._next[0] < key:
             self._next = next(self._groups, None)
         if self._next is None or self._next[0] != key:
             return []
-        rows = [row[_KEY_WIDTH:] for row in self._next[1]]
+        records = [record for _, record in self._next[1]]
         self._next = next(self._groups, None)
-        return rows
+        return records
 
 
-def _names_stream(through, target: str, ids: QuerySet, chunk_size: int) -> Iterator[tuple]:
-    """(measure key…, name) for a measure's many-to-many relation, sorted like the measures."""
-    return (
-        through.objects.filter(measure_id__in=ids)
-        .order_by(*_measure_key("measure"), f"{target}__order", f"{target}__name")
-        .values_list(*_measure_key("measure"), f"{target}__name")
-        .iterator(chunk_size=chunk_size)
+def _names(through, target: str, ids: QuerySet, chunk_size: int) -> _GroupCursor:
+    """A measure's many-to-many names (departments, keywords) in their configured order."""
+    queryset = through.objects.filter(measure_id__in=ids).order_by(
+        *_measure_key("measure"), f"{target}__order", f"{target}__name"
     )
+    return _GroupCursor(_records(queryset, _measure_key("measure"), {"name": f"{target}__name"}, chunk_size))
 
 
-def measure_progress_stream(
+def measure_progress_rows(
     *,
     plan: Plan,
     as_of: date,
     measures: QuerySet[Measure],
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
-) -> Iterator[MeasureFigures]:
-    """measure_progress as a stream of plain values, in MEASURE_ORDER, for exports of any size.
+) -> Iterator[MeasureProgress]:
+    """Each measure's target, latest standing report, achievement rate and grade for every year, as of a date.
 
-    Eight queries whatever the number of measures: purposes, statuses, grades, then the
-    measures, departments, keywords, targets and latest reports, read side by side.
+    A stream in MEASURE_ORDER, for pages and exports of any size. Eight queries whatever the
+    number of measures: purposes, statuses, grades, then the measures, departments, keywords,
+    targets and latest reports, read side by side.
     """
     years = fiscal_years or plan.fiscal_years
     purposes = {p.pk: p for p in Purpose.objects.filter(plan=plan).order_by()}
     statuses = {s.pk: s for s in ProgressStatus.objects.all()}
     grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+    # A subquery, not a list of ids: tens of thousands of ids overflow SQLite's parameter limit.
     ids = measures.order_by().values("pk")
-    departments = _GroupCursor(_names_stream(Measure.departments.through, "department", ids, chunk_size))
-    keywords = _GroupCursor(_names_stream(Measure.keywords.through, "keyword", ids, chunk_size))
+    key = _measure_key("measure")
+    departments = _names(Measure.departments.through, "department", ids, chunk_size)
+    keywords = _names(Measure.keywords.through, "keyword", ids, chunk_size)
     targets = _GroupCursor(
-        AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years)
-        .order_by(*_measure_key("measure"), "fiscal_year")
-        .values_list(
-            *_measure_key("measure"),
-            "fiscal_year",
-            "target_text",
-            "indicator_name",
-            "indicator_unit",
-            "target_value",
+        _records(
+            AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years).order_by(
+                *key, "fiscal_year"
+            ),
+            key,
+            {"fiscal_year": "fiscal_year", **_TARGET_COLUMNS},
+            chunk_size,
         )
-        .iterator(chunk_size=chunk_size)
     )
     reports = _GroupCursor(
-        reports_latest_as_of(as_of=as_of, fiscal_years=years)
-        .filter(measure_id__in=ids)
-        .order_by(*_measure_key("measure"), "fiscal_year")
-        .values_list(
-            *_measure_key("measure"),
-            "fiscal_year",
-            "pk",
-            "as_of",
-            "status_id",
-            "actual_value",
-            "progress_percent",
-            "narrative",
-            "issues",
-            "next_steps",
+        _records(
+            reports_latest_as_of(as_of=as_of, fiscal_years=years)
+            .filter(measure_id__in=ids)
+            .order_by(*key, "fiscal_year"),
+            key,
+            {"fiscal_year": "fiscal_year", **_REPORT_COLUMNS},
+            chunk_size,
         )
-        .iterator(chunk_size=chunk_size)
     )
-    rows = (
-        Measure.objects.filter(pk__in=ids)
-        .order_by(*MEASURE_ORDER)
-        .values_list(*MEASURE_ORDER, "number", "title", "purpose_id")
-        .iterator(chunk_size=chunk_size)
+    measure_rows = _records(
+        Measure.objects.filter(pk__in=ids).order_by(*MEASURE_ORDER),
+        MEASURE_ORDER,
+        {"number": "number", "title": "title", "purpose_id": "purpose_id"},
+        chunk_size,
     )
-    for row in rows:
-        key = row[:_KEY_WIDTH]
-        pk, number, title, purpose_id = row[3], row[4], row[5], row[6]
-        year_targets = {t[0]: TargetFigures(*t[1:]) for t in targets.take(key)}
-        year_reports = {r[0]: ReportFigures(r[1], r[2], statuses[r[3]], *r[4:]) for r in reports.take(key)}
+    for measure_key, measure in measure_rows:
+        year_targets = {t["fiscal_year"]: _target_figures(t) for t in targets.take(measure_key)}
+        year_reports = {r["fiscal_year"]: _report_figures(r, statuses) for r in reports.take(measure_key)}
         figures = []
         for year in years:
             target, report = year_targets.get(year), year_reports.get(year)
             rate = achievement_rate(target.target_value, report.actual_value) if target and report else None
             grade = grade_for_rate(grades, rate) if report else None
-            figures.append(YearFigures(year, target, report, rate, grade))
-        yield MeasureFigures(
-            pk,
-            number,
-            title,
-            purposes[purpose_id],
-            [name for (name,) in departments.take(key)],
-            [name for (name,) in keywords.take(key)],
-            figures,
+            figures.append(YearProgress(year, target, report, rate, grade))
+        yield MeasureProgress(
+            pk=measure_key[-1],
+            number=measure["number"],
+            title=measure["title"],
+            purpose=purposes[measure["purpose_id"]],
+            departments=[d["name"] for d in departments.take(measure_key)],
+            keywords=[k["name"] for k in keywords.take(measure_key)],
+            years=figures,
         )
 
 
 @dataclass(slots=True)
 class HistoryEntry:
-    """One progress report as the history lists it, with the rate and grade it had."""
+    """One standing progress report as the history lists it, with the rate and grade it had on its day."""
 
-    as_of: date
+    measure_pk: int
     measure_number: int
     measure_title: str
     fiscal_year: int
-    status: ProgressStatus
-    actual_value: Decimal | None
-    progress_percent: int
-    narrative: str
-    author: str
+    report: ReportFigures
+    indicator_unit: str
     rate: Decimal | None
     grade: EvaluationGrade | None
 
@@ -340,62 +341,44 @@ def report_history_stream(
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
 ) -> Iterator[HistoryEntry]:
-    """reports_history as a stream of plain values, with each report's rate and grade. Three queries."""
+    """reports_history as a stream, newest first, each report graded against its year's target. Three queries."""
     years = fiscal_years or plan.fiscal_years
     statuses = {s.pk: s for s in ProgressStatus.objects.all()}
     grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
-    target_value = AnnualTarget.objects.filter(
+    year_target = AnnualTarget.objects.filter(
         measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year")
-    ).values("target_value")[:1]
-    rows = (
-        reports_history(measures=measures.order_by().values("pk"), as_of=as_of)
-        .filter(fiscal_year__in=years)
-        .annotate(year_target_value=Subquery(target_value))
+    )
+    reports = (
+        ProgressReport.objects.standing()
+        .filter(measure__in=measures.order_by().values("pk"), as_of__lte=as_of, fiscal_year__in=years)
+        .annotate(
+            year_target_value=Subquery(year_target.values("target_value")[:1]),
+            year_indicator_unit=Subquery(year_target.values("indicator_unit")[:1]),
+        )
         .order_by("-as_of", "-id")
-        .values_list(
-            "as_of",
-            "measure__number",
-            "measure__title",
-            "fiscal_year",
-            "status_id",
-            "actual_value",
-            "progress_percent",
-            "narrative",
-            "author__username",
-            "author__first_name",
-            "author__last_name",
-            "year_target_value",
-        )
-        .iterator(chunk_size=chunk_size)
     )
-    for row in rows:
-        actual_value = row[5]
-        rate = achievement_rate(row[11], actual_value)
-        author = f"{row[9] or ''} {row[10] or ''}".strip() or (row[8] or "")
+    columns = {
+        "measure_pk": "measure_id",
+        "measure_number": "measure__number",
+        "measure_title": "measure__title",
+        "fiscal_year": "fiscal_year",
+        "target_value": "year_target_value",
+        "indicator_unit": "year_indicator_unit",
+        **_REPORT_COLUMNS,
+    }
+    for _, record in _records(reports, (), columns, chunk_size):
+        report = _report_figures(record, statuses)
+        rate = achievement_rate(record["target_value"], report.actual_value)
         yield HistoryEntry(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            statuses[row[4]],
-            actual_value,
-            row[6],
-            row[7],
-            author,
-            rate,
-            grade_for_rate(grades, rate),
+            measure_pk=record["measure_pk"],
+            measure_number=record["measure_number"],
+            measure_title=record["measure_title"],
+            fiscal_year=record["fiscal_year"],
+            report=report,
+            indicator_unit=record["indicator_unit"] or "",
+            rate=rate,
+            grade=grade_for_rate(grades, rate),
         )
-
-
-def measures_with_current_reports(measures: QuerySet[Measure], *, as_of: date) -> QuerySet[Measure]:
-    """Measures with ``current_reports``: their latest report per fiscal year as of a date."""
-    return measures.prefetch_related(
-        Prefetch(
-            "progress_reports",
-            queryset=reports_latest_as_of(as_of=as_of).select_related("status").order_by("fiscal_year"),
-            to_attr="current_reports",
-        )
-    )
 
 
 def plan_overview(plan: Plan) -> QuerySet:
@@ -416,8 +399,12 @@ def plan_overview(plan: Plan) -> QuerySet:
 
 @dataclass
 class ProgressSummary:
-    """Counts by status and by evaluation, and the average progress, for one group of measure-years."""
+    """Counts by status and by evaluation, and the average progress, for one group of measure-years.
 
+    ``key`` is what the group is: a purpose's id or a fiscal year.
+    """
+
+    key: int
     label: str
     by_status: dict[str, int] = field(default_factory=dict)
     by_grade: dict[str, int] = field(default_factory=dict)
@@ -443,7 +430,7 @@ UNREPORTED_LABEL = "報告なし"
 
 
 class ProgressTally:
-    """Counts measure-years into ProgressSummary groups by purpose and by fiscal year, one at a time.
+    """Counts measure-years into ProgressSummary groups by purpose and by fiscal year, one row at a time.
 
     Nothing is kept per measure, so the Excel export can count rows as they stream past.
     Every status and grade of the scale is listed, with zero where none applies, in their
@@ -461,51 +448,38 @@ class ProgressTally:
         self._purposes: dict[int, ProgressSummary] = {}
         self._years: dict[int, ProgressSummary] = {}
 
-    def _summary(self, label: str) -> ProgressSummary:
-        return ProgressSummary(label, dict.fromkeys(self._statuses, 0), dict.fromkeys(self._grades, 0))
+    def _summary(self, key: int, label: str) -> ProgressSummary:
+        return ProgressSummary(key, label, dict.fromkeys(self._statuses, 0), dict.fromkeys(self._grades, 0))
 
-    def add(
-        self,
-        *,
-        purpose: Purpose,
-        fiscal_year: int,
-        status_name: str | None,
-        grade_code: str | None,
-        progress: int | None,
-    ) -> None:
-        """Count one measure-year; ``status_name`` None means it has no report yet."""
+    def add_row(self, row: MeasureProgress) -> None:
+        """Count every fiscal year of one measure."""
+        purpose = row.purpose
         if purpose.pk not in self._purposes:
-            self._purposes[purpose.pk] = self._summary(f"{purpose.code} {purpose.short_text}")
-        if fiscal_year not in self._years:
-            self._years[fiscal_year] = self._summary(fiscal.fiscal_year_label(fiscal_year))
-        for summary in (self._purposes[purpose.pk], self._years[fiscal_year]):
-            if status_name is None:
-                summary.unreported += 1
-                continue
-            summary.by_status[status_name] = summary.by_status.get(status_name, 0) + 1
-            if grade_code is not None:
-                summary.by_grade[grade_code] = summary.by_grade.get(grade_code, 0) + 1
-            summary.progress_total += progress
-            summary.reported += 1
+            self._purposes[purpose.pk] = self._summary(purpose.pk, f"{purpose.code} {purpose.short_text}")
+        for year in row.years:
+            if year.fiscal_year not in self._years:
+                self._years[year.fiscal_year] = self._summary(year.fiscal_year, year.label)
+            for summary in (self._purposes[purpose.pk], self._years[year.fiscal_year]):
+                report = year.report
+                if report is None:
+                    summary.unreported += 1
+                    continue
+                name = report.status.name
+                summary.by_status[name] = summary.by_status.get(name, 0) + 1
+                if year.grade is not None:
+                    summary.by_grade[year.grade.code] = summary.by_grade.get(year.grade.code, 0) + 1
+                summary.progress_total += report.progress_percent
+                summary.reported += 1
 
-    def add_row(self, row: MeasureProgress | MeasureFigures) -> None:
-        """Count every year of a measure_progress row or a measure_progress_stream row."""
-        purpose = row.measure.purpose if isinstance(row, MeasureProgress) else row.purpose
-        for state in row.years:
-            report = state.report
-            self.add(
-                purpose=purpose,
-                fiscal_year=state.fiscal_year,
-                status_name=report.status.name if report else None,
-                grade_code=state.grade.code if state.grade else None,
-                progress=report.progress_percent if report else None,
-            )
-
-    def counting(self, rows: Iterable[MeasureFigures]) -> Iterator[MeasureFigures]:
+    def counting(self, rows: Iterable[MeasureProgress]) -> Iterator[MeasureProgress]:
         """Pass the rows through unchanged, counting each on the way."""
         for row in rows:
             self.add_row(row)
             yield row
+
+    def purpose_summaries(self) -> dict[int, ProgressSummary]:
+        """By purpose id, in the order the purposes were first counted."""
+        return dict(self._purposes)
 
     def summaries(self) -> dict[str, list[ProgressSummary]]:
         return {
@@ -514,25 +488,13 @@ class ProgressTally:
         }
 
 
-def progress_summaries(*, plan: Plan, rows: list[MeasureProgress]) -> dict[str, list[ProgressSummary]]:
-    """Summaries of measure_progress rows, by purpose and by fiscal year. Two queries (statuses, grades).
-
-    Every status and grade of the scale is listed, with zero where none applies, in their
-    configured order; a measure-year with no report yet counts as 報告なし.
-    """
-    tally = ProgressTally(plan=plan)
-    for row in rows:
-        tally.add_row(row)
-    return tally.summaries()
-
-
 @dataclass
 class ProgressChange:
     """One measure-year whose status, evaluation or progress differs between two dates."""
 
-    measure: Measure
-    before: YearState
-    after: YearState
+    measure: MeasureProgress
+    before: YearProgress
+    after: YearProgress
 
     @property
     def fiscal_year(self) -> int:
@@ -543,16 +505,16 @@ class ProgressChange:
         return self.after.label
 
     @staticmethod
-    def _status(state: YearState) -> int | None:
-        return state.report.status_id if state.report else None
+    def _status(year: YearProgress) -> int | None:
+        return year.report.status.pk if year.report else None
 
     @staticmethod
-    def _grade(state: YearState) -> str | None:
-        return state.grade.code if state.grade else None
+    def _grade(year: YearProgress) -> str | None:
+        return year.grade.code if year.grade else None
 
     @staticmethod
-    def _progress(state: YearState) -> int | None:
-        return state.report.progress_percent if state.report else None
+    def _progress(year: YearProgress) -> int | None:
+        return year.report.progress_percent if year.report else None
 
     @property
     def status_changed(self) -> bool:
@@ -576,22 +538,26 @@ def progress_changes(
     plan: Plan,
     measures: QuerySet[Measure],
     since: date,
-    as_of: date,
+    rows: Iterable[MeasureProgress],
     fiscal_years: list[int] | None = None,
 ) -> list[ProgressChange]:
-    """Every measure-year whose status, evaluation or progress as of ``as_of`` differs from ``since``.
+    """Every measure-year of ``rows`` whose status, evaluation or progress differs from ``since``.
 
-    A measure-year first reported after ``since`` counts as changed (from 報告なし). Twelve
-    queries in all, whatever the number of measures: measure_progress once for each date.
+    ``rows`` are the measures' progress as of the later date. A measure-year first reported
+    after ``since`` counts as changed (from 報告なし). Eight queries, whatever the number of
+    measures: measure_progress_rows once more, as of ``since``.
     """
     before = {
-        row.measure.pk: row
-        for row in measure_progress(plan=plan, as_of=since, measures=measures, fiscal_years=fiscal_years)
+        row.pk: row
+        for row in measure_progress_rows(plan=plan, as_of=since, measures=measures, fiscal_years=fiscal_years)
     }
     changes = []
-    for row in measure_progress(plan=plan, as_of=as_of, measures=measures, fiscal_years=fiscal_years):
-        for old, new in zip(before[row.measure.pk].years, row.years, strict=True):
-            change = ProgressChange(row.measure, old, new)
+    for row in rows:
+        earlier = before.get(row.pk)
+        if earlier is None:  # added between the two reads
+            continue
+        for old, new in zip(earlier.years, row.years, strict=True):
+            change = ProgressChange(row, old, new)
             if change.changed:
                 changes.append(change)
     return changes

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from measures import fiscal
-from measures.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core import fiscal
+from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .services import scheduled_items_mark_held

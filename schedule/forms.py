@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from measures.fields import FiscalYearFormField
+from core.fields import FiscalYearFormField
 
 
 class ScheduleYearForm(forms.Form):

@@ -12,9 +12,9 @@ from django.db.models import F, Q
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
-from measures import fiscal
-from measures.fields import FiscalYearField, handled_fiscal_year
-from measures.versioning import VersionedModel
+from core import fiscal
+from core.fields import FiscalYearField, handled_fiscal_year
+from core.versioning import VersionedModel
 
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
 

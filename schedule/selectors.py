@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from measures import fiscal
+from core import fiscal
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 

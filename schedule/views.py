@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
 
-from measures.pages import bad_request, read_only_page
+from core.pages import bad_request, read_only_page
 
 from .forms import ScheduleYearForm
 from .models import ScheduledItem

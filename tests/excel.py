@@ -9,9 +9,9 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from bunkyo.workbook import ProgressExport, write_progress_workbook
-from measures.filters import MeasureProgressFilter
 from measures.models import AnnualTarget, Measure, ProgressReport
+from reports.filters import MeasureProgressFilter
+from reports.workbook import ProgressExport, write_progress_workbook
 
 GENERATED_AT = datetime(2021, 4, 5, 9, 30)
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.versioning import ConcurrentEditError
 from measures.models import AnnualTarget, Measure
-from measures.versioning import ConcurrentEditError
 from schedule.models import ScheduledItem
 
 from .factories import add_target

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from measures import fiscal
+from core import fiscal
 from schedule.models import Body, PublicCommentPeriod, ScheduledItem
 
 from . import seed_document as doc

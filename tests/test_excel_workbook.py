@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from measures import fiscal
+from core import fiscal
 from measures.models import Department, Keyword, Measure, ProgressReport, ProgressStatus, Purpose
-from measures.sheets import HISTORY_COLUMNS, PROGRESS_LEADING, PROGRESS_PER_YEAR, PROGRESS_TRAILING
-from measures.xlsx import APPLICATION_NAME
+from reports.sheets.history import HISTORY_COLUMNS
+from reports.sheets.layout import APPLICATION_NAME
+from reports.sheets.progress import PROGRESS_LEADING, PROGRESS_PER_YEAR, PROGRESS_TRAILING
 
 from .excel import (
     GENERATED_AT,

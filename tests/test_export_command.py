@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
-from measures import fiscal
+from core import fiscal
 from measures.models import Department, Plan
 
 from .excel import as_date, open_workbook, values
@@ -103,7 +103,7 @@ def test_a_failed_export_leaves_no_half_written_file(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("bunkyo.management.commands.export_progress.write_progress_workbook", fail)
+    monkeypatch.setattr("reports.management.commands.export_progress.write_progress_workbook", fail)
     with pytest.raises(RuntimeError):
         call_command("export_progress", "--output", str(output))
     assert output.read_bytes() == b"the previous export"

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from measures import fiscal
+from core import fiscal
 
 
 @pytest.mark.parametrize(

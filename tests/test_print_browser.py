@@ -149,7 +149,7 @@ def _contains(pdf_text: str, stored: str) -> bool:
 
 def _page_margins_mm() -> tuple[float, float, float, float]:
     """The @page margins print.css sets (top, right, bottom, left), read from the stylesheet itself."""
-    css = open(finders.find("bunkyo/print.css"), encoding="utf-8").read()
+    css = open(finders.find("core/print.css"), encoding="utf-8").read()
     rule = re.search(r"@page\s*\{[^}]*?margin:\s*([^;]+);", css)
     v = [float(value.removesuffix("mm")) for value in rule.group(1).split()]
     return {1: v * 4, 2: v * 2, 3: v + v[1:2], 4: v}[len(v)]

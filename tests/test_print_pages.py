@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from measures import fiscal
+from core import fiscal
 from measures.models import AnnualTarget, EvaluationGrade, Measure, ProgressReport, ProgressStatus, Purpose
 
 from .factories import add_report, add_target, make_measure, seed_plan
@@ -349,7 +349,7 @@ def test_the_pages_load_nothing_from_outside_the_server(client, council):
                 if value is not None:
                     assert value == "" or value.startswith(("/", "#", "?")), f"{element.tag} {name}={value}"
         stylesheets = [e.attrs["href"] for e in page.find_all("link") if e.attrs.get("rel") == "stylesheet"]
-        assert any(href.endswith("bunkyo/print.css") for href in stylesheets)
+        assert any(href.endswith("core/print.css") for href in stylesheets)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_measures(client, council):

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from measures.models import Measure, ProgressReport
-from measures.selectors import measure_progress, progress_summaries, reports_latest_as_of
+from measures.selectors import ProgressTally, measure_progress_rows, reports_latest_as_of
 
 from .factories import add_report, add_target, seed_plan
 
@@ -21,7 +21,7 @@ def measure():
 
 def _state(measure, as_of, year=2019):
     plan = seed_plan()
-    rows = measure_progress(plan=plan, as_of=as_of, measures=Measure.objects.filter(pk=measure.pk))
+    rows = list(measure_progress_rows(plan=plan, as_of=as_of, measures=Measure.objects.filter(pk=measure.pk)))
     return next(y for y in rows[0].years if y.fiscal_year == year)
 
 
@@ -103,8 +103,10 @@ def test_summaries_count_every_status_and_grade_and_the_unreported(measure):
     add_target(measure, 2019, 40)
     add_report(measure, 2019, date(2019, 9, 30), progress=40, actual=44, status_name="完了")
     plan = seed_plan()
-    rows = measure_progress(plan=plan, as_of=date(2020, 3, 31), measures=plan.measures.all())
-    summaries = progress_summaries(plan=plan, rows=rows)
+    tally = ProgressTally(plan=plan)
+    for row in measure_progress_rows(plan=plan, as_of=date(2020, 3, 31), measures=plan.measures.all()):
+        tally.add_row(row)
+    summaries = tally.summaries()
     first_year = summaries["years"][0]
     assert first_year.label == "令和元年度(2019年度)"
     assert first_year.by_status["完了"] == 1

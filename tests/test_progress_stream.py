@@ -1,17 +1,17 @@
-"""The export's streamed rows say exactly what measure_progress says, in a fixed number of queries."""
+"""The progress rows say exactly what the database says, row for row, in a fixed number of queries."""
 
+from collections import Counter
 from datetime import date
 
 import pytest
 
-from measures.models import Department, Keyword, Measure, ProgressReport, Purpose
+from measures.models import AnnualTarget, Department, Keyword, Measure, ProgressReport, Purpose
 from measures.selectors import (
     ProgressTally,
-    measure_progress,
-    measure_progress_stream,
-    progress_summaries,
+    measure_progress_rows,
     report_history_stream,
     reports_history,
+    reports_latest_as_of,
 )
 
 from .factories import add_report, add_target, make_measure, seed_plan
@@ -37,50 +37,77 @@ def _shuffled_extra_measures(plan):
             add_report(measure, 2019, date(2019, 12, 1), progress=10, status_name="未着手")
 
 
+def _expected(plan, as_of, measures):
+    """Each measure and, per year, (target, latest report) read straight from the models, one by one."""
+    latest = {(r.measure_id, r.fiscal_year): r for r in reports_latest_as_of(as_of=as_of)}
+    expected = []
+    for measure in measures.order_by("purpose__order", "order", "number", "pk"):
+        years = []
+        for year in plan.fiscal_years:
+            target = AnnualTarget.objects.filter(measure=measure, fiscal_year=year).first()
+            years.append((year, target, latest.get((measure.pk, year))))
+        expected.append((measure, years))
+    return expected
+
+
 @pytest.mark.parametrize("as_of", [date(2019, 9, 29), date(2019, 9, 30), date(2020, 3, 31), date(2022, 6, 1)])
-def test_the_stream_matches_measure_progress_row_for_row(as_of):
+def test_the_rows_match_the_models_row_for_row(as_of):
     plan = seed_plan()
     _shuffled_extra_measures(plan)
     measures = plan.measures.all()
-    expected = measure_progress(plan=plan, as_of=as_of, measures=measures)
-    streamed = list(measure_progress_stream(plan=plan, as_of=as_of, measures=measures, chunk_size=3))
-    assert [row.pk for row in streamed] == [row.measure.pk for row in expected]
-    for got, want in zip(streamed, expected, strict=True):
-        measure = want.measure
+    expected = _expected(plan, as_of, measures)
+    streamed = list(measure_progress_rows(plan=plan, as_of=as_of, measures=measures, chunk_size=3))
+    assert [row.pk for row in streamed] == [measure.pk for measure, _ in expected]
+    for got, (measure, years) in zip(streamed, expected, strict=True):
         assert (got.number, got.title, got.purpose) == (measure.number, measure.title, measure.purpose)
         assert got.departments == [d.name for d in measure.departments.order_by("order", "name")]
         assert got.keywords == [k.name for k in measure.keywords.order_by("order", "name")]
-        for year, state in zip(got.years, want.years, strict=True):
-            assert year.fiscal_year == state.fiscal_year
-            assert (year.target.text if year.target else None) == (
-                state.target.target_text if state.target else None
+        for year, (fiscal_year, target, report) in zip(got.years, years, strict=True):
+            assert year.fiscal_year == fiscal_year
+            assert (year.target.target_text if year.target else None) == (
+                target.target_text if target else None
             )
             assert (year.target.target_value if year.target else None) == (
-                state.target.target_value if state.target else None
+                target.target_value if target else None
             )
-            assert (year.report.pk if year.report else None) == (state.report.pk if state.report else None)
-            if state.report:
-                assert year.report.status == state.report.status
-                assert year.report.actual_value == state.report.actual_value
-                assert year.report.progress_percent == state.report.progress_percent
-            assert year.rate == state.rate
-            assert year.grade == state.grade
-        assert (got.latest_report.pk if got.latest_report else None) == (
-            want.latest_report.pk if want.latest_report else None
-        )
+            assert (year.report.pk if year.report else None) == (report.pk if report else None)
+            rate = target.achievement_rate(report.actual_value) if target and report else None
+            if report:
+                assert year.report.status == report.status
+                assert year.report.actual_value == report.actual_value
+                assert year.report.progress_percent == report.progress_percent
+            assert year.rate == rate
+            assert year.grade == (plan.evaluation_scale.grade_for(rate) if report else None)
+        reports = [report for _, _, report in years if report]
+        latest = max(reports, key=lambda r: (r.as_of, r.pk)) if reports else None
+        assert (got.latest_report.pk if got.latest_report else None) == (latest.pk if latest else None)
 
 
-def test_counting_the_stream_gives_the_same_summaries_as_progress_summaries():
+def test_counting_the_rows_gives_the_counts_of_the_models():
     plan = seed_plan()
     _shuffled_extra_measures(plan)
     measures = plan.measures.all()
     as_of = date(2021, 3, 31)
     tally = ProgressTally(plan=plan)
-    for _ in tally.counting(measure_progress_stream(plan=plan, as_of=as_of, measures=measures)):
+    for _ in tally.counting(measure_progress_rows(plan=plan, as_of=as_of, measures=measures)):
         pass
-    expected = progress_summaries(plan=plan, rows=measure_progress(plan=plan, as_of=as_of, measures=measures))
-    assert tally.summaries() == expected
-    assert sum(s.total for s in expected["years"]) == measures.count() * 3
+    summaries = tally.summaries()
+    by_year = {summary.key: summary for summary in summaries["years"]}
+    for year in plan.fiscal_years:
+        statuses = Counter()
+        unreported = 0
+        for _measure, years in _expected(plan, as_of, measures):
+            report = dict((y, r) for y, _, r in years)[year]
+            if report is None:
+                unreported += 1
+            else:
+                statuses[report.status.name] += 1
+        assert {name: n for name, n in by_year[year].by_status.items() if n} == dict(statuses)
+        assert by_year[year].unreported == unreported
+    by_purpose = {summary.key: summary for summary in summaries["purposes"]}
+    assert set(by_purpose) == set(measures.values_list("purpose_id", flat=True))
+    assert sum(s.total for s in summaries["purposes"]) == sum(s.total for s in summaries["years"])
+    assert sum(s.total for s in summaries["years"]) == measures.count() * 3
 
 
 def test_the_history_stream_is_reports_history_newest_first_with_rates():
@@ -91,17 +118,17 @@ def test_the_history_stream_is_reports_history_newest_first_with_rates():
     reports = list(reports_history(measures=measures, as_of=as_of))
     assert len(entries) == len(reports) > 0
     for entry, report in zip(entries, reports, strict=True):
-        assert (entry.as_of, entry.measure_number, entry.fiscal_year) == (
+        assert (entry.report.as_of, entry.measure_number, entry.fiscal_year) == (
             report.as_of,
             report.measure.number,
             report.fiscal_year,
         )
-        assert entry.status == report.status
-        assert entry.progress_percent == report.progress_percent
+        assert entry.report.status == report.status
+        assert entry.report.progress_percent == report.progress_percent
         target = report.measure.annual_targets.filter(fiscal_year=report.fiscal_year).first()
         assert entry.rate == (target.achievement_rate(report.actual_value) if target else None)
         assert entry.grade == plan.evaluation_scale.grade_for(entry.rate)
-    assert all(entry.as_of <= as_of for entry in entries)
+    assert all(entry.report.as_of <= as_of for entry in entries)
 
 
 def test_the_streams_run_the_same_queries_for_5_measures_as_for_25(django_assert_num_queries):
@@ -109,7 +136,7 @@ def test_the_streams_run_the_same_queries_for_5_measures_as_for_25(django_assert
     as_of = date(2021, 3, 31)
 
     def read_both():
-        rows = list(measure_progress_stream(plan=plan, as_of=as_of, measures=plan.measures.all()))
+        rows = list(measure_progress_rows(plan=plan, as_of=as_of, measures=plan.measures.all()))
         history = list(report_history_stream(plan=plan, as_of=as_of, measures=plan.measures.all()))
         return len(rows), len(history)
 

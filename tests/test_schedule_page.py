@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from measures import fiscal
+from core import fiscal
 from schedule.models import Body, PublicCommentPeriod, ScheduledItem
 from schedule.selectors import schedule_default_fiscal_year
 

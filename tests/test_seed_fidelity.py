@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from measures import fiscal
+from core import fiscal
 from measures.models import Measure, Plan, Purpose
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 

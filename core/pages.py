@@ -1,6 +1,6 @@
 """What every read-only page of the site shares: who may open it, and how bad input is answered.
 
-Used by bunkyo's report pages and schedule's pages alike (both may import measures).
+Used by the report pages, the schedule's pages and the project's own pages alike.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bunkyo.workbook import ProgressExport, write_progress_workbook
-from measures.filters import MeasureProgressFilter
 from measures.models import Plan
+from reports.filters import MeasureProgressFilter
+from reports.workbook import ProgressExport, write_progress_workbook
 
 # Option → MeasureProgressFilter parameter: the same filters as /reports/progress.xlsx.
 FILTER_OPTIONS = {

@@ -1,4 +1,7 @@
-"""Filters for the printable pages: every year and date label comes from measures.fiscal."""
+"""Template filters shared by every app's pages: year and date labels (from core.fiscal), numbers, names.
+
+Load with {% load ja_format %}.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from decimal import Decimal
 
 from django import template
 
-from measures import fiscal
+from core import fiscal
+from core.users import display_name as _display_name
 
 register = template.Library()
 
@@ -50,3 +54,9 @@ def one_decimal(value) -> str:
     if value is None or value == "":
         return ""
     return f"{Decimal(value).quantize(Decimal('0.1')):,f}"
+
+
+@register.filter
+def display_name(user) -> str:
+    """A user as every page names them: 姓 名, or the user name."""
+    return _display_name(user)

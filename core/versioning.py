@@ -11,6 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.db import models, transaction
 
+from .users import display_name
+
 
 class ConcurrentEditError(Exception):
     """Someone else saved this row after it was loaded."""
@@ -59,7 +61,7 @@ def changes_since(instance, loaded_version: int) -> tuple[list[str], str | None]
         if change.field != "version"
     ]
     user = now.history_user
-    who = (user.get_full_name() or user.last_name or user.username) if user else None
+    who = display_name(user) or None
     return labels, who
 
 

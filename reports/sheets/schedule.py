@@ -10,23 +10,10 @@ from collections.abc import Sequence
 
 from openpyxl.styles import Alignment
 
-from measures import fiscal
-from measures.xlsx import (
-    CENTER,
-    HEADER,
-    LABEL,
-    NOTE,
-    TEXT,
-    TITLE,
-    PageInfo,
-    SheetWriter,
-    Style,
-    filled,
-    prepare_sheet,
-)
-
-from .models import ScheduledItem
-from .selectors import (
+from core import fiscal
+from core.xlsx import SheetWriter, Style, filled
+from schedule.models import ScheduledItem
+from schedule.selectors import (
     ITEM_MARKS,
     PUBLIC_COMMENT_CONTINUES_MARK,
     PUBLIC_COMMENT_START_MARK,
@@ -36,9 +23,11 @@ from .selectors import (
     ScheduleGrid,
 )
 
+from .layout import BOX, CENTER, HEADER, LABEL, NOTE, TEXT, TITLE, PageInfo, prepare_sheet, sheet_writer
+
 SCHEDULE_TITLE = "策定スケジュール"
 PHASE_ROW_LABEL = "全体スケジュール"
-MARK = Style(font=None, alignment=Alignment(horizontal="center", vertical="center"))
+MARK = Style(border=BOX, alignment=Alignment(horizontal="center", vertical="center"))
 HELD = filled(MARK, "#BDD7EE")
 PUBLIC_COMMENT = filled(MARK, "#FFF2CC")
 PHASE_BAND = filled(CENTER, "#E2EFDA")
@@ -118,7 +107,7 @@ def _grid(sheet: SheetWriter, grid: ScheduleGrid) -> None:
 
 def write_schedule(ws, *, page: PageInfo, grids: Sequence[ScheduleGrid]) -> None:
     """策定スケジュール: each fiscal year's table as the ward drew it, then the legend."""
-    sheet = SheetWriter(ws)
+    sheet = sheet_writer(ws)
     prepare_sheet(ws, page=page, widths=WIDTHS, title_rows="1:3")
     sheet.append([sheet.text(SCHEDULE_TITLE, TITLE)])
     for grid in grids:

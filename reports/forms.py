@@ -1,4 +1,4 @@
-"""Forms of the project's own pages (the filters themselves are measures.filters.MeasureProgressFilter)."""
+"""Forms of the printable pages beyond the shared filters (reports.filters.MeasureProgressFilter)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 from django import forms
 
-from measures import fiscal
-from measures.fields import date_in_range_error
+from core import fiscal
+from core.fields import date_in_range_error
 
 
 class PrintOptionsForm(forms.Form):

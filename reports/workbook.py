@@ -1,4 +1,4 @@
-"""The manager's progress workbook, put together from the measures' sheets and the schedule's.
+"""The manager's progress workbook: 概要, 施策別進捗, 策定スケジュール and 進捗履歴, one module per sheet.
 
 The report page, the admin action and the export_progress command all come through here with
 a validated MeasureProgressFilter, so one query string means one workbook everywhere.
@@ -16,13 +16,18 @@ from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from measures import fiscal, sheets
-from measures.filters import MeasureProgressFilter
-from measures.models import EvaluationGrade, Measure, Plan, ProgressStatus
-from measures.selectors import ProgressTally, measure_progress_stream, report_history_stream
-from measures.xlsx import APPLICATION_NAME, XLSX_CONTENT_TYPE, PageInfo
-from schedule import sheets as schedule_sheets
+from core.xlsx import XLSX_CONTENT_TYPE
+from measures.models import Measure, Plan
+from measures.selectors import ProgressTally, measure_progress_rows, report_history_stream
 from schedule.selectors import schedule_fiscal_years, schedule_grid
+
+from .filters import MeasureProgressFilter
+from .legend import legend_for
+from .sheets.history import HISTORY_TITLE, write_history
+from .sheets.layout import APPLICATION_NAME, PageInfo
+from .sheets.overview import OVERVIEW_TITLE, write_overview
+from .sheets.progress import PROGRESS_TITLE, write_progress
+from .sheets.schedule import SCHEDULE_TITLE, write_schedule
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,6 @@ def export_of_selection(measures: QuerySet[Measure]) -> ProgressExport:
     return ProgressExport.from_filter(filterset, also=[("選択した施策", f"{selected.count()}件")])
 
 
-def _legend(plan: Plan) -> sheets.Legend:
-    return sheets.Legend(
-        statuses=list(ProgressStatus.objects.order_by("order", "name")),
-        grades=list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by("order")),
-    )
-
-
 def write_progress_workbook(export: ProgressExport, output, *, generated_at: datetime | None = None) -> int:
     """Write the four sheets to ``output`` (a path or a binary file). Returns the number of measures.
 
@@ -99,29 +97,29 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{export.plan.name} 進捗状況({export.page.as_of_label}時点)"
     workbook.properties.creator = APPLICATION_NAME
-    overview = workbook.create_sheet(sheets.OVERVIEW_TITLE)
-    progress = workbook.create_sheet(sheets.PROGRESS_TITLE)
-    schedule = workbook.create_sheet(schedule_sheets.SCHEDULE_TITLE)
-    history = workbook.create_sheet(sheets.HISTORY_TITLE)
+    overview = workbook.create_sheet(OVERVIEW_TITLE)
+    progress = workbook.create_sheet(PROGRESS_TITLE)
+    schedule = workbook.create_sheet(SCHEDULE_TITLE)
+    history = workbook.create_sheet(HISTORY_TITLE)
 
     scope = {"plan": export.plan, "as_of": export.as_of, "measures": export.measures}
     tally = ProgressTally(plan=export.plan)
-    rows = tally.counting(measure_progress_stream(**scope, fiscal_years=export.fiscal_years))
-    count = sheets.write_progress(progress, page=export.page, years=export.fiscal_years, rows=rows)
-    sheets.write_overview(
+    rows = tally.counting(measure_progress_rows(**scope, fiscal_years=export.fiscal_years))
+    count = write_progress(progress, page=export.page, years=export.fiscal_years, rows=rows)
+    write_overview(
         overview,
         page=export.page,
-        period_label=fiscal.fiscal_period_label(export.plan.first_fiscal_year, export.plan.last_fiscal_year),
+        period_label=export.plan.period_label,
         filters=export.filters,
         measure_count=count,
         generated_at=generated_at,
         summaries=tally.summaries(),
-        legend=_legend(export.plan),
+        legend=legend_for(export.plan),
     )
     grids = [schedule_grid(fiscal_year=year) for year in export.schedule_years]
-    schedule_sheets.write_schedule(schedule, page=export.page, grids=grids)
+    write_schedule(schedule, page=export.page, grids=grids)
     entries = report_history_stream(**scope, fiscal_years=export.fiscal_years)
-    sheets.write_history(history, page=export.page, entries=entries)
+    write_history(history, page=export.page, entries=entries)
     workbook.save(output)
     return count
 

@@ -1,6 +1,14 @@
-"""The admin base for tracked models: the change history on each page, and no lost updates."""
+"""The admin base classes: the change history on each page, no lost updates, 404 for unknown ids,
+and actions that another app adds to a model's admin without replacing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,11 +24,48 @@ class NotFoundAdminMixin:
         raise Http404(f"ID「{object_id}」の{opts.verbose_name}は見つかりません。削除された可能性があります。")
 
 
-class BaseAdmin(NotFoundAdminMixin, admin.ModelAdmin):
+@dataclass(frozen=True)
+class ModelAction:
+    """An admin action contributed by another app, shown to users who hold ``permission``."""
+
+    function: Callable  # (model_admin, request, queryset) -> HttpResponse | None
+    name: str
+    description: str
+    permission: str
+
+
+_MODEL_ACTIONS: dict[type, list[ModelAction]] = {}
+
+
+def add_model_action(model, *, function: Callable, description: str, permission: str) -> None:
+    """Offer ``function`` as an action on ``model``'s admin list, to users with ``permission``.
+
+    The app that owns the model keeps its ModelAdmin; the contributing app (reports adds its
+    Excel export to the measure list) registers here from its own admin module.
+    """
+    actions = _MODEL_ACTIONS.setdefault(model, [])
+    if all(action.name != function.__name__ for action in actions):
+        actions.append(ModelAction(function, function.__name__, description, permission))
+
+
+class ContributedActionsMixin:
+    """Adds the actions other apps registered with add_model_action to this admin's list."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.actions is None or IS_POPUP_VAR in request.GET:
+            return actions
+        for action in _MODEL_ACTIONS.get(self.model, ()):
+            if request.user.has_perm(action.permission):
+                actions[action.name] = (action.function, action.name, action.description)
+        return actions
+
+
+class BaseAdmin(NotFoundAdminMixin, ContributedActionsMixin, admin.ModelAdmin):
     """The admin base for reference tables (所管課, キーワード, 進捗状況 …)."""
 
 
-class TrackedAdmin(NotFoundAdminMixin, SimpleHistoryAdmin):
+class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, SimpleHistoryAdmin):
     """History (変更履歴) is a button on each object's page; stale saves are refused.
 
     The form carries the version the editor loaded; a second editor saving over a newer

@@ -1,0 +1,169 @@
+"""What the council's printable pages show, put together from the measures' progress rows.
+
+The views only validate the query string and render; everything a page lists is assembled
+here, in a fixed number of queries whatever the number of measures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from measures.models import EvaluationGrade, Measure, Plan, ProgressStatus, Purpose
+from measures.selectors import (
+    HistoryEntry,
+    MeasureProgress,
+    ProgressChange,
+    ProgressSummary,
+    ProgressTally,
+    measure_progress_rows,
+    progress_changes,
+    report_history_stream,
+)
+
+from .filters import MeasureProgressFilter
+from .legend import Legend, legend_for
+
+
+@dataclass
+class SummaryLine:
+    """One line of a summary table: the counts in the order of the table's columns."""
+
+    label: str
+    status_counts: list[int]
+    unreported: int
+    grade_counts: list[int]
+    total: int
+    average_progress: object  # Decimal | None
+
+
+def _summary_line(summary: ProgressSummary, legend: Legend) -> SummaryLine:
+    return SummaryLine(
+        label=summary.label,
+        status_counts=[summary.by_status.get(s.name, 0) for s in legend.statuses],
+        unreported=summary.unreported,
+        grade_counts=[summary.by_grade.get(g.code, 0) for g in legend.grades],
+        total=summary.total,
+        average_progress=summary.average_progress,
+    )
+
+
+@dataclass
+class MeasureEntry:
+    """A measure's rows in a year table: two table rows per fiscal year, the figures and the notes."""
+
+    row: MeasureProgress
+
+    @property
+    def row_span(self) -> int:
+        return 2 * len(self.row.years)
+
+
+@dataclass
+class PurposeSection:
+    purpose: Purpose
+    entries: list[MeasureEntry] = field(default_factory=list)
+    summary: SummaryLine | None = None
+
+
+@dataclass
+class CouncilReport:
+    plan: Plan
+    as_of: date
+    since: date | None
+    fiscal_years: list[int]
+    applied_filters: list[tuple[str, str]]
+    legend: Legend
+    sections: list[PurposeSection]
+    year_lines: list[SummaryLine]
+    changes: list[ProgressChange] | None
+
+    @property
+    def statuses(self) -> list[ProgressStatus]:
+        return self.legend.statuses
+
+    @property
+    def grades(self) -> list[EvaluationGrade]:
+        return self.legend.grades
+
+    @property
+    def measure_count(self) -> int:
+        return sum(len(section.entries) for section in self.sections)
+
+    @property
+    def measure_link_query(self) -> str:
+        """The query string that opens a measure's own page on the same date and years."""
+        params = {"as_of": self.as_of.isoformat()}
+        if self.fiscal_years != self.plan.fiscal_years:
+            params["fiscal_year"] = str(self.fiscal_years[0])
+        return urlencode(params)
+
+
+def council_report_build(*, filterset: MeasureProgressFilter, since: date | None = None) -> CouncilReport:
+    """The council report for a validated filter: cover facts, summaries, one section per purpose.
+
+    Purposes appear in the plan's order, each with the measures the filter kept; a purpose
+    with none is left out. With ``since`` the report also lists what changed since that date.
+    """
+    plan = filterset.selected_plan
+    as_of = filterset.as_of_date
+    years = filterset.fiscal_years
+    measures = filterset.qs
+    tally = ProgressTally(plan=plan)
+    rows = list(
+        tally.counting(measure_progress_rows(plan=plan, as_of=as_of, measures=measures, fiscal_years=years))
+    )
+    legend = legend_for(plan)
+
+    sections: dict[int, PurposeSection] = {}
+    for row in rows:
+        sections.setdefault(row.purpose.pk, PurposeSection(row.purpose)).entries.append(MeasureEntry(row))
+    ordered = sorted(sections.values(), key=lambda s: (s.purpose.order, s.purpose.code))
+    by_purpose = tally.purpose_summaries()
+    for section in ordered:
+        section.summary = _summary_line(by_purpose[section.purpose.pk], legend)
+
+    changes = None
+    if since is not None:
+        changes = progress_changes(plan=plan, measures=measures, since=since, rows=rows, fiscal_years=years)
+    return CouncilReport(
+        plan=plan,
+        as_of=as_of,
+        since=since,
+        fiscal_years=years,
+        applied_filters=filterset.applied_filters(),
+        legend=legend,
+        sections=ordered,
+        year_lines=[_summary_line(s, legend) for s in tally.summaries()["years"]],
+        changes=changes,
+    )
+
+
+@dataclass
+class MeasureReport:
+    measure: Measure
+    as_of: date
+    fiscal_years: list[int]
+    entry: MeasureEntry
+    history: list[HistoryEntry]
+
+
+def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) -> MeasureReport:
+    """One measure: its standing per year as of the date, and every report up to that date, newest first.
+
+    Each past report is graded against that year's target, as it would have been on its day.
+    """
+    plan = measure.plan
+    as_of = filterset.as_of_date
+    years = filterset.fiscal_years
+    one = Measure.objects.filter(pk=measure.pk)
+    (row,) = measure_progress_rows(plan=plan, as_of=as_of, measures=one, fiscal_years=years)
+    history = list(report_history_stream(plan=plan, as_of=as_of, measures=one, fiscal_years=years))
+    return MeasureReport(
+        measure=measure,
+        as_of=as_of,
+        fiscal_years=years,
+        entry=MeasureEntry(row),
+        history=history,
+    )

@@ -1,0 +1,130 @@
+"""施策別進捗: one row per measure, each fiscal year's figures under its merged label."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from openpyxl.formatting.rule import DataBarRule
+from openpyxl.utils import get_column_letter
+
+from core import fiscal
+from core.xlsx import SheetWriter
+from measures.selectors import MeasureProgress, YearProgress
+
+from .layout import (
+    CENTER,
+    DATE,
+    HEADER,
+    NOTE,
+    PERCENT,
+    RATE,
+    PageInfo,
+    grade_cell,
+    prepare_sheet,
+    sheet_writer,
+    status_cell,
+)
+
+PROGRESS_TITLE = "施策別進捗"
+
+DATA_BAR = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=100, color="5B9BD5")
+
+# (heading, column width) of the progress sheet: before the years, for each year, after them.
+PROGRESS_LEADING = (("施策番号", 6), ("目的", 5), ("施策名", 28), ("所管課", 14), ("施策のキーワード", 16))
+PROGRESS_PER_YEAR = (
+    ("年度目標", 24),
+    ("指標(単位)", 14),
+    ("目標値", 9),
+    ("実績値", 9),
+    ("達成率", 8),
+    ("評価", 6),
+    ("進捗状況", 10),
+    ("進捗率", 8),
+)
+PROGRESS_TRAILING = (("最新の取組実績", 36), ("課題", 28), ("今後の方向性", 28), ("最新の報告基準日", 12))
+PROGRESS_FREEZE = "D3"  # below the two header rows, right of 施策名
+
+
+def _year_cells(sheet: SheetWriter, year: YearProgress) -> list:
+    target, report = year.target, year.report
+    return [
+        sheet.text(target.target_text if target else ""),
+        sheet.text(target.indicator if target else ""),
+        sheet.value(target.target_value if target else None),
+        sheet.value(report.actual_value if report else None),
+        sheet.value(year.rate, RATE),
+        grade_cell(sheet, year.grade),
+        status_cell(sheet, report.status if report else None),
+        sheet.value(report.progress_percent if report else None, PERCENT),
+    ]
+
+
+def _progress_cells(sheet: SheetWriter, row: MeasureProgress) -> list:
+    cells = [
+        sheet.value(row.number),
+        sheet.text(row.purpose.code, CENTER),
+        sheet.text(row.title),
+        sheet.text("、".join(row.departments)),
+        sheet.text("、".join(row.keywords)),
+    ]
+    for year in row.years:
+        cells.extend(_year_cells(sheet, year))
+    latest = row.latest_report
+    return cells + [
+        sheet.text(latest.narrative if latest else ""),
+        sheet.text(latest.issues if latest else ""),
+        sheet.text(latest.next_steps if latest else ""),
+        sheet.value(latest.as_of if latest else None, DATE),
+    ]
+
+
+def _progress_header(sheet: SheetWriter, years: Sequence[int]) -> None:
+    """Two header rows: a fiscal year's label merged over its columns, the figures beneath it."""
+    top, bottom = [], []
+    for heading, _ in PROGRESS_LEADING:
+        top.append(sheet.text(heading, HEADER))
+        bottom.append(sheet.value(None, HEADER))
+    for year in years:
+        top.append(sheet.text(fiscal.fiscal_year_label(year), HEADER))
+        top.extend(sheet.value(None, HEADER) for _ in PROGRESS_PER_YEAR[1:])
+        bottom.extend(sheet.text(heading, HEADER) for heading, _ in PROGRESS_PER_YEAR)
+    for heading, _ in PROGRESS_TRAILING:
+        top.append(sheet.text(heading, HEADER))
+        bottom.append(sheet.value(None, HEADER))
+    sheet.append(top)
+    sheet.append(bottom)
+    leading, per_year = len(PROGRESS_LEADING), len(PROGRESS_PER_YEAR)
+    for column in range(1, leading + 1):
+        sheet.merge(1, column, 2, column)
+    for index in range(len(years)):
+        first = leading + 1 + index * per_year
+        sheet.merge(1, first, 1, first + per_year - 1)
+    trailing_start = leading + len(years) * per_year + 1
+    for column in range(trailing_start, trailing_start + len(PROGRESS_TRAILING)):
+        sheet.merge(1, column, 2, column)
+
+
+def progress_widths(years: Sequence[int]) -> list[float]:
+    widths = [w for _, w in PROGRESS_LEADING]
+    for _ in years:
+        widths.extend(w for _, w in PROGRESS_PER_YEAR)
+    return widths + [w for _, w in PROGRESS_TRAILING]
+
+
+def write_progress(ws, *, page: PageInfo, years: Sequence[int], rows: Iterable[MeasureProgress]) -> int:
+    """施策別進捗: one row per measure, each fiscal year's figures under its merged label. Returns the count."""
+    sheet = sheet_writer(ws)
+    prepare_sheet(ws, page=page, widths=progress_widths(years), title_rows="1:2", freeze=PROGRESS_FREEZE)
+    _progress_header(sheet, years)
+    for row in rows:
+        sheet.append(_progress_cells(sheet, row))
+    count = sheet.row_count - 2
+    if not count:
+        sheet.append([sheet.text("条件に合う施策はありません。", NOTE)])
+        return 0
+    last_column = get_column_letter(len(progress_widths(years)))
+    ws.auto_filter.ref = f"A2:{last_column}{sheet.row_count}"
+    for index in range(len(years)):  # 進捗率 is the last column of each year
+        column = get_column_letter(len(PROGRESS_LEADING) + (index + 1) * len(PROGRESS_PER_YEAR))
+        ws.conditional_formatting.add(f"{column}3:{column}{sheet.row_count}", DATA_BAR)
+    return count
