@@ -35,6 +35,7 @@ demo: setup
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Re-resolve the dependency ranges in pyproject.toml into requirements.lock.
 LOCK_OUT ?= requirements.lock
