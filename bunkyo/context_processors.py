@@ -1,12 +1,14 @@
 from django.urls import reverse
 
+from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
+
 from . import roles
 
 # (url name, label, note, permission needed; None means staff access to the admin site)
 _LINKS = (
     ("admin:index", "管理サイト", "計画・施策・年度目標・進捗報告・スケジュールの登録と更新", None),
-    ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", roles.EXPORT_PERMISSION),
-    ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", roles.PRINT_PERMISSION),
+    ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", EXPORT_PROGRESS),
+    ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", PRINT_PROGRESS),
     ("schedule:table", "策定スケジュール", "平成30年度の策定スケジュール表", "schedule.view_scheduleditem"),
     ("timeline", "変更履歴", "誰がいつ何を変更したか(最近の100件)", "measures.change_measure"),
 )

@@ -6,16 +6,12 @@ environment has the same roles. Demo accounts are a separate matter (create_demo
 
 from __future__ import annotations
 
-from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
-
 SECRETARIAT = "事務局"
 MANAGERS = "管理職"
 COUNCIL = "議会"
 ALL_ROLES = (SECRETARIAT, MANAGERS, COUNCIL)
 
 APPS = ("measures", "schedule")
-EXPORT_PERMISSION = EXPORT_PROGRESS
-PRINT_PERMISSION = PRINT_PROGRESS
 
 # Codenames beyond the model's standard view permissions that each read-only role gets.
 EXTRA_PERMISSIONS = {

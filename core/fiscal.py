@@ -83,12 +83,6 @@ def _era_year_text(era: Era, year: int) -> str:
     return "元" if n == 1 else str(n)
 
 
-def wareki_year(year: int) -> str:
-    """令和元年 for 2019, 平成30年 for 2018."""
-    era = era_of_year(year)
-    return f"{era.name}{_era_year_text(era, year)}年"
-
-
 def wareki_date(day: date) -> str:
     """令和元年5月1日 for 2019-05-01; 平成31年4月30日 for 2019-04-30."""
     era = era_of_date(day)

@@ -313,17 +313,6 @@ class EvaluationScale(models.Model):
     def __str__(self):
         return self.name
 
-    def grade_for(
-        self, rate: Decimal | None, grades: list[EvaluationGrade] | None = None
-    ) -> EvaluationGrade | None:
-        """The grade for an achievement rate (%); the 評価不能 grade when there is no rate.
-
-        Pass ``grades`` (already fetched) to avoid a query per call.
-        """
-        if grades is None:
-            grades = list(self.grades.all())
-        return grade_for_rate(grades, rate)
-
 
 def grade_for_rate(grades: list[EvaluationGrade], rate: Decimal | None) -> EvaluationGrade | None:
     """Pick the grade with the highest minimum the rate reaches; no rate → the grade with no minimum."""

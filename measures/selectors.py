@@ -1,8 +1,8 @@
 """Reads that span relations: each runs a fixed number of queries, whatever the number of measures.
 
 The progress of a measure is read in one shape only, MeasureProgress, by one function,
-measure_progress_rows. The printable pages, the admin list, the workbook and the API all
-read it, so "as of", "standing (not withdrawn)", the achievement rate and the grade are
+measure_progress_rows. The printable pages, the admin list and the workbook all read it
+(and so must anything added later, such as an API), so "as of", "standing (not withdrawn)", the achievement rate and the grade are
 decided here once.
 """
 

@@ -113,12 +113,6 @@ class Phase(models.Model):
     def __str__(self):
         return f"{fiscal.fiscal_year_label(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
 
-    def covers_month(self, month: int) -> bool:
-        index = fiscal.fiscal_month_index(month)
-        return (
-            fiscal.fiscal_month_index(self.first_month) <= index <= fiscal.fiscal_month_index(self.last_month)
-        )
-
 
 class ScheduledItem(VersionedModel):
     class Kind(models.TextChoices):

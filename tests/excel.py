@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from measures.models import AnnualTarget, Measure, ProgressReport
+from measures.models import AnnualTarget, Measure, ProgressReport, grade_for_rate
 from reports.filters import MeasureProgressFilter
 from reports.workbook import ProgressExport, write_progress_workbook
 
@@ -76,7 +76,7 @@ class Expected:
         return self.target.achievement_rate(self.report.actual_value) if self.target and self.report else None
 
     def grade(self, plan):
-        return plan.evaluation_scale.grade_for(self.rate) if self.report else None
+        return grade_for_rate(list(plan.evaluation_scale.grades.all()), self.rate) if self.report else None
 
 
 def expected_year(measure: Measure, year: int, as_of: date) -> Expected:

@@ -11,7 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import fiscal
-from measures.models import Department, Keyword, Measure, ProgressReport, ProgressStatus, Purpose
+from measures.models import (
+    Department,
+    Keyword,
+    Measure,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    grade_for_rate,
+)
 from reports.sheets.history import HISTORY_COLUMNS
 from reports.sheets.layout import APPLICATION_NAME
 from reports.sheets.progress import PROGRESS_LEADING, PROGRESS_PER_YEAR, PROGRESS_TRAILING
@@ -243,7 +251,7 @@ def test_the_history_lists_every_report_up_to_the_date_newest_first():
             str(report.status),
             report.actual_value,
             rate,
-            plan.evaluation_scale.grade_for(rate).code,
+            grade_for_rate(list(plan.evaluation_scale.grades.all()), rate).code,
             report.progress_percent,
             report.narrative,
         ]

@@ -38,8 +38,8 @@ def test_wareki_date_changes_era_on_the_exact_day(day, text):
 
 
 def test_the_first_year_of_an_era_is_gannen_never_1nen():
-    assert fiscal.wareki_year(2019) == "令和元年"
-    assert fiscal.wareki_year(1989) == "平成元年"
+    assert fiscal.wareki_date(date(2019, 12, 31)) == "令和元年12月31日"
+    assert fiscal.wareki_date(date(1989, 12, 31)) == "平成元年12月31日"
     assert "1年" not in fiscal.wareki_date(date(2019, 12, 31))
 
 

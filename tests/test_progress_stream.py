@@ -5,7 +5,15 @@ from datetime import date
 
 import pytest
 
-from measures.models import AnnualTarget, Department, Keyword, Measure, ProgressReport, Purpose
+from measures.models import (
+    AnnualTarget,
+    Department,
+    Keyword,
+    Measure,
+    ProgressReport,
+    Purpose,
+    grade_for_rate,
+)
 from measures.selectors import (
     ProgressTally,
     measure_progress_rows,
@@ -77,7 +85,9 @@ def test_the_rows_match_the_models_row_for_row(as_of):
                 assert year.report.actual_value == report.actual_value
                 assert year.report.progress_percent == report.progress_percent
             assert year.rate == rate
-            assert year.grade == (plan.evaluation_scale.grade_for(rate) if report else None)
+            assert year.grade == (
+                grade_for_rate(list(plan.evaluation_scale.grades.all()), rate) if report else None
+            )
         reports = [report for _, _, report in years if report]
         latest = max(reports, key=lambda r: (r.as_of, r.pk)) if reports else None
         assert (got.latest_report.pk if got.latest_report else None) == (latest.pk if latest else None)
@@ -127,7 +137,7 @@ def test_the_history_stream_is_reports_history_newest_first_with_rates():
         assert entry.report.progress_percent == report.progress_percent
         target = report.measure.annual_targets.filter(fiscal_year=report.fiscal_year).first()
         assert entry.rate == (target.achievement_rate(report.actual_value) if target else None)
-        assert entry.grade == plan.evaluation_scale.grade_for(entry.rate)
+        assert entry.grade == grade_for_rate(list(plan.evaluation_scale.grades.all()), entry.rate)
     assert all(entry.report.as_of <= as_of for entry in entries)
 
 

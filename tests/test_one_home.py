@@ -1,0 +1,116 @@
+"""One rule in one place, seen the same way in every output: names, the grade legend, the author, the Excel action."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from core.users import display_name, display_name_of
+from measures.admin import MeasureAdmin
+from measures.models import Measure
+
+from .excel import export_workbook, values
+from .factories import add_report, status
+from .page_text import parse
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def yamada(role_groups, django_user_model):
+    """A member of the secretariat with a family and a given name, as the admin records them."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username="yamada", password="pw-yamada", is_staff=True, last_name="山田", first_name="太郎"
+    )
+    user.groups.add(Group.objects.get(name="事務局"))
+    return user
+
+
+def test_a_name_is_family_name_first_and_falls_back_to_the_user_name(django_user_model):
+    assert display_name_of(username="yamada", last_name="山田", first_name="太郎") == "山田 太郎"
+    assert display_name_of(username="yamada", last_name="山田") == "山田"
+    assert display_name_of(username="yamada", first_name="太郎") == "太郎"
+    assert display_name_of(username="yamada") == "yamada"
+    assert display_name(None) == ""
+    user = django_user_model(username="suzuki", last_name="鈴木", first_name="花子")
+    assert display_name(user) == "鈴木 花子"
+
+
+def test_the_printed_page_the_workbook_and_the_timeline_name_the_author_alike(
+    client, yamada, manager, council
+):
+    measure = Measure.objects.get(number=1)
+    add_report(measure, 2021, date(2021, 4, 30), progress=10, narrative="山田さんの報告", author=yamada)
+
+    history = values(export_workbook({"as_of": "2021-04-30"})["進捗履歴"])
+    row = next(r for r in history if "山田さんの報告" in r)
+    assert row[-1] == "山田 太郎"
+
+    client.force_login(council)
+    url = reverse("reports:print_measure", args=[measure.pk]) + "?as_of=2021-04-30"
+    page = parse(client.get(url).content.decode())
+    assert "山田 太郎" in page.text
+
+    client.force_login(yamada)
+    measure.description = "説明を更新"
+    measure._history_user = yamada  # as the admin records who saved (django-simple-history)
+    measure.save()
+    timeline = client.get(reverse("timeline")).content.decode()
+    assert "山田 太郎" in timeline
+    assert "太郎 山田" not in timeline
+
+
+def test_the_workbook_legend_reads_as_the_printed_page_does(client, council):
+    legend = [row for row in values(export_workbook()["概要"]) if row and row[0] == "評価"]
+    assert [(row[1], row[2]) for row in legend] == [
+        ("A", "目標達成(達成率100%以上)"),
+        ("B", "おおむね達成(達成率80%以上100%未満)"),
+        ("C", "一部達成(達成率50%以上80%未満)"),
+        ("D", "未達成(達成率50%未満)"),
+        ("−", "評価不能(目標値または実績値がない)"),
+    ]
+    client.force_login(council)
+    page = parse(client.get(reverse("reports:print")).content.decode())
+    for code, meaning in ((row[1], row[2]) for row in legend):
+        assert f"{code} {meaning}" in page.text
+
+
+def test_changing_a_report_keeps_its_author(client, secretariat, yamada):
+    measure = Measure.objects.get(number=2)
+    by_yamada = add_report(measure, 2021, date(2021, 6, 30), progress=20, author=yamada)
+    by_nobody = add_report(measure, 2021, date(2021, 7, 31), progress=30)
+    client.force_login(secretariat)
+    for report in (by_yamada, by_nobody):
+        data = {
+            "measure": measure.pk,
+            "fiscal_year": "2021",
+            "as_of": report.as_of.strftime("%Y/%m/%d"),
+            "status": status("実施中").pk,
+            "progress_percent": str(report.progress_percent),
+            "actual_value": "",
+            "narrative": "",
+            "issues": "",
+            "next_steps": "",
+            "withdrawn_on": "2021/08/01",
+            "withdrawal_reason": "重複して登録したため",
+            "version": report.version,
+        }
+        response = client.post(reverse("admin:measures_progressreport_change", args=[report.pk]), data)
+        assert response.status_code == 302
+    by_yamada.refresh_from_db()
+    by_nobody.refresh_from_db()
+    assert by_yamada.withdrawn_on == by_nobody.withdrawn_on == date(2021, 8, 1)
+    assert by_yamada.author == yamada
+    assert by_nobody.author is None
+
+
+def test_the_excel_action_joins_the_measures_own_admin(client, secretariat):
+    assert type(admin.site._registry[Measure]) is MeasureAdmin
+    client.force_login(secretariat)
+    page = client.get(reverse("admin:measures_measure_changelist")).content.decode()
+    assert '<option value="export_progress">選択した施策の進捗をExcelで出力</option>' in page
