@@ -97,7 +97,8 @@ ROOT_URLCONF = "bunkyo.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's templates come first, so that admin/base_site.html here overrides the admin's.
+        "DIRS": [BASE_DIR / "bunkyo" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -114,3 +114,11 @@ def test_the_excel_action_joins_the_measures_own_admin(client, secretariat):
     client.force_login(secretariat)
     page = client.get(reverse("admin:measures_measure_changelist")).content.decode()
     assert '<option value="export_progress">選択した施策の進捗をExcelで出力</option>' in page
+
+
+def test_the_site_header_and_the_admin_name_the_signed_in_person_alike(client, yamada):
+    client.force_login(yamada)
+    home = parse(client.get(reverse("home")).content.decode())
+    assert "山田 太郎(事務局)" in home.text
+    admin_page = parse(client.get(reverse("admin:index")).content.decode())
+    assert "山田 太郎 さん、ようこそ。" in admin_page.text
