@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from pytest_django.fixtures import validate_django_db
 
 from bunkyo import roles
@@ -37,6 +38,14 @@ def role_groups(db):
 
     if Group.objects.filter(name__in=roles.ALL_ROLES).count() < len(roles.ALL_ROLES):
         roles.sync_groups(apps)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """MD5 instead of PBKDF2's many iterations: every persona is created with a password, and
+    the sign-in tests check passwords. No test is about the hasher (production keeps Django's)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def _user(django_user_model, username, role=None, **extra):
