@@ -163,6 +163,15 @@ def _load_plan_data() -> None:
     _plan_data["loaded"] = True
 
 
+def _warm_content_types() -> None:
+    """Django caches content types in each process, so the first page that needs one makes a query
+    the next does not. Looked up once here, a test that counts a page's queries gets the same
+    count whichever tests ran before it in its process (and the count a warm server has)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models(include_auto_created=True))
+
+
 def _transactional(request) -> bool:
     """Whether pytest-django runs this test as a TransactionTestCase (its rule in _django_db_helper)."""
     marker = request.node.get_closest_marker("django_db")
@@ -180,6 +189,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
             left = {m._meta.label for m in plan_models() if m._base_manager.exists()}
             assert not left, f"migrations put rows in {left}; the tests' empty database would lose them"
         _load_plan_data()
+        _warm_content_types()
 
 
 @pytest.fixture
@@ -190,6 +200,7 @@ def _plan_data_committed(request, django_db_setup, django_db_blocker):
             # The flush also removed what the roles migration made; put it back, as migrate would.
             roles.sync_groups(apps)
             _load_plan_data()
+            _warm_content_types()  # the flush's post_migrate emptied the cache
 
 
 @pytest.fixture
