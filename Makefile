@@ -13,9 +13,13 @@ HOST := 127.0.0.1:8000
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
 
+# pytest-xdist: one test process per core, at most 4, each with its own test database.
+# TEST_WORKERS=0 runs in this process (e.g. with --pdb); plain `.venv/bin/python -m pytest` does too.
+TEST_WORKERS ?= auto --maxprocesses 4
+
 test: install browser lint ## Run the whole test suite (and the linter, and the migration check)
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 browser:
 	@scripts/ensure_chromium.sh
