@@ -2,28 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The application's dependencies, locked with hashes; dev.txt is the same pins plus the test tools.
+PROD_LOCK := requirements/prod.txt
+DEV_LOCK := requirements/dev.txt
+STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
 
-.PHONY: run test install browser setup demo lint lock bench clean
+.PHONY: run test install install-prod browser setup demo lint lock bench clean
 
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
 
+# pytest-xdist: one test process per core, at most 4, each with its own test database.
+# TEST_WORKERS=0 runs in this process (e.g. with --pdb); plain `.venv/bin/python -m pytest` does too.
+TEST_WORKERS ?= auto --maxprocesses 4
+
 test: install browser lint ## Run the whole test suite (and the linter, and the migration check)
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 browser:
 	@scripts/ensure_chromium.sh
 
+# The development environment (make run and make test share it): the application and the test tools.
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(PROD_LOCK) $(DEV_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Production (docs/operations.md): the application's dependencies only, no test tools.
+install-prod:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(PROD_LOCK)
 
 setup: install
 	$(PY) manage.py migrate --noinput
@@ -37,15 +50,23 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
-# Re-resolve the dependency ranges in pyproject.toml into requirements.lock.
-LOCK_OUT ?= requirements.lock
+# Re-resolve the ranges in pyproject.toml into requirements/prod.txt ([project].dependencies) and
+# requirements/dev.txt (the same pins plus the dev extra), with hashes, using pinned pip-tools.
+# Versions already locked are kept; `make lock UPGRADE=1` moves every package to its newest allowed.
+PIP_TOOLS := pip==26.3 pip-tools==7.6.2
+LOCK_VENV := /tmp/bunkyo-lock
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 lock:
-	rm -rf /tmp/bunkyo-lock && $(PYTHON) -m venv /tmp/bunkyo-lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS)
 	$(PYTHON) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-	  print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > /tmp/bunkyo-lock/ranges.txt
-	/tmp/bunkyo-lock/bin/pip install --quiet -r /tmp/bunkyo-lock/ranges.txt
-	{ echo "# Exact versions installed by \`make\`. Regenerate from pyproject.toml with \`make lock\`."; \
-	  /tmp/bunkyo-lock/bin/pip freeze; } > $(LOCK_OUT)
+	  head = '# Generated from pyproject.toml by make lock: change the ranges there, not here.\n'; \
+	  open('requirements/prod.in', 'w').write(head + '\n'.join(p['dependencies']) + '\n'); \
+	  open('requirements/dev.in', 'w').write(head + '-c prod.txt\n-r prod.in\n' \
+	    + '\n'.join(p['optional-dependencies']['dev']) + '\n')"
+	cd requirements && $(PIP_COMPILE) --output-file prod.txt prod.in
+	cd requirements && $(PIP_COMPILE) --output-file dev.txt dev.in
 
 bench: install ## The Excel export benchmark (docs/PERFORMANCE.md); quick: make bench SIZES=1000,5000
 	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))

@@ -6,11 +6,17 @@ The people: ``secretariat`` (事務局) keeps the data, ``manager`` (管理職) 
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import override_settings
+from pytest_django.fixtures import validate_django_db
 
 from bunkyo import roles
 
@@ -32,6 +38,14 @@ def role_groups(db):
 
     if Group.objects.filter(name__in=roles.ALL_ROLES).count() < len(roles.ALL_ROLES):
         roles.sync_groups(apps)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """MD5 instead of PBKDF2's many iterations: every persona is created with a password, and
+    the sign-in tests check passwords. No test is about the hasher (production keeps Django's)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def _user(django_user_model, username, role=None, **extra):
@@ -63,7 +77,11 @@ def superuser(db, django_user_model):
 
 @pytest.fixture
 def seeded(db):
-    """The ward's plan and FY2018 schedule, exactly as make run loads it."""
+    """The ward's plan and FY2018 schedule, exactly as make run loads it.
+
+    Usually already there (see "The plan data" below), and load_plan then loads nothing; in a
+    transactional test it is loaded here.
+    """
     call_command("load_plan", verbosity=0)
 
 
@@ -73,6 +91,137 @@ def demo(seeded):
     call_command("load_plan", demo=True, verbosity=0)
 
 
+# ---- The plan data -----------------------------------------------------------------------------
+#
+# Loading the plan for every test took most of the suite's time, so each test database (one per
+# xdist worker) gets it once, committed, by the same command as make run: `load_plan`, then
+# `load_plan --demo`. A test then starts from what it asks for, inside its own transaction, which
+# the rollback undoes:
+#   - with ``demo``: everything loaded;
+#   - with ``seeded`` only: the demo targets and reports (and their history) deleted, which leaves
+#     exactly what `load_plan` alone loads (tests/test_test_data.py checks both);
+#   - with neither: every row of the plan's apps deleted, as in a freshly migrated database.
+# A transactional test (live server, backup round trip) commits, and ends with a flush: it starts
+# from an emptied plan, its ``seeded``/``demo`` load the plan as before, and the next test that is
+# not transactional finds the plan loaded again first.
+
+PLAN_APPS = ("measures", "schedule")
+DEMO_FIXTURE = ROOT / "fixtures" / "demo_progress.json"
+_plan_data = {"loaded": False}  # in this process's test database, committed
+
+
+@functools.cache
+def plan_models() -> tuple:
+    """Every model whose table the plan data fills: the plan's apps, with their history and M2M tables."""
+    return tuple(
+        m for app in PLAN_APPS for m in apps.get_app_config(app).get_models(include_auto_created=True)
+    )
+
+
+@functools.cache
+def demo_models() -> tuple:
+    """The models of fixtures/demo_progress.json, with their history and M2M tables."""
+    labels = {obj["model"] for obj in json.loads(DEMO_FIXTURE.read_text(encoding="utf-8"))}
+    models = []
+    for model in map(apps.get_model, sorted(labels)):
+        models.append(model)
+        if hasattr(model, "history"):
+            models.append(model.history.model)
+        models.extend(f.remote_field.through for f in model._meta.many_to_many)
+    return tuple(models)
+
+
+def delete_rows(models) -> None:
+    """Empty these tables, without signals (so without history of the deletion). Foreign keys are
+    checked when the transaction ends, when every table that refers to another is empty too."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _row_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _load_plan_data() -> None:
+    """Commit the plan data into the test database, by the commands make run uses."""
+    plan_tables = {m._meta.db_table for m in plan_models()}
+    with transaction.atomic():
+        delete_rows(plan_models())
+        before = _row_counts()
+        call_command("load_plan", verbosity=0)
+        call_command("load_plan", demo=True, verbosity=0)
+        changed = {t for t, n in _row_counts().items() if n != before[t] and t not in plan_tables}
+    assert not changed, (
+        f"load_plan filled tables outside {PLAN_APPS}, which the tests do not reset: {changed}"
+    )
+    _plan_data["loaded"] = True
+
+
+def _warm_content_types() -> None:
+    """Django caches content types in each process, so the first page that needs one makes a query
+    the next does not. Looked up once here, a test that counts a page's queries gets the same
+    count whichever tests ran before it in its process (and the count a warm server has)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models(include_auto_created=True))
+
+
+def _transactional(request) -> bool:
+    """Whether pytest-django runs this test as a TransactionTestCase (its rule in _django_db_helper)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    names = request.fixturenames
+    return transactional or reset_sequences or "transactional_db" in names or "live_server" in names
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """The test databases, migrated, with the plan data committed once."""
+    with django_db_blocker.unblock():
+        if not request.config.getvalue("reuse_db"):
+            # The empty state deletes every row of the plan's tables: none may come from a migration.
+            left = {m._meta.label for m in plan_models() if m._base_manager.exists()}
+            assert not left, f"migrations put rows in {left}; the tests' empty database would lose them"
+        _load_plan_data()
+        _warm_content_types()
+
+
+@pytest.fixture
+def _plan_data_committed(request, django_db_setup, django_db_blocker):
+    """Before a test's transaction opens: after a transactional test, the plan data is loaded again."""
+    if not _plan_data["loaded"] and not _transactional(request):
+        with django_db_blocker.unblock(), transaction.atomic():
+            # The flush also removed what the roles migration made; put it back, as migrate would.
+            roles.sync_groups(apps)
+            _load_plan_data()
+            _warm_content_types()  # the flush's post_migrate emptied the cache
+
+
+@pytest.fixture
+def _django_db_helper(_plan_data_committed, _django_db_helper, request):
+    """pytest-django's database access, whichever way a test asks for it (db, transactional_db,
+    django_db, live_server), then the plan data the test asks for: see "The plan data" above."""
+    if _transactional(request):
+        assert not connection.in_atomic_block
+        if _plan_data["loaded"]:
+            delete_rows(plan_models())  # committed; the flush at the end of the test empties the rest
+            _plan_data["loaded"] = False
+    else:
+        assert connection.in_atomic_block and _plan_data["loaded"]
+        if "demo" in request.fixturenames:
+            pass
+        elif "seeded" in request.fixturenames:
+            delete_rows(demo_models())
+        else:
+            delete_rows(plan_models())
+
+
 @pytest.fixture
 def seed_document() -> str:
     return SEED_DOCUMENT.read_text(encoding="utf-8")
@@ -80,7 +229,6 @@ def seed_document() -> str:
 
 def count_queries(client, url) -> int:
     """The number of queries a GET of ``url`` makes (it must answer 200)."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:

@@ -18,6 +18,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
+from django.db import connections
 from django.urls import reverse
 
 from bunkyo import roles
@@ -80,6 +81,10 @@ def browser():
             browser_unavailable(f"{CHROMIUM} を起動できません: {exc}")
         yield chromium
         chromium.close()
+        # While the loop runs, Django keeps this thread's database connections apart from the
+        # usual ones (as for async code); close those before they are out of reach, or the
+        # test database cannot be dropped at the end (PostgreSQL: "being accessed by other users").
+        connections.close_all()
         playwright.stop()
     finally:
         if previous is None:
