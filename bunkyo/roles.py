@@ -6,6 +6,8 @@ environment has the same roles. Demo accounts are a separate matter (create_demo
 
 from __future__ import annotations
 
+from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
+
 SECRETARIAT = "事務局"
 MANAGERS = "管理職"
 COUNCIL = "議会"
@@ -14,10 +16,17 @@ ALL_ROLES = (SECRETARIAT, MANAGERS, COUNCIL)
 APPS = ("measures", "schedule")
 
 # Codenames beyond the model's standard view permissions that each read-only role gets.
+
+
+def _codename(permission: str) -> str:
+    """measures.export_progress → export_progress."""
+    return permission.split(".", 1)[1]
+
+
 EXTRA_PERMISSIONS = {
     SECRETARIAT: (),  # gets every permission of both apps
-    MANAGERS: ("export_progress", "print_progress"),
-    COUNCIL: ("print_progress",),
+    MANAGERS: (_codename(EXPORT_PROGRESS), _codename(PRINT_PROGRESS)),
+    COUNCIL: (_codename(PRINT_PROGRESS),),
 }
 
 

@@ -159,7 +159,7 @@ LOGOUT_REDIRECT_URL = "login"
 # パブリック・コメントの最低期間 (日)。公表日を1日目として数える。区の要綱に合わせて変更できる。
 PUBLIC_COMMENT_MIN_DAYS = _env_int("PUBLIC_COMMENT_MIN_DAYS", 30)
 
-# The change history is a record: past versions are shown, never written back (measures/admin_base.py).
+# The change history is a record: past versions are shown, never written back (core/admin_base.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 AUTHENTICATION_BACKENDS = [

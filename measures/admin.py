@@ -4,6 +4,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
 from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.users import display_name
 from core.versioning import VersionedModelForm
 
 from .models import (
@@ -19,7 +20,7 @@ from .models import (
     Purpose,
     Technology,
 )
-from .selectors import measure_progress_rows, today
+from .selectors import UNREPORTED_LABEL, measure_progress_rows, today
 from .services import progress_report_save
 
 
@@ -102,7 +103,14 @@ class AnnualTargetInline(admin.StackedInline):
     ordering = ("fiscal_year",)
 
 
-class ProgressReportInline(admin.StackedInline):
+class _ReportAuthorMixin:
+    @admin.display(description="報告者", ordering="author__last_name")
+    def author_name(self, report) -> str:
+        """Who recorded the report, named as every page names people."""
+        return display_name(report.author) or "—"
+
+
+class ProgressReportInline(_ReportAuthorMixin, admin.StackedInline):
     model = ProgressReport
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
@@ -114,10 +122,10 @@ class ProgressReportInline(admin.StackedInline):
         "narrative",
         ("issues", "next_steps"),
         ("withdrawn_on", "withdrawal_reason"),
-        ("author", "created_at"),
+        ("author_name", "created_at"),
         "version",
     )
-    readonly_fields = ("author", "created_at")
+    readonly_fields = ("author_name", "created_at")
     ordering = ("-as_of", "-id")
     show_change_link = True
 
@@ -196,7 +204,7 @@ class MeasureAdmin(TrackedAdmin):
             (
                 (year.label, year.report.status, year.report.progress_percent)
                 if year.report
-                else (year.label, "報告なし", "—")
+                else (year.label, UNREPORTED_LABEL, "—")
                 for year in obj.progress_row.years
             ),
         )
@@ -219,7 +227,7 @@ class AnnualTargetAdmin(TrackedAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(TrackedAdmin):
+class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     list_display = (
         "as_of",
         "measure",
@@ -227,7 +235,7 @@ class ProgressReportAdmin(TrackedAdmin):
         "status",
         "progress_percent",
         "actual_value",
-        "author",
+        "author_name",
         "withdrawn_on",
     )
     list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of", "withdrawn_on")
@@ -235,7 +243,7 @@ class ProgressReportAdmin(TrackedAdmin):
     ordering = ("-as_of", "-id")
     date_hierarchy = "as_of"
     list_select_related = ("measure", "status", "author")
-    readonly_fields = ("author", "created_at")
+    readonly_fields = ("author_name", "created_at")
     autocomplete_fields = ("measure",)
 
     fieldsets = (
@@ -251,7 +259,7 @@ class ProgressReportAdmin(TrackedAdmin):
                 "description": "誤った報告は削除せず、取り下げ日と理由を入れて取り下げます。取り下げた報告は集計に使われず、記録として残ります。",
             },
         ),
-        ("記録", {"fields": (("author", "created_at"), "version")}),
+        ("記録", {"fields": (("author_name", "created_at"), "version")}),
     )
 
     def save_model(self, request, obj, form, change):

@@ -265,11 +265,15 @@ def measure_progress_rows(
     targets and latest reports, read side by side.
     """
     years = fiscal_years or plan.fiscal_years
-    purposes = {p.pk: p for p in Purpose.objects.filter(plan=plan).order_by()}
-    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
-    grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
     # A subquery, not a list of ids: tens of thousands of ids overflow SQLite's parameter limit.
     ids = measures.order_by().values("pk")
+    # The measures' own purposes, so a row never lacks one, whichever plan it came from.
+    purposes = {
+        p.pk: p
+        for p in Purpose.objects.filter(pk__in=Measure.objects.filter(pk__in=ids).values("purpose_id"))
+    }
+    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
+    grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
     key = _measure_key("measure")
     departments = _names(Measure.departments.through, "department", ids, chunk_size)
     keywords = _names(Measure.keywords.through, "keyword", ids, chunk_size)
@@ -341,7 +345,10 @@ def report_history_stream(
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
 ) -> Iterator[HistoryEntry]:
-    """reports_history as a stream, newest first, each report graded against its year's target. Three queries."""
+    """reports_history read as a stream of plain values, each report graded against its year's target.
+
+    Three queries: statuses, grades and the reports (their year's target read alongside).
+    """
     years = fiscal_years or plan.fiscal_years
     statuses = {s.pk: s for s in ProgressStatus.objects.all()}
     grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
@@ -349,8 +356,8 @@ def report_history_stream(
         measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year")
     )
     reports = (
-        ProgressReport.objects.standing()
-        .filter(measure__in=measures.order_by().values("pk"), as_of__lte=as_of, fiscal_year__in=years)
+        reports_history(measures=measures.order_by().values("pk"), as_of=as_of)
+        .filter(fiscal_year__in=years)
         .annotate(
             year_target_value=Subquery(year_target.values("target_value")[:1]),
             year_indicator_unit=Subquery(year_target.values("indicator_unit")[:1]),
@@ -439,10 +446,10 @@ class ProgressTally:
     """
 
     def __init__(self, *, plan: Plan):
-        self._statuses = list(ProgressStatus.objects.order_by("order").values_list("name", flat=True))
+        self._statuses = list(ProgressStatus.objects.order_by("order", "name").values_list("name", flat=True))
         self._grades = list(
             EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id)
-            .order_by("order")
+            .order_by("order", "code")
             .values_list("code", flat=True)
         )
         self._purposes: dict[int, ProgressSummary] = {}

@@ -17,9 +17,10 @@ from .models import Measure, ProgressReport, ProgressStatus
 def progress_report_save(*, report: ProgressReport, author=None) -> ProgressReport:
     """Save a new or changed report after validating all of it.
 
-    The author is whoever records a report, set here by the server and never from a form;
-    a report that already has an author keeps it. The version check (core.versioning)
-    refuses a save over someone else's newer one.
+    The author is whoever creates the report, set here by the server and never from a form.
+    It never changes afterwards: editing or withdrawing a report, even one recorded without
+    an author (the demo data, an import), leaves it as it was. The version check
+    (core.versioning) refuses a save over someone else's newer one.
     """
     if report.author_id is None and report._state.adding:
         report.author = author

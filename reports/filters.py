@@ -22,8 +22,6 @@ from core.fields import FiscalYearFormField, date_in_range_error
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import plan_current, reports_latest_as_of, today
 
-SCOPE_FIELDS = ("plan", "as_of", "fiscal_year")
-
 
 class ReportScopeForm(forms.Form):
     """The scope of a report, checked against the plan it names (or the current plan)."""
@@ -55,6 +53,8 @@ class ReportScopeForm(forms.Form):
     def clean(self):
         """The chosen plan (or the current one) must exist, and the year and purpose must belong to it."""
         cleaned = super().clean()
+        if self.has_error("plan"):
+            return cleaned  # an unknown plan: nothing else can be checked against it
         plan = self.selected_plan = cleaned.get("plan") or plan_current()
         if plan is None:
             self.add_error("plan", "計画が登録されていません。")
@@ -109,7 +109,11 @@ class MeasureProgressFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=current.filter(status=value).values("measure_id"))
 
     def filter_queryset(self, queryset) -> QuerySet[Measure]:
-        """The selected plan's measures, narrowed by each filter. The scope fields are not filters."""
+        """The selected plan's measures, narrowed by each filter.
+
+        django-filter's own version passes every cleaned field to a filter of the same name;
+        the scope's fields have none, because they choose how progress is read, not which measures.
+        """
         queryset = queryset.filter(plan=self.selected_plan)
         for name, measure_filter in self.filters.items():
             queryset = measure_filter.filter(queryset, self.form.cleaned_data.get(name))

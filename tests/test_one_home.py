@@ -122,3 +122,31 @@ def test_the_site_header_and_the_admin_name_the_signed_in_person_alike(client, y
     assert "山田 太郎(事務局)" in home.text
     admin_page = parse(client.get(reverse("admin:index")).content.decode())
     assert "山田 太郎 さん、ようこそ。" in admin_page.text
+
+
+def test_an_unknown_plan_is_the_only_error_reported(client, manager):
+    from reports.filters import MeasureProgressFilter
+
+    filterset = MeasureProgressFilter({"plan": "99999", "fiscal_year": "2030"})
+    assert not filterset.is_valid()
+    assert filterset.form.errors == {"plan": ["指定された計画は登録されていません。一覧から選んでください。"]}
+    client.force_login(manager)
+    response = client.get(reverse("reports:progress_xlsx") + "?plan=99999&fiscal_year=2030")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "指定された計画は登録されていません。" in page
+    assert "計画期間" not in page.split("条件に誤りがあります")[1].split("</section>")[0]
+
+
+def test_the_measure_list_shows_each_plan_with_its_own_years(client, secretariat):
+    from .factories import make_measure, make_plan
+
+    later = make_plan(name="次期計画", first=2022, last=2024)
+    make_measure(plan=later, number=1, title="次期計画の施策")
+    client.force_login(secretariat)
+    page = parse(client.get(reverse("admin:measures_measure_changelist")).content.decode())
+    rows = {row.text.split(" ")[1]: row.text for row in page.find_all("tr") if row.find_all("td")}
+    assert "令和4年度(2022年度): 報告なし" in rows["次期計画の施策"]
+    assert "令和元年度(2019年度)" not in rows["次期計画の施策"]
+    seed_row = next(text for title, text in rows.items() if title.startswith("行政手続"))
+    assert "令和元年度(2019年度): ◎ 完了 100%" in seed_row

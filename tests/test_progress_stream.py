@@ -1,20 +1,22 @@
 """The progress rows say exactly what the database says, row for row, in a fixed number of queries."""
 
-from collections import Counter
 from datetime import date
 
 import pytest
 
+from core import fiscal
 from measures.models import (
     AnnualTarget,
     Department,
     Keyword,
     Measure,
     ProgressReport,
+    ProgressStatus,
     Purpose,
     grade_for_rate,
 )
 from measures.selectors import (
+    ProgressSummary,
     ProgressTally,
     measure_progress_rows,
     report_history_stream,
@@ -101,23 +103,37 @@ def test_counting_the_rows_gives_the_counts_of_the_models():
     tally = ProgressTally(plan=plan)
     for _ in tally.counting(measure_progress_rows(plan=plan, as_of=as_of, measures=measures)):
         pass
-    summaries = tally.summaries()
-    by_year = {summary.key: summary for summary in summaries["years"]}
-    for year in plan.fiscal_years:
-        statuses = Counter()
-        unreported = 0
-        for _measure, years in _expected(plan, as_of, measures):
-            report = dict((y, r) for y, _, r in years)[year]
-            if report is None:
-                unreported += 1
-            else:
-                statuses[report.status.name] += 1
-        assert {name: n for name, n in by_year[year].by_status.items() if n} == dict(statuses)
-        assert by_year[year].unreported == unreported
-    by_purpose = {summary.key: summary for summary in summaries["purposes"]}
-    assert set(by_purpose) == set(measures.values_list("purpose_id", flat=True))
-    assert sum(s.total for s in summaries["purposes"]) == sum(s.total for s in summaries["years"])
-    assert sum(s.total for s in summaries["years"]) == measures.count() * 3
+
+    # The same summaries counted by hand from the models, every status and grade listed.
+    status_names = list(ProgressStatus.objects.order_by("order").values_list("name", flat=True))
+    grades = list(plan.evaluation_scale.grades.order_by("order"))
+
+    def empty(key, label):
+        return ProgressSummary(key, label, dict.fromkeys(status_names, 0), {g.code: 0 for g in grades})
+
+    purposes, years = {}, {}
+    for measure, measure_years in _expected(plan, as_of, measures):
+        purpose = measure.purpose
+        purposes.setdefault(purpose.pk, empty(purpose.pk, f"{purpose.code} {purpose.short_text}"))
+        for year, target, report in measure_years:
+            years.setdefault(year, empty(year, fiscal.fiscal_year_label(year)))
+            for summary in (purposes[purpose.pk], years[year]):
+                if report is None:
+                    summary.unreported += 1
+                    continue
+                summary.by_status[report.status.name] += 1
+                rate = target.achievement_rate(report.actual_value) if target else None
+                grade = grade_for_rate(grades, rate)
+                if grade is not None:
+                    summary.by_grade[grade.code] += 1
+                summary.progress_total += report.progress_percent
+                summary.reported += 1
+    assert tally.summaries() == {
+        "purposes": list(purposes.values()),
+        "years": [years[y] for y in sorted(years)],
+    }
+    assert sum(s.total for s in tally.summaries()["years"]) == measures.count() * 3
+    assert any(s.by_grade["A"] for s in years.values()) and any(s.unreported for s in years.values())
 
 
 def test_the_history_stream_is_reports_history_newest_first_with_rates():

@@ -10,6 +10,7 @@ from core import fiscal
 from core.xlsx import SheetWriter
 from measures.selectors import HistoryEntry
 
+from .cells import grade_cell, status_cell
 from .layout import (
     CENTER,
     DATE,
@@ -18,10 +19,8 @@ from .layout import (
     PERCENT,
     RATE,
     PageInfo,
-    grade_cell,
     prepare_sheet,
     sheet_writer,
-    status_cell,
 )
 
 HISTORY_TITLE = "進捗履歴"

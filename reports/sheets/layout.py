@@ -1,6 +1,7 @@
 """The workbook's look, shared by every sheet: its cell styles and its printed page.
 
-The cell writer itself (text that is never a formula, write-only rows) is core.xlsx.
+The cell writer itself (text that is never a formula, write-only rows) is core.xlsx. This
+module needs no database, so the benchmark's baseline styles its cells with it too.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from core import fiscal
-from core.xlsx import SheetWriter, Style, clean_text, filled
-from measures.models import EvaluationGrade, ProgressStatus
-from measures.selectors import UNREPORTED_LABEL
+from core.xlsx import SheetWriter, Style, clean_text
 
 HEADER_TEXT_MAX = 80  # Excel allows 255 characters for a whole header; the plan name gets this many
 APPLICATION_NAME = "文京区官民データ活用推進計画 進捗管理"
@@ -98,16 +97,3 @@ def prepare_sheet(
     ws.oddHeader.center.text = "&A"  # the sheet's name
     ws.oddHeader.right.text = _header_text(f"基準日 {page.as_of_label}")
     ws.oddFooter.center.text = "&P / &N ページ"
-
-
-def status_cell(sheet: SheetWriter, status: ProgressStatus | None):
-    """A status with its symbol, coloured as configured: readable in black and white too."""
-    if status is None:
-        return sheet.text(UNREPORTED_LABEL, CENTER)
-    return sheet.text(str(status), filled(CENTER, status.color))
-
-
-def grade_cell(sheet: SheetWriter, grade: EvaluationGrade | None):
-    if grade is None:
-        return sheet.value(None, CENTER)
-    return sheet.text(grade.code, filled(CENTER, grade.color))

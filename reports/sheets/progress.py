@@ -11,6 +11,7 @@ from core import fiscal
 from core.xlsx import SheetWriter
 from measures.selectors import MeasureProgress, YearProgress
 
+from .cells import grade_cell, status_cell
 from .layout import (
     CENTER,
     DATE,
@@ -19,10 +20,8 @@ from .layout import (
     PERCENT,
     RATE,
     PageInfo,
-    grade_cell,
     prepare_sheet,
     sheet_writer,
-    status_cell,
 )
 
 PROGRESS_TITLE = "施策別進捗"
