@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
@@ -61,8 +62,18 @@ class ContributedActionsMixin:
         return actions
 
 
-class BaseAdmin(NotFoundAdminMixin, ContributedActionsMixin, admin.ModelAdmin):
-    """The admin base for reference tables (所管課, キーワード, 進捗状況 …)."""
+class SafeChangeList(ChangeList):
+    """A list that answers an impossible date filter (?as_of__year=9999) as it answers any bad filter.
+
+    Django turns ?as_of__year=abc into IncorrectLookupParameters (a redirect to the list with
+    ?e=1), but a year whose next year does not exist escapes as ValueError: a 500.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, SimpleHistoryAdmin):
@@ -86,7 +97,12 @@ class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, SimpleHistoryAdm
             raise PermissionDenied(
                 "過去の版は閲覧のみです。内容を戻すときは、項目の変更画面で編集してください。"
             )
+        if not (str(version_id).isdigit() and str(object_id).isdigit()):
+            raise Http404("指定された変更履歴は見つかりません。")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        return SafeChangeList
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

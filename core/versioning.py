@@ -2,15 +2,21 @@
 
 Each versioned row carries a ``version`` number. A save is an UPDATE … WHERE version = <the
 version the editor loaded>; when someone else saved first, no row matches and the save is
-refused with ConcurrentEditError. The admin form carries the loaded version in a hidden field
-and tells the editor, in Japanese, who changed what in the meantime (from the history).
+refused with ConcurrentEditError. The admin form carries the loaded version in a hidden field;
+a stale form comes back with the editor's input kept and, beside it, who changed what and when
+in the meantime (from the history). Saving that form again is then a deliberate overwrite.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
 from django import forms
 from django.db import models, transaction
+from django.utils import timezone
 
+from . import fiscal
 from .users import display_name
 
 
@@ -45,28 +51,103 @@ class VersionedModel(models.Model):
             super().save(*args, **kwargs)
 
 
-def changes_since(instance, loaded_version: int) -> tuple[list[str], str | None]:
-    """What changed in a row since ``loaded_version``: the changed fields' labels, and who changed it last."""
+@dataclass
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class ChangeSince:
+    """What someone else changed in a row after it was loaded: who, when, and each field's values."""
+
+    who: str | None = None
+    when: datetime | None = None
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+SHOWN_VALUE_MAX = 60  # characters of a changed value quoted back to the editor
+
+
+def _shown(model_field, value) -> str:
+    """A stored value as a person reads it: choices by label, related rows by name, dates in 和暦."""
+    if value is None or value == "":
+        return "(空欄)"
+    if model_field.is_relation and not isinstance(value, models.Model):
+        value = model_field.related_model._base_manager.filter(pk=value).first() or value
+    elif model_field.choices:
+        value = dict(model_field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return fiscal.wareki_date(value)
+    text = str(value)
+    return text if len(text) <= SHOWN_VALUE_MAX else text[: SHOWN_VALUE_MAX - 1] + "…"
+
+
+def changes_since(instance, loaded_version: int) -> ChangeSince:
+    """What changed in a row since ``loaded_version``, from its history (empty when it has none)."""
     history = getattr(instance, "history", None)
     if history is None:
-        return [], None
+        return ChangeSince()
     then = history.filter(version=loaded_version).order_by("-history_date").first()
     now = history.order_by("-history_date").first()
-    if then is None or now is None:
-        return [], None
-    delta = now.diff_against(then)
-    labels = [
-        str(type(instance)._meta.get_field(change.field).verbose_name)
-        for change in delta.changes
-        if change.field != "version"
+    if now is None:
+        return ChangeSince()
+    change = ChangeSince(who=display_name(now.history_user) or None, when=now.history_date)
+    if then is None:
+        return change
+    opts = type(instance)._meta
+    for delta in now.diff_against(then).changes:
+        if delta.field == "version":
+            continue
+        model_field = opts.get_field(delta.field)
+        change.fields.append(
+            FieldChange(
+                str(model_field.verbose_name), _shown(model_field, delta.old), _shown(model_field, delta.new)
+            )
+        )
+    return change
+
+
+def concurrent_edit_messages(instance, loaded_version: int) -> list[str]:
+    """The refusal, line by line: what happened, when, each change, and what the editor can do now."""
+    change = changes_since(instance, loaded_version)
+    by = f"{change.who}さん" if change.who else "他の職員"
+    labels = "、".join(f.label for f in change.fields)
+    lines = [
+        f"この{_verbose_name(instance)}は、開いた後に{by}が先に変更したため保存できませんでした。"
+        + (f"変更された項目: {labels}。" if labels else "")
     ]
-    user = now.history_user
-    who = display_name(user) or None
-    return labels, who
+    if change.when is not None:
+        when = timezone.localtime(change.when)
+        lines.append(f"変更日時: {fiscal.wareki_date(when.date())} {when:%H:%M}")
+    lines.extend(f"{f.label}: 「{f.before}」→「{f.after}」" for f in change.fields)
+    lines.append(
+        "あなたの入力はこの画面に残っています。上の変更を確かめ、必要なら入力を直してから、もう一度保存してください"
+        "(もう一度保存すると、この画面の内容で保存されます)。"
+    )
+    return lines
+
+
+def _verbose_name(instance) -> str:
+    return str(type(instance)._meta.verbose_name)
+
+
+def concurrent_edit_message(instance, loaded_version: int) -> str:
+    """The refusal as one paragraph, for a message on a page that has no form to show."""
+    return "".join(concurrent_edit_messages(instance, loaded_version)[:1]) + (
+        "最新の内容を確かめてから、もう一度入力してください。"
+    )
 
 
 class VersionedModelForm(forms.ModelForm):
-    """A form that refuses to overwrite a row someone else saved since it was loaded."""
+    """A form that refuses to overwrite a row someone else saved since it was loaded.
+
+    The refused form keeps the editor's input and now carries the current version, so that
+    saving it again, after reading what changed, is a deliberate choice.
+    """
 
     class Meta:
         widgets = {"version": forms.HiddenInput}
@@ -76,6 +157,13 @@ class VersionedModelForm(forms.ModelForm):
         if "version" in self.fields and self.instance._state.adding:
             # A new row has no version to compare; it starts at 1.
             self.fields["version"].required = False
+
+    def _current_version(self) -> int | None:
+        rows = type(self.instance)._base_manager.filter(pk=self.instance.pk)
+        if transaction.get_connection(rows.db).in_atomic_block:
+            # Hold the row until this save ends, so no other save slips in between (PostgreSQL).
+            rows = rows.select_for_update()
+        return rows.values_list("version", flat=True).first()
 
     def clean(self):
         cleaned = super().clean()
@@ -88,19 +176,15 @@ class VersionedModelForm(forms.ModelForm):
         loaded = cleaned.get("version")
         if loaded is None:
             return cleaned
-        current = (
-            type(instance)._base_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
-        )
+        current = self._current_version()
         if current is not None and current != loaded:
-            raise forms.ValidationError(concurrent_edit_message(instance, loaded), code="concurrent_edit")
+            data = self.data.copy()
+            data[self.add_prefix("version")] = str(current)
+            self.data = data
+            raise forms.ValidationError(
+                [
+                    forms.ValidationError(line, code="concurrent_edit")
+                    for line in concurrent_edit_messages(instance, loaded)
+                ]
+            )
         return cleaned
-
-
-def concurrent_edit_message(instance, loaded_version: int) -> str:
-    fields, who = changes_since(instance, loaded_version)
-    by = f"{who}さん" if who else "他の職員"
-    what = f"変更された項目: {'、'.join(fields)}。" if fields else ""
-    return (
-        f"この{type(instance)._meta.verbose_name}は、開いた後に{by}が先に変更したため保存できませんでした。{what}"
-        "入力内容を控えてから、ページを開き直して最新の内容を確認し、もう一度入力してください。"
-    )

@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
-from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.admin_base import SafeChangeList, TrackedAdmin, fiscal_year_column
 from core.users import display_name
 from core.versioning import VersionedModelForm
 
@@ -38,17 +37,15 @@ class PlanAdmin(TrackedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(BaseAdmin):
+class DepartmentAdmin(TrackedAdmin):
     list_display = ("name", "division", "order")
-    list_editable = ("order",)
     list_filter = ("division",)
     search_fields = ("name", "division")
     ordering = ("order", "name")
 
 
-class _NamedOrderedAdmin(BaseAdmin):
+class _NamedOrderedAdmin(TrackedAdmin):
     list_display = ("name", "order")
-    list_editable = ("order",)
     list_filter = ("purposes__plan",)
     search_fields = ("name",)
     ordering = ("order", "name")
@@ -140,7 +137,7 @@ class ProgressReportInline(_ReportAuthorMixin, admin.StackedInline):
         return field
 
 
-class MeasureChangeList(ChangeList):
+class MeasureChangeList(SafeChangeList):
     """The measure list, each row carrying its progress as of today (measure_progress_rows)."""
 
     def get_results(self, request):
@@ -270,9 +267,8 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
 
 
 @admin.register(ProgressStatus)
-class ProgressStatusAdmin(BaseAdmin):
+class ProgressStatusAdmin(TrackedAdmin):
     list_display = ("name", "symbol", "color", "order")
-    list_editable = ("symbol", "color", "order")
     search_fields = ("name",)
     ordering = ("order", "name")
     list_filter = ("reports__measure__plan",)
@@ -280,12 +276,13 @@ class ProgressStatusAdmin(BaseAdmin):
 
 class EvaluationGradeInline(admin.TabularInline):
     model = EvaluationGrade
+    form = VersionedModelForm
     extra = 0
     ordering = ("order",)
 
 
 @admin.register(EvaluationScale)
-class EvaluationScaleAdmin(BaseAdmin):
+class EvaluationScaleAdmin(TrackedAdmin):
     list_display = ("name", "description")
     list_filter = ("plans",)
     search_fields = ("name", "description")
@@ -294,7 +291,7 @@ class EvaluationScaleAdmin(BaseAdmin):
 
 
 @admin.register(EvaluationGrade)
-class EvaluationGradeAdmin(BaseAdmin):
+class EvaluationGradeAdmin(TrackedAdmin):
     list_display = ("code", "label", "min_rate", "scale", "order")
     list_filter = ("scale",)
     search_fields = ("code", "label")

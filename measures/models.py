@@ -94,10 +94,12 @@ class Plan(VersionedModel):
             )
 
 
-class Department(models.Model):
+class Department(VersionedModel):
     name = models.CharField("課名", max_length=100, unique=True)
     division = models.CharField("部名", max_length=100, blank=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="所管課の変更履歴", verbose_name_plural="所管課の変更履歴")
 
     class Meta:
         verbose_name = "所管課"
@@ -108,9 +110,13 @@ class Department(models.Model):
         return self.name
 
 
-class Keyword(models.Model):
+class Keyword(VersionedModel):
     name = models.CharField("キーワード", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(
+        verbose_name="施策のキーワードの変更履歴", verbose_name_plural="施策のキーワードの変更履歴"
+    )
 
     class Meta:
         verbose_name = "施策のキーワード"
@@ -121,9 +127,14 @@ class Keyword(models.Model):
         return self.name
 
 
-class Technology(models.Model):
+class Technology(VersionedModel):
     name = models.CharField("テクノロジー", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(
+        verbose_name="使用するテクノロジー等の変更履歴",
+        verbose_name_plural="使用するテクノロジー等の変更履歴",
+    )
 
     class Meta:
         verbose_name = "使用するテクノロジー等"
@@ -134,7 +145,7 @@ class Technology(models.Model):
         return self.name
 
 
-class Purpose(models.Model):
+class Purpose(VersionedModel):
     plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="purposes")
     code = models.CharField("項番", max_length=4, help_text="ア、イ、ウ など")
     text = models.TextField("計画の目的")
@@ -280,7 +291,7 @@ def _plan_of(obj) -> Plan | None:
     return measure.plan
 
 
-class ProgressStatus(models.Model):
+class ProgressStatus(VersionedModel):
     """進捗状況: 未着手, 実施中, … Data the secretariat maintains, not constants in code."""
 
     name = models.CharField("名称", max_length=50, unique=True)
@@ -289,6 +300,8 @@ class ProgressStatus(models.Model):
     )
     color = models.CharField("色", max_length=7, blank=True, help_text="Excelなどで使う背景色(例: #C6EFCE)。")
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="進捗状況の変更履歴", verbose_name_plural="進捗状況の変更履歴")
 
     class Meta:
         verbose_name = "進捗状況"
@@ -299,11 +312,13 @@ class ProgressStatus(models.Model):
         return f"{self.symbol} {self.name}".strip()
 
 
-class EvaluationScale(models.Model):
+class EvaluationScale(VersionedModel):
     """A grading scale (A/B/C/D/−, 1–5, S/A/B/C/− …), chosen per plan."""
 
     name = models.CharField("名称", max_length=100, unique=True)
     description = models.TextField("説明", blank=True)
+
+    history = HistoricalRecords(verbose_name="評価基準の変更履歴", verbose_name_plural="評価基準の変更履歴")
 
     class Meta:
         verbose_name = "評価基準"
@@ -322,7 +337,7 @@ def grade_for_rate(grades: list[EvaluationGrade], rate: Decimal | None) -> Evalu
     return max(reached, key=lambda g: g.min_rate) if reached else None
 
 
-class EvaluationGrade(models.Model):
+class EvaluationGrade(VersionedModel):
     scale = models.ForeignKey(
         EvaluationScale, verbose_name="評価基準", on_delete=models.CASCADE, related_name="grades"
     )
@@ -338,6 +353,8 @@ class EvaluationGrade(models.Model):
     )
     color = models.CharField("色", max_length=7, blank=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="評価区分の変更履歴", verbose_name_plural="評価区分の変更履歴")
 
     class Meta:
         verbose_name = "評価区分"

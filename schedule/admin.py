@@ -1,14 +1,14 @@
 from django.contrib import admin
 
 from core import fiscal
-from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.admin_base import TrackedAdmin, fiscal_year_column
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .services import scheduled_items_mark_held
 
 
 @admin.register(Body)
-class BodyAdmin(BaseAdmin):
+class BodyAdmin(TrackedAdmin):
     list_display = ("name", "row_label", "kind", "parent", "order")
     list_filter = ("kind",)
     search_fields = ("name", "row_label")
@@ -17,7 +17,7 @@ class BodyAdmin(BaseAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(BaseAdmin):
+class PhaseAdmin(TrackedAdmin):
     list_display = ("name", fiscal_year_column, "first_month", "last_month", "order")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)

@@ -19,7 +19,7 @@ from core.versioning import VersionedModel
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
 
 
-class Body(models.Model):
+class Body(VersionedModel):
     class Kind(models.TextChoices):
         COMMITTEE = "committee", "委員会"
         SUBCOMMITTEE = "subcommittee", "部会"
@@ -45,6 +45,8 @@ class Body(models.Model):
         related_name="children",
         help_text="この会議体が報告する上位の会議体(例: 部会 → 委員会)。",
     )
+
+    history = HistoricalRecords(verbose_name="会議体の変更履歴", verbose_name_plural="会議体の変更履歴")
 
     class Meta:
         verbose_name = "会議体"
@@ -81,12 +83,14 @@ def _fiscal_order_of(field: str):
     return (F(field) + 8) % 12
 
 
-class Phase(models.Model):
+class Phase(VersionedModel):
     fiscal_year = FiscalYearField("年度")
     name = models.CharField("検討段階", max_length=100)
     first_month = models.PositiveSmallIntegerField("開始月", validators=_month_validators)
     last_month = models.PositiveSmallIntegerField("終了月", validators=_month_validators)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="検討段階の変更履歴", verbose_name_plural="検討段階の変更履歴")
 
     class Meta:
         verbose_name = "検討段階"
