@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django import forms
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -188,3 +190,84 @@ class VersionedModelForm(forms.ModelForm):
                 ]
             )
         return cleaned
+
+
+class LoadedStateForm(forms.ModelForm):
+    """No lost updates for a model without a version column (Django's own users and groups).
+
+    The form carries the values it was loaded with, signed so they cannot be forged; a save is
+    refused when the row in the database no longer has them, naming each field that changed.
+    """
+
+    STATE_FIELD = "loaded_state"
+    IGNORED = ("password", "last_login")  # never shown back; last_login changes on every sign-in
+
+    loaded_state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.fields[self.STATE_FIELD].initial = signing.dumps(self._state_of(self.instance))
+
+    def _watched(self):
+        opts = self._meta.model._meta
+        names = [name for name in self.fields if name != self.STATE_FIELD and name not in self.IGNORED]
+        return [opts.get_field(name) for name in names if _is_model_field(opts, name)]
+
+    def _state_of(self, instance) -> dict[str, str]:
+        state = {}
+        for model_field in self._watched():
+            if model_field.many_to_many:
+                pks = sorted(
+                    str(pk) for pk in getattr(instance, model_field.name).values_list("pk", flat=True)
+                )
+                state[model_field.name] = ",".join(pks)
+            else:
+                state[model_field.name] = model_field.value_to_string(instance)
+        return state
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance._state.adding:
+            return cleaned
+        try:
+            loaded = signing.loads(cleaned.get(self.STATE_FIELD) or "")
+        except signing.BadSignature:
+            loaded = None
+        fresh = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
+        if fresh is None:
+            return cleaned
+        current = self._state_of(fresh)
+        if loaded == current:
+            return cleaned
+        opts = self._meta.model._meta
+        changed = [
+            str(opts.get_field(name).verbose_name)
+            for name in current
+            if loaded is not None and loaded.get(name) != current[name]
+        ]
+        data = self.data.copy()
+        data[self.add_prefix(self.STATE_FIELD)] = signing.dumps(current)
+        self.data = data
+        what = f"変更された項目: {'、'.join(changed)}。" if changed else ""
+        raise forms.ValidationError(
+            [
+                forms.ValidationError(
+                    f"この{_verbose_name(self.instance)}は、開いた後に他の職員が先に変更したため保存できませんでした。{what}",
+                    code="concurrent_edit",
+                ),
+                forms.ValidationError(
+                    "あなたの入力はこの画面に残っています。最新の内容を確かめ、必要なら入力を直してから、"
+                    "もう一度保存してください(もう一度保存すると、この画面の内容で保存されます)。",
+                    code="concurrent_edit",
+                ),
+            ]
+        )
+
+
+def _is_model_field(opts, name: str) -> bool:
+    try:
+        opts.get_field(name)
+    except FieldDoesNotExist:  # a form-only field (e.g. a password confirmation)
+        return False
+    return True
