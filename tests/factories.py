@@ -15,7 +15,7 @@ from measures.models import (
     ProgressStatus,
     Purpose,
 )
-from measures.services import progress_report_create
+from measures.services import progress_report_save
 
 
 def seed_plan() -> Plan:
@@ -78,7 +78,7 @@ def add_report(
     next_steps="",
     author=None,
 ) -> ProgressReport:
-    return progress_report_create(
+    report = ProgressReport(
         measure=measure,
         fiscal_year=fiscal_year,
         as_of=as_of,
@@ -88,5 +88,5 @@ def add_report(
         narrative=narrative,
         issues=issues,
         next_steps=next_steps,
-        author=author,
     )
+    return progress_report_save(report=report, author=author)
