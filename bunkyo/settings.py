@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -227,11 +228,28 @@ STORAGES = {
     },
 }
 
+# Everything goes to standard error through one handler, one line per record; a refused request
+# (403, 400, 404) is one line, and only a server error (5xx) writes its traceback (bunkyo/log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "request": {"()": "bunkyo.log.RequestLogFormatter"},
+        # runserver's access lines, as Django writes them.
+        "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "request"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-in at INFO; lock-outs come at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers go: while DEBUG is on, its console handler wrote every django.*
+        # record a second time (with the traceback); the root's handler above writes them once.
+        # Configuring "django" resets its child loggers, so runserver's is declared again below.
+        "django": {"handlers": []},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+        # django-axes logs every sign-in at INFO; lock-outs come at WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
