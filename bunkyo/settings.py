@@ -171,16 +171,26 @@ AUTHENTICATION_BACKENDS = [
 
 # --- Login throttling (django-axes) -------------------------------------------------------
 # After AXES_FAILURE_LIMIT failed sign-ins, the user name from that address is locked out for
-# AXES_COOLOFF_HOURS. A secretariat member can unlock sooner: `manage.py axes_reset_username NAME`.
+# AXES_COOLOFF_MINUTES. A secretariat member can unlock sooner: `manage.py axes_reset_username NAME`.
+# The pair (user name, address) is what is locked: failures from one address never lock the
+# account for the others.
 AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = _env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT=1 so the client's address is used.
-AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The number of reverse proxies in front of the application (nginx alone: 1; served directly: 0).
+# The visitor's address is then the one the outermost proxy wrote into X-Forwarded-For, and
+# nothing the visitor sent (bunkyo/proxy.py); without a proxy the header is ignored. Without
+# this, every visitor has the proxy's address, and five wrong passwords from anyone lock the
+# account for everyone. Read by our AXES_CLIENT_IP_CALLABLE: django-axes itself uses its
+# AXES_IPWARE_* settings only when django-ipware is installed, whose proxy count means something
+# else (the addresses after the visitor's in the header, so 0 for nginx alone).
+AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0)
+if AXES_IPWARE_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"AXES_IPWARE_PROXY_COUNT must be 0 or more, not {AXES_IPWARE_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "bunkyo.proxy.client_address"
 
 # --- Security headers and cookies ----------------------------------------------------------
 # Production (DEBUG off) is secure by default; each can be relaxed through the environment.
