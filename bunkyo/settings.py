@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -170,16 +171,26 @@ AUTHENTICATION_BACKENDS = [
 
 # --- Login throttling (django-axes) -------------------------------------------------------
 # After AXES_FAILURE_LIMIT failed sign-ins, the user name from that address is locked out for
-# AXES_COOLOFF_HOURS. A secretariat member can unlock sooner: `manage.py axes_reset_username NAME`.
+# AXES_COOLOFF_MINUTES. A secretariat member can unlock sooner: `manage.py axes_reset_username NAME`.
+# The pair (user name, address) is what is locked: failures from one address never lock the
+# account for the others.
 AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = _env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT=1 so the client's address is used.
-AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The number of reverse proxies in front of the application (nginx alone: 1; served directly: 0).
+# The visitor's address is then the one the outermost proxy wrote into X-Forwarded-For, and
+# nothing the visitor sent (bunkyo/proxy.py); without a proxy the header is ignored. Without
+# this, every visitor has the proxy's address, and five wrong passwords from anyone lock the
+# account for everyone. Read by our AXES_CLIENT_IP_CALLABLE: django-axes itself uses its
+# AXES_IPWARE_* settings only when django-ipware is installed, whose proxy count means something
+# else (the addresses after the visitor's in the header, so 0 for nginx alone).
+AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0)
+if AXES_IPWARE_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"AXES_IPWARE_PROXY_COUNT must be 0 or more, not {AXES_IPWARE_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "bunkyo.proxy.client_address"
 
 # --- Security headers and cookies ----------------------------------------------------------
 # Production (DEBUG off) is secure by default; each can be relaxed through the environment.
@@ -227,11 +238,28 @@ STORAGES = {
     },
 }
 
+# Everything goes to standard error through one handler, one line per record; a refused request
+# (403, 400, 404) is one line, and only a server error (5xx) writes its traceback (bunkyo/log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "request": {"()": "bunkyo.log.RequestLogFormatter"},
+        # runserver's access lines, as Django writes them.
+        "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "request"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-in at INFO; lock-outs come at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers go: while DEBUG is on, its console handler wrote every django.*
+        # record a second time (with the traceback); the root's handler above writes them once.
+        # Configuring "django" resets its child loggers, so runserver's is declared again below.
+        "django": {"handlers": []},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+        # django-axes logs every sign-in at INFO; lock-outs come at WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,6 +1,4 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 
 from core.pages import read_only_page
 from measures.selectors import plan_current, plan_overview
@@ -10,8 +8,7 @@ from .timeline import recent_changes
 TIMELINE_LIMIT = 100
 
 
-@require_safe
-@login_required
+@read_only_page()
 def home(request):
     plan = plan_current()
     return render(

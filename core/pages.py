@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+# What one person was shown is theirs: no shared cache (a proxy) may serve it to the next person,
+# and no browser keeps it on disk (ward PCs are shared). The admin says the same with never_cache.
+private_page = cache_control(private=True, no_store=True)
 
-def read_only_page(permission: str):
-    """GET and HEAD only; anonymous visitors go to the login page; signed in without ``permission``: 403."""
+
+def read_only_page(permission: str | None = None):
+    """GET and HEAD only; anonymous visitors go to the login page; signed in without ``permission``
+    (when one is named): 403. Every answer, the page or its 400, is ``Cache-Control: private, no-store``."""
 
     def decorate(view):
-        return require_safe(login_required(permission_required(permission, raise_exception=True)(view)))
+        if permission is not None:
+            view = permission_required(permission, raise_exception=True)(view)
+        return private_page(require_safe(login_required(view)))
 
     return decorate
 

@@ -17,7 +17,9 @@ from .printing import council_report_build, measure_report_build
 from .workbook import ProgressExport, progress_workbook_response
 
 
-def _report_page(request, filterset: MeasureProgressFilter, *, status: int = 200):
+def _report_page(request, filterset: MeasureProgressFilter):
+    """The filter form with the scope it selects; wrong filters: the reasons beside the fields, status 400
+    (the same answer as the workbook and the printable pages give for the same query string)."""
     valid = filterset.is_valid()
     context = {
         "filter": filterset,
@@ -25,7 +27,7 @@ def _report_page(request, filterset: MeasureProgressFilter, *, status: int = 200
         "measure_count": filterset.qs.count() if valid else None,
         "query": request.GET.urlencode(),
     }
-    return render(request, "reports/index.html", context, status=status)
+    return render(request, "reports/index.html", context, status=200 if valid else 400)
 
 
 @read_only_page(EXPORT_PROGRESS)
@@ -38,7 +40,7 @@ def progress_xlsx(request):
     filterset = MeasureProgressFilter(request.GET)
     if not filterset.is_valid():
         # The same page, the errors beside the fields they concern: a bookmark gone stale is fixable.
-        return _report_page(request, filterset, status=400)
+        return _report_page(request, filterset)
     return progress_workbook_response(ProgressExport.from_filter(filterset))
 
 

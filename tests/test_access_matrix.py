@@ -219,3 +219,27 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
 def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):
     client.force_login(superuser)
     assert client.get(url).status_code == 404
+
+
+SIGNED_IN_PAGES = [name for name, rule in SITE_RULES.items() if rule["anonymous"] == LOGIN]
+
+
+@pytest.mark.parametrize("name", SIGNED_IN_PAGES)
+def test_no_signed_in_page_may_be_kept_by_a_browser_or_a_proxy(client, superuser, objects, name):
+    """What one person saw must not be served to the next from a shared cache, nor left in the
+    browser's cache on a shared ward PC: every page behind the sign-in says ``private, no-store``."""
+    client.force_login(superuser)
+    route = next(r for r, n in _patterns() if n == name)
+    response = client.get(_concrete_url(route, name, objects))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    "url", ["/reports/?as_of=bad", "/reports/progress.xlsx?as_of=bad", "/reports/print/?as_of=bad"]
+)
+def test_the_answer_to_a_bad_filter_is_not_kept_either(client, superuser, url):
+    client.force_login(superuser)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Cache-Control"] == "private, no-store"

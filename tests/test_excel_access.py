@@ -135,7 +135,7 @@ def test_a_purpose_of_another_plan_is_refused(client, manager):
 def test_the_page_itself_shows_errors_in_place_of_a_count(client, manager):
     client.force_login(manager)
     response = client.get(PAGE, {"as_of": "2020-13-01"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "日付を正しく入力してください" in page and "この条件の施策" not in page
 
@@ -211,3 +211,13 @@ def test_an_early_date_lists_only_the_reports_made_by_then(client, manager):
     _, content = _download(client, manager, "as_of=2019-09-30")
     history = values(open_workbook(content)["進捗履歴"])[1:]
     assert {r[0].date() for r in history} == {date(2019, 9, 30)}
+
+
+@pytest.mark.parametrize("url", [PAGE, XLSX, reverse("reports:print")])
+def test_the_page_the_workbook_and_the_print_page_refuse_a_bad_filter_alike(client, secretariat, url):
+    """One bookmarked query string, one answer: 400 and the reason on the page, wherever it is opened."""
+    client.force_login(secretariat)
+    response = client.get(url, {"as_of": "bad"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "<strong>基準日</strong>: 日付を正しく入力してください。" in response.content.decode()

@@ -21,7 +21,7 @@ YEAR_MESSAGE = "年度は1989年度(平成元年度)から2100年度までで入
     [
         ("/reports/print/?fiscal_year=0001", 400, YEAR_MESSAGE),
         ("/reports/print/?fiscal_year=1800", 400, YEAR_MESSAGE),
-        ("/reports/?fiscal_year=0001", 200, YEAR_MESSAGE),  # the filter form, shown again with the error
+        ("/reports/?fiscal_year=0001", 400, YEAR_MESSAGE),  # the filter form, shown again with the error
         ("/reports/progress.xlsx?fiscal_year=0001", 400, YEAR_MESSAGE),
         ("/schedule/?fiscal_year=0001", 400, YEAR_MESSAGE),
         (

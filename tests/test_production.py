@@ -65,3 +65,40 @@ def test_responses_carry_csp_frame_and_referrer_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+BEHIND_NGINX = """
+from axes.helpers import get_client_ip_address
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+
+nginx = {"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "plan.city.bunkyo.lg.jp"}
+site = SecurityMiddleware(lambda request: HttpResponse("ok"))
+print(site(RequestFactory().get("/accounts/login/", **nginx, HTTP_X_FORWARDED_PROTO="https")).status_code)
+print(site(RequestFactory().get("/accounts/login/", **nginx))["Location"])
+for forwarded in ("203.0.113.10", "192.0.2.1, 203.0.113.10"):
+    request = RequestFactory().post("/accounts/login/", **nginx, HTTP_X_FORWARDED_FOR=forwarded)
+    print(get_client_ip_address(request))
+"""
+
+
+def test_behind_nginx_the_documented_settings_take_effect():
+    """docs/operations.md: USE_X_FORWARDED_PROTO=true and AXES_IPWARE_PROXY_COUNT=1 behind nginx,
+    which sets X-Forwarded-Proto and X-Forwarded-For. Django then knows the request was https,
+    and sign-ins are counted against the visitor's address, not the proxy's."""
+    env = {**PRODUCTION_ENV, "USE_X_FORWARDED_PROTO": "true", "AXES_IPWARE_PROXY_COUNT": "1"}
+    result = _manage("shell", "--no-imports", "-c", BEHIND_NGINX, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "200",  # https through the proxy: served, not redirected
+        "https://plan.city.bunkyo.lg.jp/accounts/login/",  # plain http: sent to https
+        "203.0.113.10",
+        "203.0.113.10",  # what the visitor put in front is not believed
+    ]
+
+
+def test_a_negative_proxy_count_stops_start_up():
+    result = _manage("check", env={"AXES_IPWARE_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "AXES_IPWARE_PROXY_COUNT must be 0 or more, not -1" in result.stderr
