@@ -25,13 +25,16 @@ def server_log(logger_name: str = "django.request"):
         handlers += [h for h in logger.handlers if type(h) is logging.StreamHandler]
         logger = logger.parent if logger.propagate else None
     assert handlers, f"no stream handler writes {logger_name}"
-    streams = [h.setStream(buffer) for h in handlers]
+    # Swapped by hand, not with setStream(), which would flush the old stream first: an earlier
+    # test's captured stderr, already closed by pytest, can be the handlers' stream by now.
+    streams = [h.stream for h in handlers]
+    for handler in handlers:
+        handler.stream = buffer
     try:
         yield buffer
     finally:
         for handler, stream in zip(handlers, streams, strict=True):
-            if stream is not None:
-                handler.setStream(stream)
+            handler.stream = stream
 
 
 @pytest.mark.django_db
