@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.db import models
+from django.utils.deconstruct import deconstructible
 
 from . import fiscal
 
@@ -27,6 +30,45 @@ def date_in_range_error(day, label: str) -> str | None:
     return None
 
 
+# Control characters (Unicode category Cc) other than tab, line feed and carriage return: NUL,
+# escape, DEL, the C1 range … Nobody types them; they come with pasted text, and Excel, XML and
+# PostgreSQL (NUL) refuse them.
+CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "制御文字(NUL文字など、画面に表示されない特殊な文字)は使えません。"
+    "その文字を削除してから入力し直してください。"
+)
+
+
+@deconstructible
+class ControlCharacterValidator:
+    """Refuses text with a control character, saying so (Django's ja catalogue words a NUL as an empty field)."""
+
+    code = "control_characters"
+
+    def __call__(self, value):
+        if value is not None and CONTROL_CHARACTERS_RE.search(str(value)):
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, ControlCharacterValidator)
+
+
+def refuse_control_characters(formfield):
+    """A text form field, made to refuse every control character with one Japanese message.
+
+    Replaces Django's ProhibitNullCharactersValidator, which checks NUL alone. The admin's base
+    classes (core.admin_base) pass every form field through here; other fields are returned as they are.
+    """
+    if isinstance(formfield, forms.CharField):
+        formfield.validators = [
+            v for v in formfield.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        if not any(isinstance(v, ControlCharacterValidator) for v in formfield.validators):
+            formfield.validators.append(ControlCharacterValidator())
+    return formfield
+
+
 class FiscalYearFormField(forms.CharField):
     """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer."""
 
@@ -43,6 +85,7 @@ class FiscalYearFormField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        ControlCharacterValidator()(value)  # before the text is read (and echoed in a message)
         try:
             year = fiscal.parse_fiscal_year(value)
         except ValueError as exc:

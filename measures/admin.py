@@ -3,7 +3,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
-from core.admin_base import BaseAdmin, TrackedAdmin, fiscal_year_column
+from core.admin_base import BaseAdmin, StackedInline, TabularInline, TrackedAdmin, fiscal_year_column
 from core.users import display_name
 from core.versioning import VersionedModelForm
 
@@ -90,7 +90,7 @@ class _YearUniqueInlineFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class AnnualTargetInline(admin.StackedInline):
+class AnnualTargetInline(StackedInline):
     model = AnnualTarget
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
@@ -110,7 +110,7 @@ class _ReportAuthorMixin:
         return display_name(report.author) or "—"
 
 
-class ProgressReportInline(_ReportAuthorMixin, admin.StackedInline):
+class ProgressReportInline(_ReportAuthorMixin, StackedInline):
     model = ProgressReport
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
@@ -278,7 +278,7 @@ class ProgressStatusAdmin(BaseAdmin):
     list_filter = ("reports__measure__plan",)
 
 
-class EvaluationGradeInline(admin.TabularInline):
+class EvaluationGradeInline(TabularInline):
     model = EvaluationGrade
     extra = 0
     ordering = ("order",)

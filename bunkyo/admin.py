@@ -1,0 +1,24 @@
+"""Accounts in the admin: Django's own user and group pages, with the text rules of every other page."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+
+from core.admin_base import TextRulesMixin
+
+User = get_user_model()
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(TextRulesMixin, DjangoUserAdmin):
+    """Django's user pages; names and e-mail refuse control characters (core.fields)."""
+
+
+@admin.register(Group)
+class GroupAdmin(TextRulesMixin, DjangoGroupAdmin):
+    """Django's group pages; the name refuses control characters (core.fields)."""
