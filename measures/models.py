@@ -15,6 +15,26 @@ from core import fiscal
 from core.fields import FiscalYearField, handled_fiscal_year
 from core.versioning import VersionedModel
 
+# A decrease (事務作業の時間、紙の使用量 …) is entered as the amount reduced, so that every figure is
+# 0 or more and 達成率 = 実績値 ÷ 目標値 reads the same way for every indicator (docs/data-model.md).
+DECREASE_HINT = "減らすことを目標にする指標は、減らした量(削減時間、紙の削減枚数など)を正の数で入力します。"
+
+
+def _not_negative(label: str) -> list[MinValueValidator]:
+    return [
+        MinValueValidator(
+            0, message=f"{label}はマイナスにできません。0以上の数で入力してください。{DECREASE_HINT}"
+        )
+    ]
+
+
+def _not_negative_constraint(field: str, label: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+        name=name,
+        violation_error_message=f"{label}はマイナスにできません。0以上の数で入力してください。",
+    )
+
 
 class Plan(VersionedModel):
     class Status(models.TextChoices):
@@ -175,7 +195,9 @@ class Measure(VersionedModel):
     purpose = models.ForeignKey(
         Purpose, verbose_name="計画の目的", on_delete=models.PROTECT, related_name="measures"
     )
-    number = models.PositiveSmallIntegerField("施策番号")
+    number = models.PositiveSmallIntegerField(
+        "施策番号", validators=[MinValueValidator(1, message="施策番号は1以上で入力してください。")]
+    )
     title = models.CharField("施策名", max_length=200)
     description = models.TextField("概要・取組内容", blank=True)
     departments = models.ManyToManyField(
@@ -205,6 +227,11 @@ class Measure(VersionedModel):
                 name="measure_number_unique_in_plan",
                 violation_error_message="この計画には同じ施策番号の施策がすでにあります。",
             ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="measure_number_from_1",
+                violation_error_message="施策番号は1以上で入力してください。",
+            ),
         ]
 
     def __str__(self):
@@ -224,10 +251,27 @@ class AnnualTarget(VersionedModel):
     )
     fiscal_year = FiscalYearField("年度")
     target_text = models.TextField("年度目標")
-    indicator_name = models.CharField("指標名", max_length=200, blank=True)
+    indicator_name = models.CharField(
+        "指標名",
+        max_length=200,
+        blank=True,
+        help_text="減らすことを目標にする指標(事務作業の時間、紙の使用量など)は、"
+        "「削減時間」「紙の削減枚数」のように減らした量を指標にします。"
+        "基準値・目標値・実績値はどれも0以上の数で、達成率は実績値÷目標値です。",
+    )
     indicator_unit = models.CharField("単位", max_length=50, blank=True)
-    baseline_value = models.DecimalField("基準値", max_digits=14, decimal_places=2, null=True, blank=True)
-    target_value = models.DecimalField("目標値", max_digits=14, decimal_places=2, null=True, blank=True)
+    baseline_value = models.DecimalField(
+        "基準値", max_digits=14, decimal_places=2, null=True, blank=True, validators=_not_negative("基準値")
+    )
+    target_value = models.DecimalField(
+        "目標値",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_not_negative("目標値"),
+        help_text="0以上の数。減らす目標は、減らす量で入力します。",
+    )
 
     history = HistoricalRecords(verbose_name="年度目標の変更履歴", verbose_name_plural="年度目標の変更履歴")
 
@@ -246,6 +290,8 @@ class AnnualTarget(VersionedModel):
                 name="annual_target_value_has_indicator",
                 violation_error_message="目標値を入れるときは指標名も入力してください。",
             ),
+            _not_negative_constraint("baseline_value", "基準値", "annual_target_baseline_not_negative"),
+            _not_negative_constraint("target_value", "目標値", "annual_target_value_not_negative"),
         ]
 
     def __str__(self):
@@ -388,7 +434,15 @@ class ProgressReport(VersionedModel):
     status = models.ForeignKey(
         ProgressStatus, verbose_name="進捗状況", on_delete=models.PROTECT, related_name="reports"
     )
-    actual_value = models.DecimalField("実績値", max_digits=14, decimal_places=2, null=True, blank=True)
+    actual_value = models.DecimalField(
+        "実績値",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_not_negative("実績値"),
+        help_text="0以上の数。年度目標と同じ指標・単位で、減らす目標なら減らした量を入力します。",
+    )
     progress_percent = models.PositiveSmallIntegerField(
         "進捗率(%)",
         validators=[MinValueValidator(0), MaxValueValidator(100)],
@@ -425,6 +479,7 @@ class ProgressReport(VersionedModel):
                 name="report_progress_percent_0_100",
                 violation_error_message="進捗率は0から100の範囲で入力してください。",
             ),
+            _not_negative_constraint("actual_value", "実績値", "report_actual_value_not_negative"),
             models.CheckConstraint(
                 condition=(Q(withdrawn_on__isnull=True) & Q(withdrawal_reason=""))
                 | (Q(withdrawn_on__isnull=False) & ~Q(withdrawal_reason="")),
