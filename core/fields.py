@@ -6,8 +6,15 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.deconstruct import deconstructible
 
 from . import fiscal
@@ -110,3 +117,30 @@ class FiscalYearField(models.PositiveSmallIntegerField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": FiscalYearFormField, **kwargs})
+
+
+# The stated maximum of free texts. A narrative (取組実績, 課題, 今後の方向性, 概要) fits on about
+# two and a half A4 pages; everything else (年度目標, 理由, 備考, 目的, 説明) on less than one.
+NARRATIVE_MAX_LENGTH = 4000
+NOTE_MAX_LENGTH = 1000
+
+
+class LongTextField(models.TextField):
+    """A free text with a stated maximum: said in the help text, checked by the form (which also
+    stops typing there), by the model (full_clean) and, with text_length_constraint, by the database."""
+
+    def __init__(self, *args, max_length: int, help_text: str = "", **kwargs):
+        limit = f"{max_length:,}字まで入力できます。"
+        if limit not in str(help_text):
+            help_text = f"{help_text}{limit}" if help_text else limit
+        super().__init__(*args, max_length=max_length, help_text=help_text, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+def text_length_constraint(field: str, max_length: int, *, name: str, label: str) -> models.CheckConstraint:
+    """The database's copy of a LongTextField's maximum, for rows written without full_clean."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), max_length),
+        name=name,
+        violation_error_message=f"{label}は{max_length:,}字以内で入力してください。",
+    )

@@ -12,7 +12,14 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core import fiscal
-from core.fields import FiscalYearField, handled_fiscal_year
+from core.fields import (
+    NARRATIVE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    FiscalYearField,
+    LongTextField,
+    handled_fiscal_year,
+    text_length_constraint,
+)
 from core.versioning import VersionedModel
 
 # A decrease (事務作業の時間、紙の使用量 …) is entered as the amount reduced, so that every figure is
@@ -157,7 +164,7 @@ class Technology(models.Model):
 class Purpose(models.Model):
     plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="purposes")
     code = models.CharField("項番", max_length=4, help_text="ア、イ、ウ など")
-    text = models.TextField("計画の目的")
+    text = LongTextField("計画の目的", max_length=NOTE_MAX_LENGTH)
     order = models.PositiveSmallIntegerField("表示順", default=0)
     keywords = models.ManyToManyField(
         Keyword, verbose_name="施策のキーワード", blank=True, related_name="purposes"
@@ -180,6 +187,9 @@ class Purpose(models.Model):
                 name="purpose_code_unique_in_plan",
                 violation_error_message="この計画には同じ項番の目的がすでにあります。",
             ),
+            text_length_constraint(
+                "text", NOTE_MAX_LENGTH, name="purpose_text_max_length", label="計画の目的"
+            ),
         ]
 
     def __str__(self):
@@ -199,7 +209,7 @@ class Measure(VersionedModel):
         "施策番号", validators=[MinValueValidator(1, message="施策番号は1以上で入力してください。")]
     )
     title = models.CharField("施策名", max_length=200)
-    description = models.TextField("概要・取組内容", blank=True)
+    description = LongTextField("概要・取組内容", max_length=NARRATIVE_MAX_LENGTH, blank=True)
     departments = models.ManyToManyField(
         Department, verbose_name="所管課", blank=True, related_name="measures"
     )
@@ -232,6 +242,12 @@ class Measure(VersionedModel):
                 name="measure_number_from_1",
                 violation_error_message="施策番号は1以上で入力してください。",
             ),
+            text_length_constraint(
+                "description",
+                NARRATIVE_MAX_LENGTH,
+                name="measure_description_max_length",
+                label="概要・取組内容",
+            ),
         ]
 
     def __str__(self):
@@ -250,7 +266,7 @@ class AnnualTarget(VersionedModel):
         Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="annual_targets"
     )
     fiscal_year = FiscalYearField("年度")
-    target_text = models.TextField("年度目標")
+    target_text = LongTextField("年度目標", max_length=NOTE_MAX_LENGTH)
     indicator_name = models.CharField(
         "指標名",
         max_length=200,
@@ -292,6 +308,9 @@ class AnnualTarget(VersionedModel):
             ),
             _not_negative_constraint("baseline_value", "基準値", "annual_target_baseline_not_negative"),
             _not_negative_constraint("target_value", "目標値", "annual_target_value_not_negative"),
+            text_length_constraint(
+                "target_text", NOTE_MAX_LENGTH, name="annual_target_text_max_length", label="年度目標"
+            ),
         ]
 
     def __str__(self):
@@ -349,12 +368,17 @@ class EvaluationScale(models.Model):
     """A grading scale (A/B/C/D/−, 1–5, S/A/B/C/− …), chosen per plan."""
 
     name = models.CharField("名称", max_length=100, unique=True)
-    description = models.TextField("説明", blank=True)
+    description = LongTextField("説明", max_length=NOTE_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = "評価基準"
         verbose_name_plural = "評価基準"
         ordering = ("name",)
+        constraints = [
+            text_length_constraint(
+                "description", NOTE_MAX_LENGTH, name="evaluation_scale_description_max_length", label="説明"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -448,9 +472,9 @@ class ProgressReport(VersionedModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="0から100までの整数で入力します。",
     )
-    narrative = models.TextField("取組実績", blank=True)
-    issues = models.TextField("課題", blank=True)
-    next_steps = models.TextField("今後の方向性", blank=True)
+    narrative = LongTextField("取組実績", max_length=NARRATIVE_MAX_LENGTH, blank=True)
+    issues = LongTextField("課題", max_length=NARRATIVE_MAX_LENGTH, blank=True)
+    next_steps = LongTextField("今後の方向性", max_length=NARRATIVE_MAX_LENGTH, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="報告者",
@@ -462,7 +486,7 @@ class ProgressReport(VersionedModel):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     # Reports are never deleted: a wrong one is withdrawn, with the reason, and stays on record.
     withdrawn_on = models.DateField("取り下げ日", null=True, blank=True)
-    withdrawal_reason = models.TextField("取り下げの理由", blank=True)
+    withdrawal_reason = LongTextField("取り下げの理由", max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(verbose_name="進捗報告の変更履歴", verbose_name_plural="進捗報告の変更履歴")
 
@@ -480,6 +504,21 @@ class ProgressReport(VersionedModel):
                 violation_error_message="進捗率は0から100の範囲で入力してください。",
             ),
             _not_negative_constraint("actual_value", "実績値", "report_actual_value_not_negative"),
+            text_length_constraint(
+                "narrative", NARRATIVE_MAX_LENGTH, name="report_narrative_max_length", label="取組実績"
+            ),
+            text_length_constraint(
+                "issues", NARRATIVE_MAX_LENGTH, name="report_issues_max_length", label="課題"
+            ),
+            text_length_constraint(
+                "next_steps", NARRATIVE_MAX_LENGTH, name="report_next_steps_max_length", label="今後の方向性"
+            ),
+            text_length_constraint(
+                "withdrawal_reason",
+                NOTE_MAX_LENGTH,
+                name="report_withdrawal_reason_max_length",
+                label="取り下げの理由",
+            ),
             models.CheckConstraint(
                 condition=(Q(withdrawn_on__isnull=True) & Q(withdrawal_reason=""))
                 | (Q(withdrawn_on__isnull=False) & ~Q(withdrawal_reason="")),
