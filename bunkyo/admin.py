@@ -1,4 +1,4 @@
-"""Accounts in the admin: Django's own user and group pages, with the text rules of every other page."""
+"""Accounts in the admin: Django's own user and group pages, with the input rules of every other page."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -6,7 +6,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from core.admin_base import TextRulesMixin
+from core.admin_base import InputRulesMixin
 
 User = get_user_model()
 
@@ -15,10 +15,10 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(TextRulesMixin, DjangoUserAdmin):
-    """Django's user pages; names and e-mail refuse control characters (core.fields)."""
+class UserAdmin(InputRulesMixin, DjangoUserAdmin):
+    """Django's user pages; names and e-mail follow core.fields.apply_input_rules."""
 
 
 @admin.register(Group)
-class GroupAdmin(TextRulesMixin, DjangoGroupAdmin):
+class GroupAdmin(InputRulesMixin, DjangoGroupAdmin):
     """Django's group pages; the name refuses control characters (core.fields)."""

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal
-from .fields import refuse_control_characters
+from .fields import apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
@@ -62,28 +62,29 @@ class ContributedActionsMixin:
         return actions
 
 
-class TextRulesMixin:
-    """Every text field of the form refuses control characters, with one Japanese message
-    (core.fields.refuse_control_characters). In every admin base below, pages and inlines alike."""
+class InputRulesMixin:
+    """Every form field follows core.fields.apply_input_rules: text without control characters,
+    dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
+    and inlines alike."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        return refuse_control_characters(formfield) if formfield is not None else None
+        return apply_input_rules(formfield) if formfield is not None else None
 
 
-class BaseAdmin(NotFoundAdminMixin, ContributedActionsMixin, TextRulesMixin, admin.ModelAdmin):
+class BaseAdmin(NotFoundAdminMixin, ContributedActionsMixin, InputRulesMixin, admin.ModelAdmin):
     """The admin base for reference tables (所管課, キーワード, 進捗状況 …)."""
 
 
-class StackedInline(TextRulesMixin, admin.StackedInline):
+class StackedInline(InputRulesMixin, admin.StackedInline):
     """The base for stacked inlines (a measure's targets and reports)."""
 
 
-class TabularInline(TextRulesMixin, admin.TabularInline):
+class TabularInline(InputRulesMixin, admin.TabularInline):
     """The base for tabular inlines (a scale's grades)."""
 
 
-class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, TextRulesMixin, SimpleHistoryAdmin):
+class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, InputRulesMixin, SimpleHistoryAdmin):
     """History (変更履歴) is a button on each object's page; stale saves are refused.
 
     The form carries the version the editor loaded; a second editor saving over a newer

@@ -37,6 +37,41 @@ def date_in_range_error(day, label: str) -> str | None:
     return None
 
 
+def fiscal_window_error(day, fiscal_year, label: str) -> str | None:
+    """A Japanese message when a date lies outside its fiscal year and the FOLLOW_UP_MONTHS after it.
+
+    For the dates that belong to a year but may come a little after it: a report's 報告基準日, a
+    meeting's 実施日, a public comment's end and answers. None when the date is in its window, or
+    when the year is one the field itself refuses.
+    """
+    if day is None or not handled_fiscal_year(fiscal_year):
+        return None
+    start, _ = fiscal.fiscal_year_bounds(fiscal_year)
+    end = fiscal.follow_up_end(fiscal_year)
+    if start <= day <= end:
+        return None
+    return (
+        f"{label}は{fiscal.fiscal_year_label(fiscal_year)}の開始日({start:%Y/%m/%d})から、"
+        f"年度末の{fiscal.FOLLOW_UP_MONTHS}か月後({end:%Y/%m/%d})までの日付にしてください。"
+    )
+
+
+class HandledDateValidator:
+    """A form's date (or date and time) must lie in the years the application handles, 1989–2100.
+
+    Every date field of every admin form has it (apply_input_rules); the models narrow it further.
+    Beyond these years Python cannot even convert a Tokyo time of 0001-01-01 to UTC.
+    """
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def __call__(self, value):
+        message = date_in_range_error(value, self.label)
+        if message:
+            raise ValidationError(message, code="date_out_of_range")
+
+
 # Control characters (Unicode category Cc) other than tab, line feed and carriage return: NUL,
 # escape, DEL, the C1 range … Nobody types them; they come with pasted text, and Excel, XML and
 # PostgreSQL (NUL) refuse them.
@@ -61,11 +96,21 @@ class ControlCharacterValidator:
         return isinstance(other, ControlCharacterValidator)
 
 
+def apply_input_rules(formfield):
+    """The rules every admin form field follows, whatever its model: text without control
+    characters, dates in 1989–2100. The admin's base classes (core.admin_base) pass each form
+    field through here."""
+    refuse_control_characters(formfield)
+    if isinstance(formfield, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+        formfield.validators.append(HandledDateValidator(str(formfield.label or "日付")))
+    return formfield
+
+
 def refuse_control_characters(formfield):
     """A text form field, made to refuse every control character with one Japanese message.
 
-    Replaces Django's ProhibitNullCharactersValidator, which checks NUL alone. The admin's base
-    classes (core.admin_base) pass every form field through here; other fields are returned as they are.
+    Replaces Django's ProhibitNullCharactersValidator, which checks NUL alone. Other fields are
+    returned as they are.
     """
     if isinstance(formfield, forms.CharField):
         formfield.validators = [

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal
@@ -17,6 +18,7 @@ from core.fields import (
     NOTE_MAX_LENGTH,
     FiscalYearField,
     LongTextField,
+    fiscal_window_error,
     handled_fiscal_year,
     text_length_constraint,
 )
@@ -96,9 +98,15 @@ class Plan(VersionedModel):
     def covers(self, fiscal_year: int) -> bool:
         return self.first_fiscal_year <= fiscal_year <= self.last_fiscal_year
 
+    @property
+    def drafting_fiscal_year(self) -> int:
+        """The year before the plan, in which it is drafted (FY2018 for FY2019–2021): the drafting
+        schedule is shown from it, and the plan may be adopted from its start."""
+        return self.first_fiscal_year - 1
+
     def clean(self):
         super().clean()
-        if self.first_fiscal_year is None or self.last_fiscal_year is None:
+        if not (handled_fiscal_year(self.first_fiscal_year) and handled_fiscal_year(self.last_fiscal_year)):
             return
         overlapping = Plan.objects.filter(
             first_fiscal_year__lte=self.last_fiscal_year, last_fiscal_year__gte=self.first_fiscal_year
@@ -109,6 +117,24 @@ class Plan(VersionedModel):
                 f"計画期間が「{other.name}」({other.period_label})と重なっています。"
                 "次の計画は前の計画の終了年度より後から始めてください。"
             )
+        if self.adopted_on:
+            earliest, _ = fiscal.fiscal_year_bounds(self.drafting_fiscal_year)
+            _, latest = fiscal.fiscal_year_bounds(self.last_fiscal_year)
+            today = timezone.localdate()
+            if not earliest <= self.adopted_on <= latest:
+                raise ValidationError(
+                    {
+                        "adopted_on": f"策定日は計画期間の前年度の開始日({earliest:%Y/%m/%d})から"
+                        f"計画期間の終わり({latest:%Y/%m/%d})までの日付にしてください。"
+                    }
+                )
+            if self.status == self.Status.ADOPTED and self.adopted_on > today:
+                raise ValidationError(
+                    {
+                        "adopted_on": "策定済の計画の策定日に先の日付は入力できません。"
+                        f"今日({today:%Y/%m/%d})までの日付にしてください。"
+                    }
+                )
 
     def require_fiscal_year(self, fiscal_year: int | None, field: str = "fiscal_year") -> None:
         """Raise a field error unless the fiscal year lies in this plan's period."""
@@ -525,6 +551,11 @@ class ProgressReport(VersionedModel):
                 name="report_withdrawal_has_reason",
                 violation_error_message="取り下げる場合は、取り下げ日と理由の両方を入力してください。",
             ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("as_of")),
+                name="report_withdrawn_on_or_after_as_of",
+                violation_error_message="取り下げ日は報告基準日以降の日付にしてください。",
+            ),
             models.UniqueConstraint(
                 fields=("measure", "fiscal_year", "as_of"),
                 # A withdrawn report stays on record and must not block its correction.
@@ -542,12 +573,25 @@ class ProgressReport(VersionedModel):
         plan = _plan_of(self)
         if plan is not None:
             plan.require_fiscal_year(self.fiscal_year)
+        errors = {}
         if handled_fiscal_year(self.fiscal_year) and self.as_of:
             year_start, _ = fiscal.fiscal_year_bounds(self.fiscal_year)
             if self.as_of < year_start:
-                raise ValidationError(
-                    {
-                        "as_of": f"報告基準日は{fiscal.fiscal_year_label(self.fiscal_year)}の開始日"
-                        f"({year_start:%Y/%m/%d})以降にしてください。"
-                    }
+                errors["as_of"] = (
+                    f"報告基準日は{fiscal.fiscal_year_label(self.fiscal_year)}の開始日"
+                    f"({year_start:%Y/%m/%d})以降にしてください。"
                 )
+            elif late := fiscal_window_error(self.as_of, self.fiscal_year, "報告基準日"):
+                errors["as_of"] = late
+        if self.withdrawn_on:
+            today = timezone.localdate()
+            if self.as_of and self.withdrawn_on < self.as_of:
+                errors["withdrawn_on"] = (
+                    f"取り下げ日は報告基準日({self.as_of:%Y/%m/%d})以降の日付にしてください。"
+                )
+            elif self.withdrawn_on > today:
+                errors["withdrawn_on"] = (
+                    f"取り下げ日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。"
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -17,6 +17,7 @@ from core.fields import (
     NOTE_MAX_LENGTH,
     FiscalYearField,
     LongTextField,
+    fiscal_window_error,
     handled_fiscal_year,
     text_length_constraint,
 )
@@ -184,6 +185,8 @@ class ScheduledItem(VersionedModel):
                 )
             if self.phase_id and self.phase.fiscal_year != self.fiscal_year:
                 errors["phase"] = "検討段階の年度がこの予定の年度と違います。"
+        if late := fiscal_window_error(self.actual_date, self.fiscal_year, "実施日"):
+            errors["actual_date"] = late
         if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:
@@ -287,5 +290,10 @@ class PublicCommentPeriod(VersionedModel):
             )
         if self.answers_published_on and self.end_date and self.answers_published_on < self.end_date:
             errors["answers_published_on"] = "区の考え方の公表日は募集終了日以降の日付にしてください。"
+        for field, label in (("end_date", "募集終了日"), ("answers_published_on", "区の考え方の公表日")):
+            if field not in errors and (
+                late := fiscal_window_error(getattr(self, field), self.fiscal_year, label)
+            ):
+                errors[field] = late
         if errors:
             raise ValidationError(errors)
