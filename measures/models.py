@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -23,6 +23,7 @@ from core.fields import (
     text_length_constraint,
 )
 from core.versioning import VersionedModel
+from core.year_records import records_in_years
 
 # A decrease (事務作業の時間、紙の使用量 …) is entered as the amount reduced, so that every figure is
 # 0 or more and 達成率 = 実績値 ÷ 目標値 reads the same way for every indicator (docs/data-model.md).
@@ -117,6 +118,8 @@ class Plan(VersionedModel):
                 f"計画期間が「{other.name}」({other.period_label})と重なっています。"
                 "次の計画は前の計画の終了年度より後から始めてください。"
             )
+        if self.first_fiscal_year <= self.last_fiscal_year and (left_outside := self._records_left_outside()):
+            raise ValidationError(left_outside)
         if self.adopted_on:
             earliest, _ = fiscal.fiscal_year_bounds(self.drafting_fiscal_year)
             _, latest = fiscal.fiscal_year_bounds(self.last_fiscal_year)
@@ -136,6 +139,54 @@ class Plan(VersionedModel):
                     }
                 )
 
+    def _records_left_outside(self) -> str | None:
+        """Why a changed period is refused: the targets, reports and drafting schedule it would leave
+        outside (and so out of the workbook, the printed pages and the checks), or None.
+
+        The drafting schedule is not linked to a plan: a plan shows the years from its drafting
+        year to its last, so a year is lost when the stored period showed it and, after the
+        change, no plan does. Its records are counted by schedule through core.year_records.
+        """
+        if self.pk is None:
+            return None
+        stored = Plan.objects.filter(pk=self.pk).values_list("first_fiscal_year", "last_fiscal_year").first()
+        if stored is None:
+            return None
+        first, last = self.first_fiscal_year, self.last_fiscal_year
+        inside = Q(fiscal_year__gte=first, fiscal_year__lte=last)
+        outside = [
+            (
+                str(model._meta.verbose_name),
+                _counts_by_year(model.objects.filter(measure__plan=self).exclude(inside)),
+            )
+            for model in (AnnualTarget, ProgressReport)
+        ]
+        outside = [(label, counts) for label, counts in outside if counts]
+
+        shown = set(range(first - 1, last + 1))
+        for other_first, other_last in Plan.objects.exclude(pk=self.pk).values_list(
+            "first_fiscal_year", "last_fiscal_year"
+        ):
+            shown.update(range(other_first - 1, other_last + 1))
+        lost = set(range(stored[0] - 1, stored[1] + 1)) - shown
+        hidden = [(count.label, count.by_year) for count in records_in_years(lost)]
+        if not outside and not hidden:
+            return None
+
+        sentences = []
+        if outside:
+            sentences.append(f"{_years_and_counts(outside)}が計画期間の外になります。")
+        if hidden:
+            also = "また、" if outside else ""
+            sentences.append(
+                f"{also}{_years_and_counts(hidden)}が策定スケジュール(計画の前年度から表示)に表示されなくなります。"
+            )
+        only = "だけ" if first == last else ""
+        return (
+            f"計画期間を{fiscal.fiscal_period_label(first, last)}{only}にすると、{''.join(sentences)}"
+            "先にそれらの年度を直すか、それらの年度を含む計画期間にしてください。"
+        )
+
     def require_fiscal_year(self, fiscal_year: int | None, field: str = "fiscal_year") -> None:
         """Raise a field error unless the fiscal year lies in this plan's period."""
         if handled_fiscal_year(fiscal_year) and not self.covers(fiscal_year):
@@ -145,6 +196,21 @@ class Plan(VersionedModel):
                     f"({self.period_label})の外です。計画期間内の年度を入力してください。"
                 }
             )
+
+
+def _counts_by_year(queryset) -> dict[int, int]:
+    return dict(
+        queryset.order_by().values("fiscal_year").annotate(n=Count("pk")).values_list("fiscal_year", "n")
+    )
+
+
+def _years_and_counts(kinds: list[tuple[str, dict[int, int]]]) -> str:
+    """令和元年度(2019年度)と令和3年度(2021年度)の年度目標10件・進捗報告20件"""
+    years = sorted({year for _, counts in kinds for year in counts})
+    labels = [fiscal.fiscal_year_label(year) for year in years]
+    years_text = "と".join(labels) if len(labels) == 2 else "、".join(labels)
+    counts_text = "・".join(f"{label}{sum(counts.values())}件" for label, counts in kinds)
+    return f"{years_text}の{counts_text}"
 
 
 class Department(models.Model):

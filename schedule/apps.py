@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ScheduleConfig(AppConfig):
     name = "schedule"
     verbose_name = "策定スケジュール"
+
+    def ready(self):
+        # A plan may not shrink its period away from the drafting schedule it shows (Plan.clean);
+        # measures cannot import schedule, so it asks through core.year_records.
+        from core.year_records import register_year_counter
+
+        from .selectors import schedule_counts_by_year
+
+        register_year_counter(schedule_counts_by_year)
