@@ -6,7 +6,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from core.admin_base import InputRulesMixin
+from core.admin_base import DeleteRulesMixin, InputRulesMixin
 
 User = get_user_model()
 
@@ -15,10 +15,11 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(InputRulesMixin, DjangoUserAdmin):
-    """Django's user pages; names and e-mail follow core.fields.apply_input_rules."""
+class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
+    """Django's user pages; input as core.fields.apply_input_rules, deleting as core.references
+    (a user who authored progress reports is kept, and the page says why)."""
 
 
 @admin.register(Group)
-class GroupAdmin(InputRulesMixin, DjangoGroupAdmin):
+class GroupAdmin(InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
     """Django's group pages; the name refuses control characters (core.fields)."""
