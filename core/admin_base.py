@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -65,6 +66,26 @@ class ContributedActionsMixin:
         return actions
 
 
+class TypedValueAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete select, shown again after a post whose value is no id at all.
+
+    Django's widget looks the posted value up to label it, so a value such as NUL was a server
+    error while rendering the form that says 「正しく選択してください」. Values the key field
+    cannot hold are left out of that look-up (the field itself reports them).
+    """
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        readable = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            readable.append(item)
+        return super().optgroups(name, readable, attr)
+
+
 class InputRulesMixin:
     """Every form field follows core.fields.apply_input_rules: text without control characters,
     dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
@@ -73,6 +94,13 @@ class InputRulesMixin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         return apply_input_rules(formfield) if formfield is not None else None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TypedValueAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class DeleteRulesMixin:
