@@ -1,15 +1,25 @@
-"""Accounts in the admin: Django's own user and group pages, refusing stale saves like every other page.
+"""Accounts in the admin: Django's own user and group pages, with the rules of every other page.
 
-Users and groups have no version column (they are Django's models), so their forms carry the
-values they were loaded with instead (core.versioning.LoadedStateForm).
+- Stale saves are refused: users and groups have no version column (they are Django's models),
+  so their forms carry the values they were loaded with instead (core.versioning.LoadedStateForm).
+- Input as core.fields.apply_input_rules; deleting as core.references (a user who authored
+  progress reports is kept, and the page says why).
 """
 
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 
+from core.admin_base import DeleteRulesMixin, InputRulesMixin
 from core.versioning import LoadedStateForm
+
+User = get_user_model()
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 class AccountChangeForm(LoadedStateForm, UserChangeForm):
@@ -22,7 +32,8 @@ class GroupForm(LoadedStateForm):
         fields = "__all__"
 
 
-class AccountAdmin(UserAdmin):
+@admin.register(User)
+class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
 
     def get_fieldsets(self, request, obj=None):
@@ -33,11 +44,6 @@ class AccountAdmin(UserAdmin):
         return (*fieldsets, (None, {"fields": (LoadedStateForm.STATE_FIELD,)}))
 
 
-class RoleAdmin(GroupAdmin):
+@admin.register(Group)
+class GroupAdmin(InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
     form = GroupForm
-
-
-admin.site.unregister(User)
-admin.site.register(User, AccountAdmin)
-admin.site.unregister(Group)
-admin.site.register(Group, RoleAdmin)

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import fiscal
+from . import fiscal, references
+from .fields import apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
@@ -76,7 +81,92 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
-class TrackedAdmin(NotFoundAdminMixin, ContributedActionsMixin, SimpleHistoryAdmin):
+class TypedValueAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete select, shown again after a post whose value is no id at all.
+
+    Django's widget looks the posted value up to label it, so a value such as NUL was a server
+    error while rendering the form that says 「正しく選択してください」. Values the key field
+    cannot hold are left out of that look-up (the field itself reports them).
+    """
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        readable = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            readable.append(item)
+        return super().optgroups(name, readable, attr)
+
+
+class InputRulesMixin:
+    """Every form field follows core.fields.apply_input_rules: text without control characters,
+    dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
+    and inlines alike."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return apply_input_rules(formfield) if formfield is not None else None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TypedValueAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DeleteRulesMixin:
+    """The delete pages follow core.references: an object kept by a protected link is refused like
+    one kept by a PROTECT foreign key, the refusal says in Japanese what uses it, and the page
+    says what a deletion will empty (each emptied object records it in its history)."""
+
+    delete_confirmation_template = "core/admin/delete_confirmation.html"
+    delete_selected_confirmation_template = "core/admin/delete_selected_confirmation.html"
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            for use in references.uses_of(obj, links_only=True):
+                protected.extend(_linked_object(self.admin_site, linked) for linked in use.objects)
+        if protected:
+            # Django also counts the protected objects' delete permission (none for 進捗報告) and
+            # would say that instead; the object is in use, and nothing is deleted either way.
+            perms_needed = set()
+        return deleted, model_count, perms_needed, protected
+
+    def render_delete_form(self, request, context):
+        obj = context.get("object")
+        if obj is not None:
+            if context.get("protected"):
+                context["delete_refusal"] = references.refusal_message(obj)
+            context["delete_note"] = references.cleared_note(obj)
+        return super().render_delete_form(request, context)
+
+
+def _linked_object(admin_site, obj):
+    """As the admin lists a protected object: its kind, and its name linked to its page."""
+    opts = obj._meta
+    try:
+        url = reverse(f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return f"{capfirst(opts.verbose_name)}: {obj}"
+    return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+
+class StackedInline(InputRulesMixin, admin.StackedInline):
+    """The base for stacked inlines (a measure's targets and reports)."""
+
+
+class TabularInline(InputRulesMixin, admin.TabularInline):
+    """The base for tabular inlines (a scale's grades)."""
+
+
+class TrackedAdmin(
+    NotFoundAdminMixin, ContributedActionsMixin, InputRulesMixin, DeleteRulesMixin, SimpleHistoryAdmin
+):
     """History (変更履歴) is a button on each object's page; stale saves are refused.
 
     The form carries the version the editor loaded; a second editor saving over a newer

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils.deconstruct import deconstructible
 
 from . import fiscal
 
@@ -27,6 +37,90 @@ def date_in_range_error(day, label: str) -> str | None:
     return None
 
 
+def fiscal_window_error(day, fiscal_year, label: str) -> str | None:
+    """A Japanese message when a date lies outside its fiscal year and the FOLLOW_UP_MONTHS after it.
+
+    For the dates that belong to a year but may come a little after it: a report's 報告基準日, a
+    meeting's 実施日, a public comment's end and answers. None when the date is in its window, or
+    when the year is one the field itself refuses.
+    """
+    if day is None or not handled_fiscal_year(fiscal_year):
+        return None
+    start, _ = fiscal.fiscal_year_bounds(fiscal_year)
+    end = fiscal.follow_up_end(fiscal_year)
+    if start <= day <= end:
+        return None
+    return (
+        f"{label}は{fiscal.fiscal_year_label(fiscal_year)}の開始日({start:%Y/%m/%d})から、"
+        f"年度末の{fiscal.FOLLOW_UP_MONTHS}か月後({end:%Y/%m/%d})までの日付にしてください。"
+    )
+
+
+class HandledDateValidator:
+    """A form's date (or date and time) must lie in the years the application handles, 1989–2100.
+
+    Every date field of every admin form has it (apply_input_rules); the models narrow it further.
+    Beyond these years Python cannot even convert a Tokyo time of 0001-01-01 to UTC.
+    """
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def __call__(self, value):
+        message = date_in_range_error(value, self.label)
+        if message:
+            raise ValidationError(message, code="date_out_of_range")
+
+
+# Control characters (Unicode category Cc) other than tab, line feed and carriage return: NUL,
+# escape, DEL, the C1 range … Nobody types them; they come with pasted text, and Excel, XML and
+# PostgreSQL (NUL) refuse them.
+CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "制御文字(NUL文字など、画面に表示されない特殊な文字)は使えません。"
+    "その文字を削除してから入力し直してください。"
+)
+
+
+@deconstructible
+class ControlCharacterValidator:
+    """Refuses text with a control character, saying so (Django's ja catalogue words a NUL as an empty field)."""
+
+    code = "control_characters"
+
+    def __call__(self, value):
+        if value is not None and CONTROL_CHARACTERS_RE.search(str(value)):
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, ControlCharacterValidator)
+
+
+def apply_input_rules(formfield):
+    """The rules every admin form field follows, whatever its model: text without control
+    characters, dates in 1989–2100. The admin's base classes (core.admin_base) pass each form
+    field through here."""
+    refuse_control_characters(formfield)
+    if isinstance(formfield, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+        formfield.validators.append(HandledDateValidator(str(formfield.label or "日付")))
+    return formfield
+
+
+def refuse_control_characters(formfield):
+    """A text form field, made to refuse every control character with one Japanese message.
+
+    Replaces Django's ProhibitNullCharactersValidator, which checks NUL alone. Other fields are
+    returned as they are.
+    """
+    if isinstance(formfield, forms.CharField):
+        formfield.validators = [
+            v for v in formfield.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        if not any(isinstance(v, ControlCharacterValidator) for v in formfield.validators):
+            formfield.validators.append(ControlCharacterValidator())
+    return formfield
+
+
 class FiscalYearFormField(forms.CharField):
     """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer."""
 
@@ -43,6 +137,7 @@ class FiscalYearFormField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        ControlCharacterValidator()(value)  # before the text is read (and echoed in a message)
         try:
             year = fiscal.parse_fiscal_year(value)
         except ValueError as exc:
@@ -67,3 +162,30 @@ class FiscalYearField(models.PositiveSmallIntegerField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": FiscalYearFormField, **kwargs})
+
+
+# The stated maximum of free texts. A narrative (取組実績, 課題, 今後の方向性, 概要) fits on about
+# two and a half A4 pages; everything else (年度目標, 理由, 備考, 目的, 説明) on less than one.
+NARRATIVE_MAX_LENGTH = 4000
+NOTE_MAX_LENGTH = 1000
+
+
+class LongTextField(models.TextField):
+    """A free text with a stated maximum: said in the help text, checked by the form (which also
+    stops typing there), by the model (full_clean) and, with text_length_constraint, by the database."""
+
+    def __init__(self, *args, max_length: int, help_text: str = "", **kwargs):
+        limit = f"{max_length:,}字まで入力できます。"
+        if limit not in str(help_text):
+            help_text = f"{help_text}{limit}" if help_text else limit
+        super().__init__(*args, max_length=max_length, help_text=help_text, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+def text_length_constraint(field: str, max_length: int, *, name: str, label: str) -> models.CheckConstraint:
+    """The database's copy of a LongTextField's maximum, for rows written without full_clean."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), max_length),
+        name=name,
+        violation_error_message=f"{label}は{max_length:,}字以内で入力してください。",
+    )

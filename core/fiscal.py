@@ -11,6 +11,7 @@ Dates are exact: 2019-04-30 is 平成31年4月30日 and 2019-05-01 is 令和元�
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,6 +46,18 @@ def fiscal_year_of(day: date) -> int:
 def fiscal_year_bounds(fiscal_year: int) -> tuple[date, date]:
     """First and last day of a fiscal year: April 1 to March 31 of the next year."""
     return date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+
+
+# Reports on a year, meetings postponed past its end and public comment answers come up to this
+# many months after the fiscal year ends (for six: until September 30 of the next calendar year).
+FOLLOW_UP_MONTHS = 6
+
+
+def follow_up_end(fiscal_year: int, months: int = FOLLOW_UP_MONTHS) -> date:
+    """The last day of the ``months`` months after a fiscal year ends: 2020-09-30 for FY2019 and six."""
+    year, month_index = divmod((fiscal_year + 1) * 12 + 2 + months, 12)  # 2: March, zero-based
+    month = month_index + 1
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def fiscal_months(fiscal_year: int) -> list[tuple[int, int]]:

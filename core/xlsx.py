@@ -23,6 +23,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 # A text beginning with one of these is a formula (or a DDE payload) to Excel and to CSV readers.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel's most characters in a cell, counted in UTF-16 units (a character beyond U+FFFF is two).
+EXCEL_CELL_MAX = 32_767
+# Ends a text cut to fit one cell, so the reader knows there was more.
+CUT_MARK = "…(以下省略)"
 _COLOR_RE = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 
 
@@ -63,6 +67,18 @@ def clean_text(value: object) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
+def fit_cell(text: str) -> str:
+    """The text, or when Excel cannot hold it in one cell its beginning ending with CUT_MARK."""
+    if len(text) <= EXCEL_CELL_MAX // 2:
+        return text  # even if every character took two UTF-16 units
+    units = text.encode("utf-16-le")
+    if len(units) // 2 <= EXCEL_CELL_MAX:
+        return text
+    keep = (EXCEL_CELL_MAX - len(CUT_MARK)) * 2
+    # errors="ignore" drops the half of a surrogate pair the cut may leave at the end.
+    return units[:keep].decode("utf-16-le", errors="ignore") + CUT_MARK
+
+
 class SheetWriter:
     """Appends rows of styled cells to a write-only worksheet and counts them."""
 
@@ -90,12 +106,13 @@ class SheetWriter:
     def text(self, value: object, style: Style | None = None) -> Cell:
         """A text cell that stays text: one beginning with = + - @ is neither a formula nor made one on edit.
 
-        openpyxl cuts text to Excel's 32,767 characters; control characters it refuses are dropped.
+        A text longer than a cell holds is cut and ends with CUT_MARK (openpyxl alone would cut it
+        without a sign); control characters Excel refuses are dropped.
         """
         array = self._array(style or self.text_style)
         if value is None or value == "":
             return Cell(self.ws, 1, 1, None, array)
-        text = value if isinstance(value, str) else str(value)
+        text = fit_cell(value if isinstance(value, str) else str(value))
         try:
             cell = Cell(self.ws, 1, 1, text, array)
         except IllegalCharacterError:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
-from core.admin_base import SafeChangeList, TrackedAdmin, fiscal_year_column
+from core.admin_base import SafeChangeList, StackedInline, TabularInline, TrackedAdmin, fiscal_year_column
 from core.users import display_name
 from core.versioning import VersionedModelForm
 
@@ -87,7 +87,7 @@ class _YearUniqueInlineFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class AnnualTargetInline(admin.StackedInline):
+class AnnualTargetInline(StackedInline):
     model = AnnualTarget
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
@@ -107,7 +107,7 @@ class _ReportAuthorMixin:
         return display_name(report.author) or "—"
 
 
-class ProgressReportInline(_ReportAuthorMixin, admin.StackedInline):
+class ProgressReportInline(_ReportAuthorMixin, StackedInline):
     model = ProgressReport
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
@@ -274,7 +274,7 @@ class ProgressStatusAdmin(TrackedAdmin):
     list_filter = ("reports__measure__plan",)
 
 
-class EvaluationGradeInline(admin.TabularInline):
+class EvaluationGradeInline(TabularInline):
     model = EvaluationGrade
     form = VersionedModelForm
     extra = 0

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class MeasuresConfig(AppConfig):
     name = "measures"
     verbose_name = "計画・施策・進捗"
+
+    def ready(self):
+        from core.references import protect_links
+
+        from .models import Measure, Purpose
+
+        # Each link carries meaning — who is responsible (所管課), the plan's own イメージ図
+        # (キーワード, テクノロジー) — and the history records no many-to-many change: deleting a
+        # department, keyword or technology in use is refused, saying what uses it.
+        protect_links(
+            Measure.departments.field,
+            Measure.keywords.field,
+            Measure.technologies.field,
+            Purpose.keywords.field,
+            Purpose.technologies.field,
+        )

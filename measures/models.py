@@ -8,12 +8,42 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal
-from core.fields import FiscalYearField, handled_fiscal_year
+from core.fields import (
+    NARRATIVE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    FiscalYearField,
+    LongTextField,
+    fiscal_window_error,
+    handled_fiscal_year,
+    text_length_constraint,
+)
 from core.versioning import VersionedModel
+from core.year_records import records_in_years
+
+# A decrease (事務作業の時間、紙の使用量 …) is entered as the amount reduced, so that every figure is
+# 0 or more and 達成率 = 実績値 ÷ 目標値 reads the same way for every indicator (docs/data-model.md).
+DECREASE_HINT = "減らすことを目標にする指標は、減らした量(削減時間、紙の削減枚数など)を正の数で入力します。"
+
+
+def _not_negative(label: str) -> list[MinValueValidator]:
+    return [
+        MinValueValidator(
+            0, message=f"{label}はマイナスにできません。0以上の数で入力してください。{DECREASE_HINT}"
+        )
+    ]
+
+
+def _not_negative_constraint(field: str, label: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+        name=name,
+        violation_error_message=f"{label}はマイナスにできません。0以上の数で入力してください。",
+    )
 
 
 class Plan(VersionedModel):
@@ -69,9 +99,15 @@ class Plan(VersionedModel):
     def covers(self, fiscal_year: int) -> bool:
         return self.first_fiscal_year <= fiscal_year <= self.last_fiscal_year
 
+    @property
+    def drafting_fiscal_year(self) -> int:
+        """The year before the plan, in which it is drafted (FY2018 for FY2019–2021): the drafting
+        schedule is shown from it, and the plan may be adopted from its start."""
+        return self.first_fiscal_year - 1
+
     def clean(self):
         super().clean()
-        if self.first_fiscal_year is None or self.last_fiscal_year is None:
+        if not (handled_fiscal_year(self.first_fiscal_year) and handled_fiscal_year(self.last_fiscal_year)):
             return
         overlapping = Plan.objects.filter(
             first_fiscal_year__lte=self.last_fiscal_year, last_fiscal_year__gte=self.first_fiscal_year
@@ -82,6 +118,74 @@ class Plan(VersionedModel):
                 f"計画期間が「{other.name}」({other.period_label})と重なっています。"
                 "次の計画は前の計画の終了年度より後から始めてください。"
             )
+        if self.first_fiscal_year <= self.last_fiscal_year and (left_outside := self._records_left_outside()):
+            raise ValidationError(left_outside)
+        if self.adopted_on:
+            earliest, _ = fiscal.fiscal_year_bounds(self.drafting_fiscal_year)
+            _, latest = fiscal.fiscal_year_bounds(self.last_fiscal_year)
+            today = timezone.localdate()
+            if not earliest <= self.adopted_on <= latest:
+                raise ValidationError(
+                    {
+                        "adopted_on": f"策定日は計画期間の前年度の開始日({earliest:%Y/%m/%d})から"
+                        f"計画期間の終わり({latest:%Y/%m/%d})までの日付にしてください。"
+                    }
+                )
+            if self.status == self.Status.ADOPTED and self.adopted_on > today:
+                raise ValidationError(
+                    {
+                        "adopted_on": "策定済の計画の策定日に先の日付は入力できません。"
+                        f"今日({today:%Y/%m/%d})までの日付にしてください。"
+                    }
+                )
+
+    def _records_left_outside(self) -> str | None:
+        """Why a changed period is refused: the targets, reports and drafting schedule it would leave
+        outside (and so out of the workbook, the printed pages and the checks), or None.
+
+        The drafting schedule is not linked to a plan: a plan shows the years from its drafting
+        year to its last, so a year is lost when the stored period showed it and, after the
+        change, no plan does. Its records are counted by schedule through core.year_records.
+        """
+        if self.pk is None:
+            return None
+        stored = Plan.objects.filter(pk=self.pk).values_list("first_fiscal_year", "last_fiscal_year").first()
+        if stored is None:
+            return None
+        first, last = self.first_fiscal_year, self.last_fiscal_year
+        inside = Q(fiscal_year__gte=first, fiscal_year__lte=last)
+        outside = [
+            (
+                str(model._meta.verbose_name),
+                _counts_by_year(model.objects.filter(measure__plan=self).exclude(inside)),
+            )
+            for model in (AnnualTarget, ProgressReport)
+        ]
+        outside = [(label, counts) for label, counts in outside if counts]
+
+        shown = set(range(first - 1, last + 1))
+        for other_first, other_last in Plan.objects.exclude(pk=self.pk).values_list(
+            "first_fiscal_year", "last_fiscal_year"
+        ):
+            shown.update(range(other_first - 1, other_last + 1))
+        lost = set(range(stored[0] - 1, stored[1] + 1)) - shown
+        hidden = [(count.label, count.by_year) for count in records_in_years(lost)]
+        if not outside and not hidden:
+            return None
+
+        sentences = []
+        if outside:
+            sentences.append(f"{_years_and_counts(outside)}が計画期間の外になります。")
+        if hidden:
+            also = "また、" if outside else ""
+            sentences.append(
+                f"{also}{_years_and_counts(hidden)}が策定スケジュール(計画の前年度から表示)に表示されなくなります。"
+            )
+        only = "だけ" if first == last else ""
+        return (
+            f"計画期間を{fiscal.fiscal_period_label(first, last)}{only}にすると、{''.join(sentences)}"
+            "先にそれらの年度を直すか、それらの年度を含む計画期間にしてください。"
+        )
 
     def require_fiscal_year(self, fiscal_year: int | None, field: str = "fiscal_year") -> None:
         """Raise a field error unless the fiscal year lies in this plan's period."""
@@ -92,6 +196,21 @@ class Plan(VersionedModel):
                     f"({self.period_label})の外です。計画期間内の年度を入力してください。"
                 }
             )
+
+
+def _counts_by_year(queryset) -> dict[int, int]:
+    return dict(
+        queryset.order_by().values("fiscal_year").annotate(n=Count("pk")).values_list("fiscal_year", "n")
+    )
+
+
+def _years_and_counts(kinds: list[tuple[str, dict[int, int]]]) -> str:
+    """令和元年度(2019年度)と令和3年度(2021年度)の年度目標10件・進捗報告20件"""
+    years = sorted({year for _, counts in kinds for year in counts})
+    labels = [fiscal.fiscal_year_label(year) for year in years]
+    years_text = "と".join(labels) if len(labels) == 2 else "、".join(labels)
+    counts_text = "・".join(f"{label}{sum(counts.values())}件" for label, counts in kinds)
+    return f"{years_text}の{counts_text}"
 
 
 class Department(VersionedModel):
@@ -148,7 +267,7 @@ class Technology(VersionedModel):
 class Purpose(VersionedModel):
     plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="purposes")
     code = models.CharField("項番", max_length=4, help_text="ア、イ、ウ など")
-    text = models.TextField("計画の目的")
+    text = LongTextField("計画の目的", max_length=NOTE_MAX_LENGTH)
     order = models.PositiveSmallIntegerField("表示順", default=0)
     keywords = models.ManyToManyField(
         Keyword, verbose_name="施策のキーワード", blank=True, related_name="purposes"
@@ -171,6 +290,9 @@ class Purpose(VersionedModel):
                 name="purpose_code_unique_in_plan",
                 violation_error_message="この計画には同じ項番の目的がすでにあります。",
             ),
+            text_length_constraint(
+                "text", NOTE_MAX_LENGTH, name="purpose_text_max_length", label="計画の目的"
+            ),
         ]
 
     def __str__(self):
@@ -186,9 +308,11 @@ class Measure(VersionedModel):
     purpose = models.ForeignKey(
         Purpose, verbose_name="計画の目的", on_delete=models.PROTECT, related_name="measures"
     )
-    number = models.PositiveSmallIntegerField("施策番号")
+    number = models.PositiveSmallIntegerField(
+        "施策番号", validators=[MinValueValidator(1, message="施策番号は1以上で入力してください。")]
+    )
     title = models.CharField("施策名", max_length=200)
-    description = models.TextField("概要・取組内容", blank=True)
+    description = LongTextField("概要・取組内容", max_length=NARRATIVE_MAX_LENGTH, blank=True)
     departments = models.ManyToManyField(
         Department, verbose_name="所管課", blank=True, related_name="measures"
     )
@@ -216,6 +340,17 @@ class Measure(VersionedModel):
                 name="measure_number_unique_in_plan",
                 violation_error_message="この計画には同じ施策番号の施策がすでにあります。",
             ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="measure_number_from_1",
+                violation_error_message="施策番号は1以上で入力してください。",
+            ),
+            text_length_constraint(
+                "description",
+                NARRATIVE_MAX_LENGTH,
+                name="measure_description_max_length",
+                label="概要・取組内容",
+            ),
         ]
 
     def __str__(self):
@@ -234,11 +369,28 @@ class AnnualTarget(VersionedModel):
         Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="annual_targets"
     )
     fiscal_year = FiscalYearField("年度")
-    target_text = models.TextField("年度目標")
-    indicator_name = models.CharField("指標名", max_length=200, blank=True)
+    target_text = LongTextField("年度目標", max_length=NOTE_MAX_LENGTH)
+    indicator_name = models.CharField(
+        "指標名",
+        max_length=200,
+        blank=True,
+        help_text="減らすことを目標にする指標(事務作業の時間、紙の使用量など)は、"
+        "「削減時間」「紙の削減枚数」のように減らした量を指標にします。"
+        "基準値・目標値・実績値はどれも0以上の数で、達成率は実績値÷目標値です。",
+    )
     indicator_unit = models.CharField("単位", max_length=50, blank=True)
-    baseline_value = models.DecimalField("基準値", max_digits=14, decimal_places=2, null=True, blank=True)
-    target_value = models.DecimalField("目標値", max_digits=14, decimal_places=2, null=True, blank=True)
+    baseline_value = models.DecimalField(
+        "基準値", max_digits=14, decimal_places=2, null=True, blank=True, validators=_not_negative("基準値")
+    )
+    target_value = models.DecimalField(
+        "目標値",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_not_negative("目標値"),
+        help_text="0以上の数。減らす目標は、減らす量で入力します。",
+    )
 
     history = HistoricalRecords(verbose_name="年度目標の変更履歴", verbose_name_plural="年度目標の変更履歴")
 
@@ -256,6 +408,11 @@ class AnnualTarget(VersionedModel):
                 condition=Q(target_value__isnull=True) | ~Q(indicator_name=""),
                 name="annual_target_value_has_indicator",
                 violation_error_message="目標値を入れるときは指標名も入力してください。",
+            ),
+            _not_negative_constraint("baseline_value", "基準値", "annual_target_baseline_not_negative"),
+            _not_negative_constraint("target_value", "目標値", "annual_target_value_not_negative"),
+            text_length_constraint(
+                "target_text", NOTE_MAX_LENGTH, name="annual_target_text_max_length", label="年度目標"
             ),
         ]
 
@@ -316,7 +473,7 @@ class EvaluationScale(VersionedModel):
     """A grading scale (A/B/C/D/−, 1–5, S/A/B/C/− …), chosen per plan."""
 
     name = models.CharField("名称", max_length=100, unique=True)
-    description = models.TextField("説明", blank=True)
+    description = LongTextField("説明", max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(verbose_name="評価基準の変更履歴", verbose_name_plural="評価基準の変更履歴")
 
@@ -324,6 +481,11 @@ class EvaluationScale(VersionedModel):
         verbose_name = "評価基準"
         verbose_name_plural = "評価基準"
         ordering = ("name",)
+        constraints = [
+            text_length_constraint(
+                "description", NOTE_MAX_LENGTH, name="evaluation_scale_description_max_length", label="説明"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -405,15 +567,23 @@ class ProgressReport(VersionedModel):
     status = models.ForeignKey(
         ProgressStatus, verbose_name="進捗状況", on_delete=models.PROTECT, related_name="reports"
     )
-    actual_value = models.DecimalField("実績値", max_digits=14, decimal_places=2, null=True, blank=True)
+    actual_value = models.DecimalField(
+        "実績値",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_not_negative("実績値"),
+        help_text="0以上の数。年度目標と同じ指標・単位で、減らす目標なら減らした量を入力します。",
+    )
     progress_percent = models.PositiveSmallIntegerField(
         "進捗率(%)",
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="0から100までの整数で入力します。",
     )
-    narrative = models.TextField("取組実績", blank=True)
-    issues = models.TextField("課題", blank=True)
-    next_steps = models.TextField("今後の方向性", blank=True)
+    narrative = LongTextField("取組実績", max_length=NARRATIVE_MAX_LENGTH, blank=True)
+    issues = LongTextField("課題", max_length=NARRATIVE_MAX_LENGTH, blank=True)
+    next_steps = LongTextField("今後の方向性", max_length=NARRATIVE_MAX_LENGTH, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="報告者",
@@ -425,7 +595,7 @@ class ProgressReport(VersionedModel):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     # Reports are never deleted: a wrong one is withdrawn, with the reason, and stays on record.
     withdrawn_on = models.DateField("取り下げ日", null=True, blank=True)
-    withdrawal_reason = models.TextField("取り下げの理由", blank=True)
+    withdrawal_reason = LongTextField("取り下げの理由", max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(verbose_name="進捗報告の変更履歴", verbose_name_plural="進捗報告の変更履歴")
 
@@ -442,11 +612,32 @@ class ProgressReport(VersionedModel):
                 name="report_progress_percent_0_100",
                 violation_error_message="進捗率は0から100の範囲で入力してください。",
             ),
+            _not_negative_constraint("actual_value", "実績値", "report_actual_value_not_negative"),
+            text_length_constraint(
+                "narrative", NARRATIVE_MAX_LENGTH, name="report_narrative_max_length", label="取組実績"
+            ),
+            text_length_constraint(
+                "issues", NARRATIVE_MAX_LENGTH, name="report_issues_max_length", label="課題"
+            ),
+            text_length_constraint(
+                "next_steps", NARRATIVE_MAX_LENGTH, name="report_next_steps_max_length", label="今後の方向性"
+            ),
+            text_length_constraint(
+                "withdrawal_reason",
+                NOTE_MAX_LENGTH,
+                name="report_withdrawal_reason_max_length",
+                label="取り下げの理由",
+            ),
             models.CheckConstraint(
                 condition=(Q(withdrawn_on__isnull=True) & Q(withdrawal_reason=""))
                 | (Q(withdrawn_on__isnull=False) & ~Q(withdrawal_reason="")),
                 name="report_withdrawal_has_reason",
                 violation_error_message="取り下げる場合は、取り下げ日と理由の両方を入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("as_of")),
+                name="report_withdrawn_on_or_after_as_of",
+                violation_error_message="取り下げ日は報告基準日以降の日付にしてください。",
             ),
             models.UniqueConstraint(
                 fields=("measure", "fiscal_year", "as_of"),
@@ -465,12 +656,25 @@ class ProgressReport(VersionedModel):
         plan = _plan_of(self)
         if plan is not None:
             plan.require_fiscal_year(self.fiscal_year)
+        errors = {}
         if handled_fiscal_year(self.fiscal_year) and self.as_of:
             year_start, _ = fiscal.fiscal_year_bounds(self.fiscal_year)
             if self.as_of < year_start:
-                raise ValidationError(
-                    {
-                        "as_of": f"報告基準日は{fiscal.fiscal_year_label(self.fiscal_year)}の開始日"
-                        f"({year_start:%Y/%m/%d})以降にしてください。"
-                    }
+                errors["as_of"] = (
+                    f"報告基準日は{fiscal.fiscal_year_label(self.fiscal_year)}の開始日"
+                    f"({year_start:%Y/%m/%d})以降にしてください。"
                 )
+            elif late := fiscal_window_error(self.as_of, self.fiscal_year, "報告基準日"):
+                errors["as_of"] = late
+        if self.withdrawn_on:
+            today = timezone.localdate()
+            if self.as_of and self.withdrawn_on < self.as_of:
+                errors["withdrawn_on"] = (
+                    f"取り下げ日は報告基準日({self.as_of:%Y/%m/%d})以降の日付にしてください。"
+                )
+            elif self.withdrawn_on > today:
+                errors["withdrawn_on"] = (
+                    f"取り下げ日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。"
+                )
+        if errors:
+            raise ValidationError(errors)

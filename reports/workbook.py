@@ -68,7 +68,7 @@ class ProgressExport:
     @property
     def schedule_years(self) -> list[int]:
         """The drafting year before the plan (FY2018 for this one) and any scheduled year within it."""
-        first, last = self.plan.first_fiscal_year - 1, self.plan.last_fiscal_year
+        first, last = self.plan.drafting_fiscal_year, self.plan.last_fiscal_year
         return [year for year in schedule_fiscal_years() if first <= year <= last]
 
 

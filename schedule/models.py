@@ -13,7 +13,14 @@ from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from core import fiscal
-from core.fields import FiscalYearField, handled_fiscal_year
+from core.fields import (
+    NOTE_MAX_LENGTH,
+    FiscalYearField,
+    LongTextField,
+    fiscal_window_error,
+    handled_fiscal_year,
+    text_length_constraint,
+)
 from core.versioning import VersionedModel
 
 _month_validators = [MinValueValidator(1), MaxValueValidator(12)]
@@ -140,7 +147,7 @@ class ScheduledItem(VersionedModel):
     phase = models.ForeignKey(
         Phase, verbose_name="検討段階", on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
     )
-    notes = models.TextField("備考", blank=True)
+    notes = LongTextField("備考", max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(
         verbose_name="会議・報告の予定の変更履歴", verbose_name_plural="会議・報告の予定の変更履歴"
@@ -157,6 +164,7 @@ class ScheduledItem(VersionedModel):
                 name="item_month_valid",
                 violation_error_message="予定月は1から12で入力してください。",
             ),
+            text_length_constraint("notes", NOTE_MAX_LENGTH, name="item_notes_max_length", label="備考"),
         ]
 
     def __str__(self):
@@ -181,6 +189,8 @@ class ScheduledItem(VersionedModel):
                 )
             if self.phase_id and self.phase.fiscal_year != self.fiscal_year:
                 errors["phase"] = "検討段階の年度がこの予定の年度と違います。"
+        if late := fiscal_window_error(self.actual_date, self.fiscal_year, "実施日"):
+            errors["actual_date"] = late
         if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:
@@ -202,7 +212,7 @@ class PublicCommentPeriod(VersionedModel):
     end_date = models.DateField("募集終了日", null=True, blank=True)
     comments_received = models.PositiveIntegerField("意見の件数", null=True, blank=True)
     answers_published_on = models.DateField("区の考え方の公表日", null=True, blank=True)
-    notes = models.TextField("備考", blank=True)
+    notes = LongTextField("備考", max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(
         verbose_name="パブリック・コメントの変更履歴", verbose_name_plural="パブリック・コメントの変更履歴"
@@ -229,6 +239,9 @@ class PublicCommentPeriod(VersionedModel):
                 condition=Q(planned_start_month__gte=1, planned_start_month__lte=12),
                 name="public_comment_month_valid",
                 violation_error_message="開始予定月は1から12で入力してください。",
+            ),
+            text_length_constraint(
+                "notes", NOTE_MAX_LENGTH, name="public_comment_notes_max_length", label="備考"
             ),
         ]
 
@@ -281,5 +294,10 @@ class PublicCommentPeriod(VersionedModel):
             )
         if self.answers_published_on and self.end_date and self.answers_published_on < self.end_date:
             errors["answers_published_on"] = "区の考え方の公表日は募集終了日以降の日付にしてください。"
+        for field, label in (("end_date", "募集終了日"), ("answers_published_on", "区の考え方の公表日")):
+            if field not in errors and (
+                late := fiscal_window_error(getattr(self, field), self.fiscal_year, label)
+            ):
+                errors[field] = late
         if errors:
             raise ValidationError(errors)

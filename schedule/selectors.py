@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
 from core import fiscal
+from core.year_records import YearCount
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
@@ -37,6 +39,24 @@ class ScheduleTable:
     @property
     def label(self) -> str:
         return fiscal.fiscal_year_label(self.fiscal_year)
+
+
+def schedule_counts_by_year(years) -> list[YearCount]:
+    """How many phases, items and public comment periods each of these fiscal years holds (3 queries).
+
+    Registered with core.year_records, so that a plan's period cannot shrink away from them.
+    """
+    counts = []
+    for model in (Phase, ScheduledItem, PublicCommentPeriod):
+        rows = (
+            model.objects.filter(fiscal_year__in=list(years))
+            .order_by()
+            .values("fiscal_year")
+            .annotate(n=Count("pk"))
+            .values_list("fiscal_year", "n")
+        )
+        counts.append(YearCount(str(model._meta.verbose_name), dict(rows)))
+    return counts
 
 
 def schedule_fiscal_years() -> list[int]:

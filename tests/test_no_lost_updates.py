@@ -39,7 +39,7 @@ def two_admins(django_user_model):
 def _text_field(model, data: dict) -> str:
     """A free-text field of the model that the change form sends: the one to edit."""
     fields = [f for f in model._meta.concrete_fields if f.name in data and not f.choices and f.editable]
-    texts = [f for f in fields if type(f) is models.TextField]
+    texts = [f for f in fields if isinstance(f, models.TextField)]
     chars = [f for f in fields if type(f) is models.CharField and (f.max_length or 0) >= 20]
     chosen = (texts or sorted(chars, key=lambda f: -f.max_length))[0]
     return chosen.name
