@@ -12,6 +12,7 @@ from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, references
-from .fields import apply_input_rules
+from .fields import DateFormField, apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
@@ -104,7 +105,10 @@ class TypedValueAutocompleteSelect(AutocompleteSelect):
 class InputRulesMixin:
     """Every form field follows core.fields.apply_input_rules: text without control characters,
     dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
-    and inlines alike."""
+    and inlines alike. Dates are also read in the era form (令和2年3月31日, core.fields.DateFormField)."""
+
+    # Merged by Django into its own defaults, so date columns keep the admin's calendar widget.
+    formfield_overrides = {models.DateField: {"form_class": DateFormField}}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -1,8 +1,9 @@
-"""Fields for fiscal years: stored as the Gregorian integer, typed in either era."""
+"""Form and model fields: fiscal years and dates typed in either era, text rules, stated text limits."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -121,12 +122,24 @@ def refuse_control_characters(formfield):
     return formfield
 
 
+def _is_number_widget(widget) -> bool:
+    return isinstance(widget, forms.NumberInput) or (
+        isinstance(widget, type) and issubclass(widget, forms.NumberInput)
+    )
+
+
 class FiscalYearFormField(forms.CharField):
-    """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer."""
+    """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer.
+
+    Always a text input: a browser's number input would cut 令和3年度 down to "3" before the
+    server sees it (the admin offers one for every integer column).
+    """
 
     def __init__(self, *, min_value=None, max_value=None, **kwargs):
         # Model integer fields pass numeric bounds; the model's validators check them anyway.
         kwargs.pop("step_size", None)
+        if kwargs.get("widget") is None or _is_number_widget(kwargs["widget"]):
+            kwargs["widget"] = forms.TextInput
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("placeholder", "例: 2019、令和元年度")
         self.widget.attrs.setdefault("size", 14)
@@ -148,6 +161,40 @@ class FiscalYearFormField(forms.CharField):
                 code="out_of_range",
             )
         return year
+
+
+DATE_FORMATS_HELP = "2020/03/31、2020-03-31 または 令和2年3月31日"
+ERA_MARKS = tuple(era.name for era in fiscal.ERAS) + tuple(era.initial for era in fiscal.ERAS)
+
+
+class DateFormField(forms.DateField):
+    """A date typed as 2020/03/31, 2020-03-31, 2020年3月31日 or in the era form 令和2年3月31日.
+
+    A text input, never the browser's date input, which rewrites what is typed by the browser's
+    locale (in an en-US browser, 2020/03/31 became 0331-02-02).
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": f"日付を正しく入力してください。{DATE_FORMATS_HELP} のように入力します。"
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "例: 2020/03/31")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()
+            if text.upper().startswith(ERA_MARKS):
+                ControlCharacterValidator()(text)
+                try:
+                    return fiscal.parse_wareki_date(text)
+                except ValueError as exc:
+                    raise ValidationError(f"日付を正しく入力してください。{exc}", code="invalid") from None
+            value = text
+        return super().to_python(value)
 
 
 class FiscalYearField(models.PositiveSmallIntegerField):

@@ -157,3 +157,35 @@ def parse_fiscal_year(text: str) -> int:
     if western and int(western) != year:
         raise ValueError(f"「{text}」の和暦と西暦が一致しません。")
     return year
+
+
+# 令和2年3月31日, 令和元年5月1日, R2年3月31日 (the 年/月/日 marks required; spaces and full-width digits allowed)
+_WAREKI_DATE_RE = re.compile(
+    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|\d{1,2})\s*年\s*(?P<month>\d{1,2})\s*月"
+    r"\s*(?P<day>\d{1,2})\s*日$",
+    re.IGNORECASE,
+)
+
+
+def parse_wareki_date(text: str) -> date:
+    """Read a date typed in the Japanese era form: 令和2年3月31日 → 2020-03-31.
+
+    The date must lie within its era: 平成31年5月1日 does not exist (it was 令和元年5月1日).
+    Raises ValueError with a Japanese message when the text is not such a date.
+    """
+    normalized = unicodedata.normalize("NFKC", str(text)).strip()
+    match = _WAREKI_DATE_RE.match(normalized)
+    if not match:
+        raise ValueError(
+            f"「{text}」は和暦の日付として読み取れません。令和2年3月31日 のように入力してください。"
+        )
+    name = match["era"]
+    era = _ERAS_BY_NAME[name.upper() if len(name) == 1 else name]
+    year = era.first_day.year + (1 if match["year"] == "元" else int(match["year"])) - 1
+    try:
+        day = date(year, int(match["month"]), int(match["day"]))
+    except ValueError:
+        raise ValueError(f"「{text}」という日付はありません。") from None
+    if era_of_date(day) != era:
+        raise ValueError(f"「{text}」は{era.name}の期間外です。{wareki_date(day)}のように入力してください。")
+    return day

@@ -18,7 +18,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from core import fiscal
-from core.fields import FiscalYearFormField, date_in_range_error
+from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import plan_current, reports_latest_as_of, today
 
@@ -33,11 +33,10 @@ class ReportScopeForm(forms.Form):
         empty_label="現行の計画",
         error_messages={"invalid_choice": "指定された計画は登録されていません。一覧から選んでください。"},
     )
-    as_of = forms.DateField(
+    as_of = DateFormField(
         label="基準日",
         required=False,
-        help_text="この日までの報告で集計します(例: 2020/03/31)。空欄は今日です。",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="この日までの報告で集計します(例: 2020/03/31、令和2年3月31日)。空欄は今日です。",
     )
     fiscal_year = FiscalYearFormField(
         label="年度",

@@ -7,17 +7,16 @@ from datetime import date
 from django import forms
 
 from core import fiscal
-from core.fields import date_in_range_error
+from core.fields import DateFormField, date_in_range_error
 
 
 class PrintOptionsForm(forms.Form):
     """What the council report takes beyond the shared filters: the date of the previous report."""
 
-    since = forms.DateField(
+    since = DateFormField(
         label="前回の基準日",
         required=False,
-        help_text="入力すると、この日から基準日までの変更点を載せます(例: 2020/03/31)。",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="入力すると、この日から基準日までの変更点を載せます(例: 2020/03/31、令和2年3月31日)。",
     )
 
     def __init__(self, data=None, *, as_of: date | None, **kwargs):

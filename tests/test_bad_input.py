@@ -1,5 +1,7 @@
 """Every admin form refuses bad input with a clear Japanese message and writes nothing."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -61,11 +63,28 @@ def _measure_add(**extra):
     }
 
 
-@pytest.mark.parametrize("typed", ["2019.09.30", "30/09/2019", "令和元年9月30日", "2019/02/30"])
+@pytest.mark.parametrize("typed", ["2019.09.30", "30/09/2019", "2019/02/30", "令和元年2月30日"])
 def test_a_date_in_the_wrong_format_is_refused(admin_client, typed):
     response = admin_client.post(reverse("admin:measures_progressreport_add"), _report(as_of=typed))
     assert response.status_code == 200
     assert "日付を正しく入力してください。" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed", ["2019/09/30", "2019-09-30", "2019年9月30日", "令和元年9月30日", "令和元年９月３０日"]
+)
+def test_a_date_is_read_in_every_documented_form(admin_client, typed):
+    response = admin_client.post(reverse("admin:measures_progressreport_add"), _report(as_of=typed))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ProgressReport.objects.get().as_of == date(2019, 9, 30)
+
+
+def test_an_era_date_outside_its_era_is_refused_with_the_right_form(admin_client):
+    page = admin_client.post(
+        reverse("admin:measures_progressreport_add"), _report(as_of="平成31年5月1日")
+    ).content.decode()
+    assert "「平成31年5月1日」は平成の期間外です。令和元年5月1日のように入力してください。" in page
     assert not ProgressReport.objects.exists()
 
 

@@ -1,0 +1,124 @@
+"""What a person types into a 年度 or date field reaches the server as typed, in a real browser.
+
+The test client posts strings; a browser first passes them through the input's type. A number
+input cuts 令和3年度 down to "3", and a date input rewrites 2020/03/31 by the browser's locale.
+These tests type into Debian's Chromium (en-US, the harder case) and read back what it kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.db import models
+from django.urls import reverse
+
+from core.fields import FiscalYearField
+from measures.models import Measure, ProgressReport
+
+from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
+
+ADMIN_PASSWORD = "pw-root-browser"
+YEAR_TYPED = ("令和3年度", "平成31年度", "2021")
+DATE_TYPED = ("令和3年6月30日", "2021/06/30", "2021-06-30")
+
+
+def _typed_fields(model) -> list[tuple[str, tuple[str, ...]]]:
+    """The model's editable 年度 and date columns, each with what a person may type into it."""
+    fields = []
+    for field in model._meta.concrete_fields:
+        if not field.editable:
+            continue
+        if isinstance(field, FiscalYearField):
+            fields.append((field.name, YEAR_TYPED))
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            fields.append((field.name, DATE_TYPED))
+    return fields
+
+
+WITH_TYPED_FIELDS = [
+    model for model in sorted(admin.site._registry, key=lambda m: m._meta.label) if _typed_fields(model)
+]
+
+
+@pytest.fixture
+def admin_page(browser, live_server, demo, django_user_model):  # noqa: F811
+    """A tab in an en-US browser, signed in through the login form as a superuser."""
+    user = django_user_model.objects.create_superuser("root", password=ADMIN_PASSWORD, last_name="管理")
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", ADMIN_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.base = live_server.url
+    yield page
+    context.close()
+
+
+@browser_test
+def test_every_admin_form_keeps_what_is_typed_into_its_year_and_date_fields(admin_page):
+    assert WITH_TYPED_FIELDS, "the admin has forms with 年度 and date fields"
+    for model in WITH_TYPED_FIELDS:
+        opts = model._meta
+        admin_page.goto(admin_page.base + reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        for name, typed in _typed_fields(model):
+            field = admin_page.locator(f"#id_{name}")
+            for text in typed:
+                field.fill(text)
+                assert field.input_value() == text, (
+                    f"{opts.label}.{name} turned {text!r} into {field.input_value()!r}"
+                )
+
+
+@browser_test
+def test_a_report_added_with_era_year_and_date_is_saved_as_typed(admin_page):
+    measure = Measure.objects.get(number=1)
+    before = ProgressReport.objects.count()
+    admin_page.goto(admin_page.base + reverse("admin:measures_progressreport_add"))
+    admin_page.evaluate(
+        "([pk, label]) => { const s = document.querySelector('#id_measure');"
+        " s.add(new Option(label, pk, true, true)); }",
+        [str(measure.pk), str(measure)],
+    )
+    admin_page.fill("#id_fiscal_year", "令和3年度")
+    admin_page.fill("#id_as_of", "令和3年6月30日")
+    admin_page.select_option("#id_status", label="○ 実施中")
+    admin_page.fill("#id_progress_percent", "20")
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    assert ProgressReport.objects.count() == before + 1, admin_page.inner_text("#content")[:1000]
+    report = ProgressReport.objects.order_by("-pk").first()
+    assert (report.fiscal_year, report.as_of) == (2021, date(2021, 6, 30))
+
+    admin_page.goto(
+        admin_page.base
+        + reverse(
+            "admin:measures_annualtarget_change", args=[measure.annual_targets.get(fiscal_year=2019).pk]
+        )
+    )
+    admin_page.fill("#id_fiscal_year", "平成31年度")
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    assert "変更しました" in admin_page.inner_text("body") or "変更されました" in admin_page.inner_text(
+        "body"
+    )
+    assert measure.annual_targets.filter(fiscal_year=2019).exists()
+
+
+@browser_test
+@pytest.mark.parametrize("typed", ["2020/03/31", "令和2年3月31日"])
+def test_the_report_page_reads_the_date_as_typed_in_an_english_browser(admin_page, typed):
+    admin_page.goto(admin_page.base + reverse("reports:index"))
+    admin_page.fill("#id_as_of", typed)
+    admin_page.fill("#id_fiscal_year", "令和元年度")
+    with admin_page.expect_navigation():
+        admin_page.click("button[formaction]")
+    assert "as_of=" in admin_page.url
+    body = admin_page.inner_text("body")
+    assert "条件に誤りがあります" not in body, body[:1000]
+    assert "この条件の施策: 5件" in body
+    assert admin_page.input_value("#id_as_of") == typed
+    assert admin_page.input_value("#id_fiscal_year") == "令和元年度"
