@@ -217,6 +217,19 @@ NARRATIVE_MAX_LENGTH = 4000
 NOTE_MAX_LENGTH = 1000
 
 
+class LongTextFormField(forms.CharField):
+    """A long text's form field: a line break counts as one character, as the browser counts it.
+
+    A browser sends each line break of a textarea as CR LF but counts it as one character
+    against maxlength; stored as LF, the text is as long for the form, the model and the
+    database as it was on the screen.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 class LongTextField(models.TextField):
     """A free text with a stated maximum: said in the help text, checked by the form (which also
     stops typing there), by the model (full_clean) and, with text_length_constraint, by the database."""
@@ -227,6 +240,9 @@ class LongTextField(models.TextField):
             help_text = f"{help_text}{limit}" if help_text else limit
         super().__init__(*args, max_length=max_length, help_text=help_text, **kwargs)
         self.validators.append(MaxLengthValidator(max_length))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": LongTextFormField, **kwargs})
 
 
 def text_length_constraint(field: str, max_length: int, *, name: str, label: str) -> models.CheckConstraint:

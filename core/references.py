@@ -97,6 +97,13 @@ def uses_of(obj, *, links_only: bool = False) -> list[Use]:
 def refusal_message(obj, uses: list[Use] | None = None) -> str:
     """所管課「情報政策課」は施策4件で使われているため削除できません。削除するには、…"""
     uses = uses_of(obj) if uses is None else uses
+    if not uses:
+        # Kept not by a reference to it but by one to something deleted with it (a plan's
+        # purposes, each still used by measures): the page lists those below the message.
+        return (
+            f"{obj._meta.verbose_name}「{obj}」は、一緒に削除される項目がほかのデータで使われているため"
+            "削除できません。下の一覧の項目を先に別のものに付け替えるか、削除してください。"
+        )
     return (
         f"{obj._meta.verbose_name}「{obj}」は{'・'.join(use.label for use in uses)}で使われているため"
         f"削除できません。{HOW_TO_DELETE}"

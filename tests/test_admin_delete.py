@@ -188,6 +188,20 @@ def test_a_purpose_with_measures_cannot_be_deleted(admin_client):
     assert "計画の目的「ウ " in body
 
 
+def test_a_plan_whose_purposes_are_in_use_is_kept_and_told_why(admin_client):
+    from measures.models import Plan
+
+    plan = Plan.objects.get()
+    body = _refused(
+        admin_client,
+        plan,
+        f"計画「{plan}」は、一緒に削除される項目がほかのデータで使われているため削除できません。"
+        "下の一覧の項目を先に別のものに付け替えるか、削除してください。",
+    )
+    assert "はで使われている" not in body
+    assert "施策: " in body  # the measures that keep the plan's purposes are listed
+
+
 def test_a_user_who_authored_reports_is_kept_and_told_why(client, superuser, secretariat):
     from datetime import date
 

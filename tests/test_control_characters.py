@@ -58,7 +58,7 @@ def test_a_report_with_a_control_character_is_refused_with_the_reason(admin_clie
 def test_tabs_and_line_breaks_are_still_text(admin_client):
     data = _report_data(Measure.objects.get(number=1), narrative="1行目\r\n\t2行目")
     assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
-    assert ProgressReport.objects.get().narrative == "1行目\r\n\t2行目"
+    assert ProgressReport.objects.get().narrative == "1行目\n\t2行目"  # a line break is stored as LF
 
 
 @pytest.mark.parametrize(

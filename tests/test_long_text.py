@@ -73,6 +73,15 @@ def test_the_limit_itself_is_accepted(admin_client):
     assert len(ProgressReport.objects.get().narrative) == 4000
 
 
+def test_line_breaks_count_once_as_the_browser_counts_them(admin_client):
+    """A textarea sends each line break as CR LF; at the limit on screen, the text must be accepted."""
+    lines = ["実" * 199] * 19 + ["実" * 200]  # 3,981 characters and 19 breaks: 4,000 on the screen
+    data = _report_data(Measure.objects.get(number=1), narrative="\r\n".join(lines))
+    assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
+    narrative = ProgressReport.objects.get().narrative
+    assert len(narrative) == 4000 and "\r" not in narrative
+
+
 def test_the_page_states_the_limits(admin_client):
     page = admin_client.get(reverse("admin:measures_progressreport_add")).content.decode()
     assert page.count("4,000字まで入力できます。") == 3  # 取組実績, 課題, 今後の方向性
