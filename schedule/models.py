@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
@@ -85,11 +86,6 @@ class Body(VersionedModel):
             parent = parent.parent
 
 
-def _fiscal_order_of(field: str):
-    """SQL for a month's position in the fiscal year (April = 0 … March = 11), as fiscal.fiscal_month_index."""
-    return (F(field) + 8) % 12
-
-
 class Phase(VersionedModel):
     fiscal_year = FiscalYearField("年度")
     name = models.CharField("検討段階", max_length=100)
@@ -102,7 +98,7 @@ class Phase(VersionedModel):
     class Meta:
         verbose_name = "検討段階"
         verbose_name_plural = "検討段階"
-        ordering = ("fiscal_year", "order")
+        ordering = ("fiscal_year", "order", fiscal.fiscal_month_order("first_month"))
         constraints = [
             models.UniqueConstraint(
                 fields=("fiscal_year", "name"),
@@ -115,7 +111,9 @@ class Phase(VersionedModel):
                 violation_error_message="月は1から12で入力してください。",
             ),
             models.CheckConstraint(
-                condition=LessThanOrEqual(_fiscal_order_of("first_month"), _fiscal_order_of("last_month")),
+                condition=LessThanOrEqual(
+                    fiscal.fiscal_month_order("first_month"), fiscal.fiscal_month_order("last_month")
+                ),
                 name="phase_months_in_fiscal_order",
                 violation_error_message="終了月は開始月より後(4月始まりの年度の順)にしてください。",
             ),
@@ -156,7 +154,8 @@ class ScheduledItem(VersionedModel):
     class Meta:
         verbose_name = "会議・報告の予定"
         verbose_name_plural = "会議・報告の予定"
-        ordering = ("fiscal_year", "body__order", "planned_month")
+        # Months in fiscal order, April first: 10月 before 1月.
+        ordering = ("fiscal_year", "body__order", fiscal.fiscal_month_order("planned_month"), "planned_date")
         indexes = [models.Index(fields=("fiscal_year", "body"), name="item_year_body")]
         constraints = [
             models.CheckConstraint(
@@ -197,6 +196,11 @@ class ScheduledItem(VersionedModel):
             raise ValidationError(errors)
 
 
+def public_comment_start_month():
+    """SQL for PublicCommentPeriod.start_month: the start date's month, else the planned start month."""
+    return Coalesce(ExtractMonth("start_date"), F("planned_start_month"), output_field=models.IntegerField())
+
+
 class PublicCommentPeriod(VersionedModel):
     """パブリック・コメント: the period, the comments received and when the answers were published."""
 
@@ -221,7 +225,7 @@ class PublicCommentPeriod(VersionedModel):
     class Meta:
         verbose_name = "パブリック・コメント"
         verbose_name_plural = "パブリック・コメント"
-        ordering = ("fiscal_year", "planned_start_month")
+        ordering = ("fiscal_year", fiscal.fiscal_month_order(public_comment_start_month()), "start_date")
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
