@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import capfirst
 
 from core import fiscal
 from core.admin_base import TrackedAdmin, fiscal_year_column
@@ -68,8 +69,36 @@ class ScheduledItemAdmin(TrackedAdmin):
 
     @admin.action(description="選択した予定を実施済にする", permissions=("change",))
     def mark_held(self, request, queryset):
-        count = scheduled_items_mark_held(items=queryset)
-        self.message_user(request, f"{count}件を実施済にしました。")
+        """実施済 needs a 実施日: an item without one takes its 予定日, and the message says which."""
+        result = scheduled_items_mark_held(items=queryset)
+        for item, fields in result.held:
+            labels = [str(capfirst(ScheduledItem._meta.get_field(name).verbose_name)) for name in fields]
+            self.log_change(request, item, [{"changed": {"fields": labels}}])
+        if result.held or not (result.undated or result.refused):
+            message = f"{len(result.held)}件を実施済にしました。"
+            if result.dated_from_plan:
+                message += (
+                    f"実施日が空欄だった次の{len(result.dated_from_plan)}件は、予定日を実施日にしました: "
+                    + "、".join(
+                        f"{item}(予定日 {item.planned_date:%Y/%m/%d})" for item in result.dated_from_plan
+                    )
+                )
+            self.message_user(request, message, messages.SUCCESS)
+        if result.undated:
+            self.message_user(
+                request,
+                f"次の{len(result.undated)}件は実施日も予定日もないため、実施済にしていません。"
+                "各予定の画面で実施日を入力してから実施済にしてください: "
+                + "、".join(str(item) for item in result.undated),
+                messages.WARNING,
+            )
+        if result.refused:
+            self.message_user(
+                request,
+                f"次の{len(result.refused)}件は実施済にできませんでした: "
+                + "、".join(f"{item}({' '.join(reasons)})" for item, reasons in result.refused),
+                messages.ERROR,
+            )
 
 
 @admin.register(PublicCommentPeriod)

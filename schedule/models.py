@@ -123,6 +123,9 @@ class Phase(VersionedModel):
         return f"{fiscal.fiscal_year_label(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
 
 
+HELD_NEEDS_ACTUAL_DATE = "実施済にするときは実施日を入力してください。"
+
+
 class ScheduledItem(VersionedModel):
     class Kind(models.TextChoices):
         MEETING = "meeting", "会議"
@@ -163,6 +166,11 @@ class ScheduledItem(VersionedModel):
                 name="item_month_valid",
                 violation_error_message="予定月は1から12で入力してください。",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(actual_date__isnull=False),
+                name="item_held_has_actual_date",
+                violation_error_message=HELD_NEEDS_ACTUAL_DATE,
+            ),
             text_length_constraint("notes", NOTE_MAX_LENGTH, name="item_notes_max_length", label="備考"),
         ]
 
@@ -190,6 +198,8 @@ class ScheduledItem(VersionedModel):
                 errors["phase"] = "検討段階の年度がこの予定の年度と違います。"
         if late := fiscal_window_error(self.actual_date, self.fiscal_year, "実施日"):
             errors["actual_date"] = late
+        if self.status == self.Status.HELD and not self.actual_date and "actual_date" not in errors:
+            errors["actual_date"] = HELD_NEEDS_ACTUAL_DATE
         if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:
