@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import F
+
 FISCAL_YEAR_START_MONTH = 4
 
 
@@ -73,6 +75,23 @@ def fiscal_month_index(month: int) -> int:
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1–12, not {month}")
     return (month - FISCAL_YEAR_START_MONTH) % 12
+
+
+def fiscal_month_order(month):
+    """fiscal_month_index in SQL, for ordering and constraints: April is 0, March is 11.
+
+    ``month`` is a field name or an expression giving a month 1–12.
+    """
+    if isinstance(month, str):
+        month = F(month)
+    return (month + (12 - FISCAL_YEAR_START_MONTH)) % 12
+
+
+def fiscal_month_sequence(fiscal_year, month):
+    """A month's place in time as SQL, for ordering by year and month: fiscal year × 12 + fiscal_month_order."""
+    if isinstance(fiscal_year, str):
+        fiscal_year = F(fiscal_year)
+    return fiscal_year * 12 + fiscal_month_order(month)
 
 
 def month_label(month: int) -> str:

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import capfirst
 
 from core import fiscal
 from core.admin_base import TrackedAdmin, fiscal_year_column
 
-from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
 from .services import scheduled_items_mark_held
 
 
@@ -18,10 +19,19 @@ class BodyAdmin(TrackedAdmin):
 
 @admin.register(Phase)
 class PhaseAdmin(TrackedAdmin):
-    list_display = ("name", fiscal_year_column, "first_month", "last_month", "order")
+    list_display = ("name", fiscal_year_column, "first_month_label", "last_month_label", "order")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
-    ordering = ("fiscal_year", "order")
+    ordering = ("fiscal_year", "order", fiscal.fiscal_month_order("first_month"))
+
+    # Months sort in fiscal order, April first (10月 before 1月), within each fiscal year.
+    @admin.display(description="開始月", ordering=fiscal.fiscal_month_sequence("fiscal_year", "first_month"))
+    def first_month_label(self, obj):
+        return fiscal.month_label(obj.first_month)
+
+    @admin.display(description="終了月", ordering=fiscal.fiscal_month_sequence("fiscal_year", "last_month"))
+    def last_month_label(self, obj):
+        return fiscal.month_label(obj.last_month)
 
 
 @admin.register(ScheduledItem)
@@ -40,18 +50,55 @@ class ScheduledItemAdmin(TrackedAdmin):
     # Grouped as the secretariat reads the table: by body, then by phase.
     list_filter = ("body", "phase", "status", "kind", "fiscal_year")
     search_fields = ("subject", "notes", "body__name")
-    ordering = ("fiscal_year", "body__order", "phase__order", "planned_month")
+    ordering = (
+        "fiscal_year",
+        "body__order",
+        "phase__order",
+        fiscal.fiscal_month_order("planned_month"),
+        "planned_date",
+    )
     list_select_related = ("body", "phase")
     actions = ("mark_held",)
 
-    @admin.display(description="予定月", ordering="planned_month")
+    # Sorted as the column reads: by fiscal year, then month in fiscal order (10月 before 1月).
+    @admin.display(
+        description="予定月", ordering=fiscal.fiscal_month_sequence("fiscal_year", "planned_month")
+    )
     def month_label(self, obj):
         return f"{fiscal.fiscal_year_label(obj.fiscal_year)} {obj.planned_month}月"
 
     @admin.action(description="選択した予定を実施済にする", permissions=("change",))
     def mark_held(self, request, queryset):
-        count = scheduled_items_mark_held(items=queryset)
-        self.message_user(request, f"{count}件を実施済にしました。")
+        """実施済 needs a 実施日: an item without one takes its 予定日, and the message says which."""
+        result = scheduled_items_mark_held(items=queryset)
+        for item, fields in result.held:
+            labels = [str(capfirst(ScheduledItem._meta.get_field(name).verbose_name)) for name in fields]
+            self.log_change(request, item, [{"changed": {"fields": labels}}])
+        if result.held or not (result.undated or result.refused):
+            message = f"{len(result.held)}件を実施済にしました。"
+            if result.dated_from_plan:
+                message += (
+                    f"実施日が空欄だった次の{len(result.dated_from_plan)}件は、予定日を実施日にしました: "
+                    + "、".join(
+                        f"{item}(予定日 {item.planned_date:%Y/%m/%d})" for item in result.dated_from_plan
+                    )
+                )
+            self.message_user(request, message, messages.SUCCESS)
+        if result.undated:
+            self.message_user(
+                request,
+                f"次の{len(result.undated)}件は実施日も予定日もないため、実施済にしていません。"
+                "各予定の画面で実施日を入力してから実施済にしてください: "
+                + "、".join(str(item) for item in result.undated),
+                messages.WARNING,
+            )
+        if result.refused:
+            self.message_user(
+                request,
+                f"次の{len(result.refused)}件は実施済にできませんでした: "
+                + "、".join(f"{item}({' '.join(reasons)})" for item, reasons in result.refused),
+                messages.ERROR,
+            )
 
 
 @admin.register(PublicCommentPeriod)
@@ -59,6 +106,7 @@ class PublicCommentPeriodAdmin(TrackedAdmin):
     list_display = (
         "subject",
         fiscal_year_column,
+        "start_month_label",
         "start_date",
         "end_date",
         "days",
@@ -67,8 +115,15 @@ class PublicCommentPeriodAdmin(TrackedAdmin):
     )
     list_filter = ("fiscal_year", "body")
     search_fields = ("subject", "notes")
-    ordering = ("fiscal_year", "planned_start_month")
+    ordering = ("fiscal_year", fiscal.fiscal_month_order(public_comment_start_month()), "start_date")
     list_select_related = ("body",)
+
+    @admin.display(
+        description="開始月",
+        ordering=fiscal.fiscal_month_sequence("fiscal_year", public_comment_start_month()),
+    )
+    def start_month_label(self, obj):
+        return fiscal.month_label(obj.start_month)
 
     @admin.display(description="期間(日)")
     def days(self, obj):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
@@ -85,11 +86,6 @@ class Body(VersionedModel):
             parent = parent.parent
 
 
-def _fiscal_order_of(field: str):
-    """SQL for a month's position in the fiscal year (April = 0 … March = 11), as fiscal.fiscal_month_index."""
-    return (F(field) + 8) % 12
-
-
 class Phase(VersionedModel):
     fiscal_year = FiscalYearField("年度")
     name = models.CharField("検討段階", max_length=100)
@@ -102,7 +98,7 @@ class Phase(VersionedModel):
     class Meta:
         verbose_name = "検討段階"
         verbose_name_plural = "検討段階"
-        ordering = ("fiscal_year", "order")
+        ordering = ("fiscal_year", "order", fiscal.fiscal_month_order("first_month"))
         constraints = [
             models.UniqueConstraint(
                 fields=("fiscal_year", "name"),
@@ -115,7 +111,9 @@ class Phase(VersionedModel):
                 violation_error_message="月は1から12で入力してください。",
             ),
             models.CheckConstraint(
-                condition=LessThanOrEqual(_fiscal_order_of("first_month"), _fiscal_order_of("last_month")),
+                condition=LessThanOrEqual(
+                    fiscal.fiscal_month_order("first_month"), fiscal.fiscal_month_order("last_month")
+                ),
                 name="phase_months_in_fiscal_order",
                 violation_error_message="終了月は開始月より後(4月始まりの年度の順)にしてください。",
             ),
@@ -123,6 +121,9 @@ class Phase(VersionedModel):
 
     def __str__(self):
         return f"{fiscal.fiscal_year_label(self.fiscal_year)} {self.name}({self.first_month}月〜{self.last_month}月)"
+
+
+HELD_NEEDS_ACTUAL_DATE = "実施済にするときは実施日を入力してください。"
 
 
 class ScheduledItem(VersionedModel):
@@ -156,13 +157,19 @@ class ScheduledItem(VersionedModel):
     class Meta:
         verbose_name = "会議・報告の予定"
         verbose_name_plural = "会議・報告の予定"
-        ordering = ("fiscal_year", "body__order", "planned_month")
+        # Months in fiscal order, April first: 10月 before 1月.
+        ordering = ("fiscal_year", "body__order", fiscal.fiscal_month_order("planned_month"), "planned_date")
         indexes = [models.Index(fields=("fiscal_year", "body"), name="item_year_body")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(planned_month__gte=1, planned_month__lte=12),
                 name="item_month_valid",
                 violation_error_message="予定月は1から12で入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(actual_date__isnull=False),
+                name="item_held_has_actual_date",
+                violation_error_message=HELD_NEEDS_ACTUAL_DATE,
             ),
             text_length_constraint("notes", NOTE_MAX_LENGTH, name="item_notes_max_length", label="備考"),
         ]
@@ -191,10 +198,17 @@ class ScheduledItem(VersionedModel):
                 errors["phase"] = "検討段階の年度がこの予定の年度と違います。"
         if late := fiscal_window_error(self.actual_date, self.fiscal_year, "実施日"):
             errors["actual_date"] = late
+        if self.status == self.Status.HELD and not self.actual_date and "actual_date" not in errors:
+            errors["actual_date"] = HELD_NEEDS_ACTUAL_DATE
         if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:
             raise ValidationError(errors)
+
+
+def public_comment_start_month():
+    """SQL for PublicCommentPeriod.start_month: the start date's month, else the planned start month."""
+    return Coalesce(ExtractMonth("start_date"), F("planned_start_month"), output_field=models.IntegerField())
 
 
 class PublicCommentPeriod(VersionedModel):
@@ -221,7 +235,7 @@ class PublicCommentPeriod(VersionedModel):
     class Meta:
         verbose_name = "パブリック・コメント"
         verbose_name_plural = "パブリック・コメント"
-        ordering = ("fiscal_year", "planned_start_month")
+        ordering = ("fiscal_year", fiscal.fiscal_month_order(public_comment_start_month()), "start_date")
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import fiscal
 from core.year_records import YearCount
 
-from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
 
 
 @dataclass
@@ -72,10 +72,13 @@ def schedule_table(*, fiscal_year: int) -> ScheduleTable:
     for item in (
         ScheduledItem.objects.filter(fiscal_year=fiscal_year)
         .select_related("phase")
-        .order_by("planned_month", "planned_date", "pk")
+        .order_by(fiscal.fiscal_month_order("planned_month"), "planned_date", "pk")
     ):
         rows[item.body_id].cells[fiscal.fiscal_month_index(item.planned_month)].append(item)
-    for period in PublicCommentPeriod.objects.filter(fiscal_year=fiscal_year).order_by("planned_start_month"):
+    periods = PublicCommentPeriod.objects.filter(fiscal_year=fiscal_year).order_by(
+        fiscal.fiscal_month_order(public_comment_start_month()), "start_date", "pk"
+    )
+    for period in periods:
         for month in period.months_covered():
             rows[period.body_id].comment_cells[fiscal.fiscal_month_index(month)].append(period)
     phases = [
@@ -84,7 +87,9 @@ def schedule_table(*, fiscal_year: int) -> ScheduleTable:
             fiscal.fiscal_month_index(phase.first_month),
             fiscal.fiscal_month_index(phase.last_month) - fiscal.fiscal_month_index(phase.first_month) + 1,
         )
-        for phase in Phase.objects.filter(fiscal_year=fiscal_year).order_by("order", "first_month")
+        for phase in Phase.objects.filter(fiscal_year=fiscal_year).order_by(
+            "order", fiscal.fiscal_month_order("first_month")
+        )
     ]
     return ScheduleTable(fiscal_year, list(fiscal.MONTHS_IN_FISCAL_ORDER), phases, list(rows.values()))
 

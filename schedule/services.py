@@ -1,23 +1,55 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
 from .models import ScheduledItem
 
 
-@transaction.atomic
-def scheduled_items_mark_held(*, items: QuerySet[ScheduledItem]) -> int:
-    """Mark items 実施済, each saved on its own so the change history and version record it.
+@dataclass
+class MarkHeldResult:
+    """What scheduled_items_mark_held did with each selected item not yet 実施済."""
 
-    An item without an actual date keeps it empty: the date is not guessed.
+    # Marked 実施済, with the names of the fields that changed (status, and actual_date if it was filled in).
+    held: list[tuple[ScheduledItem, list[str]]] = field(default_factory=list)
+    # Of those, the items whose empty 実施日 was taken from their 予定日.
+    dated_from_plan: list[ScheduledItem] = field(default_factory=list)
+    # Not marked: no 実施日 and no 予定日 to take it from.
+    undated: list[ScheduledItem] = field(default_factory=list)
+    # Not marked: the item would not be valid (the reasons, in Japanese).
+    refused: list[tuple[ScheduledItem, list[str]]] = field(default_factory=list)
+
+
+@transaction.atomic
+def scheduled_items_mark_held(*, items: QuerySet[ScheduledItem]) -> MarkHeldResult:
+    """Mark items 実施済, each validated and saved on its own so the change history and version record it.
+
+    実施済 needs a 実施日: an item without one takes its 予定日; an item with neither is left as it is.
     """
-    count = 0
+    result = MarkHeldResult()
     # Lock the rows themselves: the admin's queryset joins the optional phase, which
     # PostgreSQL cannot lock (FOR UPDATE on the nullable side of an outer join).
     pks = items.exclude(status=ScheduledItem.Status.HELD).values("pk")
-    for item in ScheduledItem.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
+    locked = ScheduledItem.objects.select_for_update(of=("self",)).select_related("body")
+    for item in locked.filter(pk__in=pks).order_by("pk"):
+        changed = ["status"]
+        if item.actual_date is None:
+            if item.planned_date is None:
+                result.undated.append(item)
+                continue
+            item.actual_date = item.planned_date
+            changed.append("actual_date")
         item.status = ScheduledItem.Status.HELD
-        item.save(update_fields=["status"])
-        count += 1
-    return count
+        try:
+            item.full_clean()
+        except ValidationError as error:
+            result.refused.append((item, error.messages))
+            continue
+        item.save(update_fields=changed)
+        result.held.append((item, changed))
+        if "actual_date" in changed:
+            result.dated_from_plan.append(item)
+    return result

@@ -198,6 +198,8 @@ def test_anonymous_visitors_are_sent_to_login_from_the_timeline(client):
 
 def test_marking_items_held_from_the_list_is_recorded_and_moves_their_version(admin_client, secretariat):
     items = list(ScheduledItem.objects.filter(planned_month__in=(4, 5)).order_by("pk"))
+    for item in items:  # 実施済 needs a 実施日: the action takes the planned date (tests/test_mark_held.py)
+        ScheduledItem.objects.filter(pk=item.pk).update(planned_date=date(2018, item.planned_month, 15))
     response = admin_client.post(
         reverse("admin:schedule_scheduleditem_changelist"),
         {"action": "mark_held", "_selected_action": [item.pk for item in items]},
@@ -210,6 +212,7 @@ def test_marking_items_held_from_the_list_is_recorded_and_moves_their_version(ad
         latest = item.history.order_by("-history_date").first()
         assert latest.history_type == "~" and latest.history_user == secretariat
         assert latest.status == "held" and latest.prev_record.status == "planned"
+        assert item.actual_date == date(2018, item.planned_month, 15)
 
 
 def test_a_withdrawn_report_does_not_block_its_correction_on_the_same_date(admin_client):
