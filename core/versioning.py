@@ -116,7 +116,7 @@ def changes_since(instance, loaded_version: int) -> ChangeSince:
 def concurrent_edit_messages(instance, loaded_version: int) -> list[str]:
     """The refusal, line by line: what happened, when, each change, and what the editor can do now."""
     change = changes_since(instance, loaded_version)
-    by = f"{change.who}さん" if change.who else "他の職員"
+    by = change.who or "他の職員"  # business Japanese: no さん for a colleague in a system message
     labels = "、".join(f.label for f in change.fields)
     lines = [
         f"この{_verbose_name(instance)}は、開いた後に{by}が先に変更したため保存できませんでした。"

@@ -66,7 +66,7 @@ def test_two_editors_on_the_same_measure(two_editors):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "この施策は、開いた後に事務局 太郎さんが先に変更したため保存できませんでした。" in page
+    assert "この施策は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
     assert "変更された項目: 施策名。" in page
     measure.refresh_from_db()
     assert measure.title == "一人目が直した施策名"
@@ -78,7 +78,7 @@ def test_two_editors_on_the_same_annual_target(two_editors):
     url = reverse("admin:measures_annualtarget_change", args=[target.pk])
     response = _both_open_then_both_save(two_editors, url, {"target_value": "45"}, {"target_value": "50"})
     page = response.content.decode()
-    assert "この年度目標は、開いた後に事務局 太郎さんが先に変更したため保存できませんでした。" in page
+    assert "この年度目標は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
     assert "変更された項目: 目標値。" in page
     target.refresh_from_db()
     assert str(target.target_value) == "45.00"
@@ -91,7 +91,7 @@ def test_two_editors_on_the_same_scheduled_item(two_editors):
         two_editors, url, {"status": "held", "actual_date": "2018/05/21"}, {"notes": "二人目のメモ"}
     )
     page = response.content.decode()
-    assert "この会議・報告の予定は、開いた後に事務局 太郎さんが先に変更したため保存できませんでした。" in page
+    assert "この会議・報告の予定は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
     assert "実施日" in page and "状況" in page
     item.refresh_from_db()
     assert item.status == "held" and item.notes == ""
@@ -105,7 +105,7 @@ def test_two_editors_on_targets_inline_on_the_measure_page(two_editors):
         two_editors, url, {"annual_targets-0-target_value": "41"}, {"annual_targets-0-target_value": "42"}
     )
     assert (
-        "この年度目標は、開いた後に事務局 太郎さんが先に変更したため保存できませんでした。"
+        "この年度目標は、開いた後に事務局 太郎が先に変更したため保存できませんでした。"
         in response.content.decode()
     )
     assert str(AnnualTarget.objects.get(measure=measure).target_value) == "41.00"

@@ -96,7 +96,7 @@ def test_the_refusal_says_who_changed_what_and_when(two_admins):
     assert first.post(url, {**first_form, "title": "オープンデータの推進"}).status_code == 302
     page = parse(second.post(url, {**second_form, "description": "二人目の説明"}).content.decode()).text
     assert (
-        "この施策は、開いた後に管理 一郎さんが先に変更したため保存できませんでした。変更された項目: 施策名。"
+        "この施策は、開いた後に管理 一郎が先に変更したため保存できませんでした。変更された項目: 施策名。"
         in page
     )
     assert "変更日時: 令和" in page
