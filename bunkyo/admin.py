@@ -2,17 +2,21 @@
 
 - Stale saves are refused: users and groups have no version column (they are Django's models),
   so their forms carry the values they were loaded with instead (core.versioning.LoadedStateForm).
-- Input as core.fields.apply_input_rules; deleting as core.references (a user who authored
-  progress reports is kept, and the page says why).
+- Input as core.fields.apply_input_rules; deleting as core.references. A user whose name is in
+  the records (progress reports they wrote, change history, the admin's log of actions) is
+  kept: deleting them would erase who did what. The page says so and how to retire the account.
 """
 
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 
+from core import references
 from core.admin_base import DeleteRulesMixin, InputRulesMixin
 from core.versioning import LoadedStateForm
 
@@ -32,9 +36,44 @@ class GroupForm(LoadedStateForm):
         fields = "__all__"
 
 
+def _history_models():
+    """Every change-history table (django-simple-history), each of which names who made the change."""
+    return [
+        model
+        for model in apps.get_models()
+        if hasattr(model, "history_user") and hasattr(model, "instance_type")
+    ]
+
+
+def records_naming(user) -> list[tuple[str, int]]:
+    """(what, how many) of the records that name ``user``: reports written, history entries, admin actions."""
+    records = [(str(use.model._meta.verbose_name), use.count) for use in references.uses_of(user)]
+    history = sum(model._default_manager.filter(history_user=user).count() for model in _history_models())
+    history += LogEntry.objects.filter(user=user).count()
+    if history:
+        records.append(("変更履歴", history))
+    return records
+
+
 @admin.register(User)
 class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            history = dict(records_naming(user)).get("変更履歴")
+            if history:
+                protected.append(f"ユーザー「{user.get_username()}」の変更履歴: {history}件")
+        return deleted, model_count, perms_needed, protected
+
+    def delete_refusal(self, user) -> str:
+        named = "・".join(f"{what}{count}件" for what, count in records_naming(user))
+        return (
+            f"ユーザー「{user.get_username()}」は{named}に記録されているため削除できません。"
+            "削除すると、記録から誰が行ったかが消えてしまいます。使わなくなったアカウントは、"
+            "ユーザーの変更画面で「有効」のチェックを外して無効にしてください(サインインできなくなります)。"
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -141,11 +141,15 @@ class DeleteRulesMixin:
             perms_needed = set()
         return deleted, model_count, perms_needed, protected
 
+    def delete_refusal(self, obj) -> str:
+        """Why ``obj`` cannot be deleted, in Japanese; an admin may say it in its own words."""
+        return references.refusal_message(obj)
+
     def render_delete_form(self, request, context):
         obj = context.get("object")
         if obj is not None:
             if context.get("protected"):
-                context["delete_refusal"] = references.refusal_message(obj)
+                context["delete_refusal"] = self.delete_refusal(obj)
             context["delete_note"] = references.cleared_note(obj)
         return super().render_delete_form(request, context)
 

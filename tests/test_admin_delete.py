@@ -209,7 +209,37 @@ def test_a_user_who_authored_reports_is_kept_and_told_why(client, superuser, sec
 
     add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30), author=secretariat)
     client.force_login(superuser)
-    _refused(client, secretariat, f"ユーザー「jimu」は進捗報告1件で使われているため削除できません。{HOW}")
+    _refused(
+        client, secretariat, f"ユーザー「jimu」は進捗報告1件に記録されているため削除できません。{RETIRE}"
+    )
+
+
+RETIRE = (
+    "削除すると、記録から誰が行ったかが消えてしまいます。使わなくなったアカウントは、"
+    "ユーザーの変更画面で「有効」のチェックを外して無効にしてください(サインインできなくなります)。"
+)
+
+
+def test_a_user_named_in_the_change_history_is_kept_so_the_history_keeps_its_names(
+    client, superuser, secretariat
+):
+    department = Department.objects.get(name="情報政策課")
+    department.division = "総務部"
+    department._history_user = secretariat  # as the admin records who saved
+    department.save()
+    client.force_login(superuser)
+    _refused(
+        client, secretariat, f"ユーザー「jimu」は変更履歴1件に記録されているため削除できません。{RETIRE}"
+    )
+    assert department.history.filter(history_user=secretariat).exists()
+
+
+def test_a_user_named_nowhere_is_deleted(client, superuser, django_user_model):
+    newcomer = django_user_model.objects.create_user("shinjin", password="pw")
+    client.force_login(superuser)
+    response = client.post(_delete_url(newcomer), {"post": "yes"})
+    assert response.status_code == 302
+    assert not django_user_model.objects.filter(username="shinjin").exists()
 
 
 def test_every_relation_that_could_drop_a_reference_silently_is_decided():
