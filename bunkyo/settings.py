@@ -58,7 +58,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bunkyo.admin_site.BunkyoAdminConfig",  # django.contrib.admin with the menu in our order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,10 +4,6 @@ from django.urls import include, path
 
 from . import views
 
-admin.site.site_header = "文京区官民データ活用推進計画 進捗管理"
-admin.site.site_title = "文京区官民データ活用推進計画 進捗管理"
-admin.site.index_title = "管理メニュー"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("timeline/", views.timeline, name="timeline"),

@@ -121,3 +121,39 @@ def test_a_measure_page_with_many_reports_makes_no_query_per_report(
     with django_assert_num_queries(few):
         page = client.get(url).content.decode()
     assert page.count('name="progress_reports-') > 10
+
+
+def test_the_admin_menu_follows_the_secretariats_work(client, secretariat):
+    from .page_text import parse
+
+    client.force_login(secretariat)
+    page = parse(client.get(reverse("admin:index")).content.decode())
+    content = next(div for div in page.find_all("div") if div.attrs.get("id") == "content-main")
+    sections = [caption.text for caption in content.find_all("caption")]
+    models = [th.text for th in content.find_all("th", scope="row")]
+    assert sections[:3] == ["計画・施策・進捗", "策定スケジュール", "設定(所管課・キーワード・評価基準など)"]
+    assert models[:2] == ["施策", "進捗報告"]
+    assert models.index("会議・報告の予定") < models.index("所管課")
+    assert models[-6:] == [
+        "所管課",
+        "施策のキーワード",
+        "使用するテクノロジー等",
+        "進捗状況",
+        "評価基準",
+        "評価区分",
+    ]
+    assert len(models) == len(set(models)), "no model is listed twice"
+
+
+def test_the_admin_speaks_natural_japanese_on_its_list_and_form_pages(client, secretariat):
+    from measures.models import Measure
+
+    client.force_login(secretariat)
+    listing = client.get(reverse("admin:measures_measure_changelist")).content.decode()
+    assert "<h1>施策の一覧</h1>" in listing and "変更する 施策 を選択" not in listing
+    assert "施策を追加" in listing
+    change = client.get(
+        reverse("admin:measures_measure_change", args=[Measure.objects.first().pk])
+    ).content.decode()
+    assert "<h1>施策を変更</h1>" in change
+    assert "<h1>施策を追加</h1>" in client.get(reverse("admin:measures_measure_add")).content.decode()

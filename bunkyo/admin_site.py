@@ -1,0 +1,57 @@
+"""The admin site, its menu ordered by the secretariat's work rather than by character code.
+
+Progress first (施策, 進捗報告 …), then the drafting schedule, then the settings that change
+rarely (所管課, 進捗状況, 評価基準 …), then accounts and sign-in logs as Django lists them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+# (section title, app label, model names in order). A model of the app that no section names
+# is added at the end of its app's last section, so a new model is never hidden.
+MENU = (
+    ("計画・施策・進捗", "measures", ("measure", "progressreport", "annualtarget", "plan", "purpose")),
+    ("策定スケジュール", "schedule", ("scheduleditem", "publiccommentperiod", "body", "phase")),
+    (
+        "設定(所管課・キーワード・評価基準など)",
+        "measures",
+        ("department", "keyword", "technology", "progressstatus", "evaluationscale", "evaluationgrade"),
+    ),
+)
+
+
+class BunkyoAdminSite(admin.AdminSite):
+    site_header = "文京区官民データ活用推進計画 進捗管理"
+    site_title = "文京区官民データ活用推進計画 進捗管理"
+    index_title = "管理メニュー"
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label is not None:  # one app's own page: Django's order
+            return apps
+        by_label = {app["app_label"]: app for app in apps}
+        sections, placed = [], set()
+        for title, label, names in MENU:
+            app = by_label.get(label)
+            if app is None:  # the user may not see this app at all
+                continue
+            models = {model["object_name"].lower(): model for model in app["models"]}
+            chosen = [models[name] for name in names if name in models]
+            placed |= {(label, name) for name in names}
+            if chosen:
+                sections.append({**app, "name": title, "models": chosen})
+        menu_apps = {label for _, label, _ in MENU}
+        for label in menu_apps & by_label.keys():
+            rest = [m for m in by_label[label]["models"] if (label, m["object_name"].lower()) not in placed]
+            if rest:
+                last = next(s for s in reversed(sections) if s["app_label"] == label)
+                last["models"] = last["models"] + rest
+        return sections + [app for app in apps if app["app_label"] not in menu_apps]
+
+
+class BunkyoAdminConfig(AdminConfig):
+    """django.contrib.admin, with the site above (INSTALLED_APPS names this instead)."""
+
+    default_site = "bunkyo.admin_site.BunkyoAdminSite"
