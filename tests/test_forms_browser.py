@@ -122,3 +122,35 @@ def test_the_report_page_reads_the_date_as_typed_in_an_english_browser(admin_pag
     assert "この条件の施策: 5件" in body
     assert admin_page.input_value("#id_as_of") == typed
     assert admin_page.input_value("#id_fiscal_year") == "令和元年度"
+
+
+def _clipped_columns(page, headings: list[str]) -> list[str]:
+    """The headings whose column reaches past the right edge of the 1280 px window."""
+    return page.evaluate(
+        """(headings) => {
+            const ths = [...document.querySelectorAll('#result_list thead th')];
+            const clipped = [];
+            for (const heading of headings) {
+                const index = ths.findIndex(th => th.innerText.trim().split('\\n').pop().trim() === heading);
+                if (index < 0) { clipped.push(heading + ' (missing)'); continue; }
+                const cells = [ths[index], ...document.querySelectorAll(
+                    `#result_list tbody tr > :nth-child(${index + 1})`)];
+                if (cells.some(cell => cell.getBoundingClientRect().right > window.innerWidth)) clipped.push(heading);
+            }
+            return clipped;
+        }""",
+        headings,
+    )
+
+
+@browser_test
+def test_the_key_columns_of_the_two_busiest_lists_fit_on_a_1280_px_screen(admin_page):
+    report = ProgressReport.objects.filter(measure__number=1).order_by("as_of").first()
+    ProgressReport.objects.filter(pk=report.pk).update(withdrawn_on=report.as_of, withdrawal_reason="重複")
+    admin_page.goto(admin_page.base + reverse("admin:measures_progressreport_changelist"))
+    headings = ["報告基準日", "施策", "年度", "進捗状況", "進捗率(%)", "実績値", "報告者"]
+    assert _clipped_columns(admin_page, headings) == []
+    assert f"取り下げ({report.as_of:%Y/%m/%d})" in admin_page.inner_text("#result_list")
+
+    admin_page.goto(admin_page.base + reverse("admin:schedule_scheduleditem_changelist"))
+    assert _clipped_columns(admin_page, ["予定月", "会議体", "検討段階", "状況", "予定日", "実施日"]) == []
