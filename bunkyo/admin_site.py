@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.shortcuts import render
 
 # (section title, app label, model names in order). A model of the app that no section names
 # is added at the end of its app's last section, so a new model is never hidden.
@@ -26,6 +27,15 @@ class BunkyoAdminSite(admin.AdminSite):
     site_header = "文京区官民データ活用推進計画 進捗管理"
     site_title = "文京区官民データ活用推進計画 進捗管理"
     index_title = "管理メニュー"
+
+    def login(self, request, extra_context=None):
+        """A manager or council member who opens /admin/ is told it is the secretariat's, in plain
+        Japanese, with the way back (Django's login page would ask them to sign in as someone else)."""
+        if request.user.is_authenticated and not self.has_permission(request):
+            return render(
+                request, "admin/not_for_this_role.html", {"site_header": self.site_header}, status=403
+            )
+        return super().login(request, extra_context)
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

@@ -48,7 +48,9 @@ SITE_RULES = {
 NOT_STAFF = {"anonymous": ADMIN_LOGIN, "council": ADMIN_LOGIN, "manager": ADMIN_LOGIN}
 ADMIN_SITE_RULES = {
     "admin:index": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
-    "admin:login": {**_all(200), "secretariat": 302, "superuser": 302},  # staff already signed in go on
+    # Staff already signed in go on; a manager or council member is told the admin is the
+    # secretariat's (a Japanese page with the way home), not asked to sign in as someone else.
+    "admin:login": {**_all(200), "council": 403, "manager": 403, "secretariat": 302, "superuser": 302},
     # POST only for staff; anyone else is sent back to the admin (and from there to its login).
     "admin:logout": {"anonymous": 302, "council": 302, "manager": 302, "secretariat": 405, "superuser": 405},
     "admin:password_change": {**NOT_STAFF, "secretariat": 200, "superuser": 200},

@@ -157,3 +157,19 @@ def test_the_admin_speaks_natural_japanese_on_its_list_and_form_pages(client, se
     ).content.decode()
     assert "<h1>施策を変更</h1>" in change
     assert "<h1>施策を追加</h1>" in client.get(reverse("admin:measures_measure_add")).content.decode()
+
+
+@pytest.mark.parametrize("role", ["manager", "council"])
+def test_a_manager_or_council_member_who_opens_the_admin_is_told_it_is_the_secretariats(
+    client, role, request
+):
+    from .page_text import parse
+
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+    text = parse(response.content.decode()).text
+    assert "管理サイトは事務局用です" in text
+    assert "として認証されましたが" not in text
+    assert reverse("home") in response.content.decode()
