@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
-from core import fiscal
 from core.admin_base import SafeChangeList, StackedInline, TabularInline, TrackedAdmin, fiscal_year_column
 from core.users import display_name
 from core.versioning import VersionedModelForm
@@ -231,7 +230,7 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     list_display = (
         "as_of",
         "measure_number",
-        "fiscal_year_short",
+        fiscal_year_column,
         "status_or_withdrawal",
         "progress_percent",
         "actual_value",
@@ -265,10 +264,6 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     @admin.display(description="施策", ordering="measure__number")
     def measure_number(self, report):
         return f"施策{report.measure.number} {report.measure.title}"
-
-    @admin.display(description="年度", ordering="fiscal_year")
-    def fiscal_year_short(self, report):
-        return fiscal.fiscal_year_wareki(report.fiscal_year)
 
     @admin.display(description="進捗状況", ordering="status__order")
     def status_or_withdrawal(self, report):

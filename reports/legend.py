@@ -36,15 +36,10 @@ class Legend:
     grades: list[EvaluationGrade]
 
     @property
-    def grade_ranges(self) -> list[tuple[EvaluationGrade, str]]:
-        """Each grade with the range of rates it stands for: (B, 達成率80%以上100%未満)."""
+    def grade_meanings(self) -> list[tuple[EvaluationGrade, str]]:
+        """Each grade with what it means: (B, おおむね達成(達成率80%以上100%未満))."""
         bounds = sorted({g.min_rate for g in self.grades if g.min_rate is not None})
-        return [(grade, rate_range(grade, bounds)) for grade in self.grades]
-
-    def grade_meaning(self, grade: EvaluationGrade) -> str:
-        """おおむね達成(達成率80%以上100%未満): the label, then the range."""
-        ranges = dict((g.pk, text) for g, text in self.grade_ranges)
-        return f"{grade.label or grade.code}({ranges[grade.pk]})"
+        return [(grade, f"{grade.label or grade.code}({rate_range(grade, bounds)})") for grade in self.grades]
 
 
 def legend_for(plan: Plan) -> Legend:

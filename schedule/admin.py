@@ -57,8 +57,7 @@ class ScheduledItemAdmin(TrackedAdmin):
         description="予定月", ordering=fiscal.fiscal_month_sequence("fiscal_year", "planned_month")
     )
     def month_label(self, obj):
-        """平成30年度 4月: the year's era label alone, which the column has room for."""
-        return f"{fiscal.fiscal_year_wareki(obj.fiscal_year)} {fiscal.month_label(obj.planned_month)}"
+        return f"{fiscal.fiscal_year_label(obj.fiscal_year)} {fiscal.month_label(obj.planned_month)}"
 
     @admin.display(description="検討段階", ordering="phase__order")
     def phase_name(self, obj):

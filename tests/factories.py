@@ -90,3 +90,19 @@ def add_report(
         next_steps=next_steps,
     )
     return progress_report_save(report=report, author=author)
+
+
+def report_form_data(measure: Measure, **extra) -> dict:
+    """What the admin's 進捗報告 add form posts for a plain FY2019 report on ``measure``."""
+    return {
+        "measure": measure.pk,
+        "fiscal_year": "2019",
+        "as_of": "2019/09/30",
+        "status": status("実施中").pk,
+        "progress_percent": "50",
+        "actual_value": "",
+        "narrative": "",
+        "issues": "",
+        "next_steps": "",
+        **extra,
+    }

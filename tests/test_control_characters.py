@@ -11,7 +11,7 @@ from django.urls import reverse
 from measures.models import Department, Measure, ProgressReport
 from schedule.models import ScheduledItem
 
-from .factories import status
+from .factories import report_form_data
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -25,28 +25,13 @@ def admin_client(client, secretariat):
     return client
 
 
-def _report_data(measure, **extra):
-    return {
-        "measure": measure.pk,
-        "fiscal_year": "2019",
-        "as_of": "2019/09/30",
-        "status": status("実施中").pk,
-        "progress_percent": "50",
-        "actual_value": "",
-        "narrative": "取組を進めた。",
-        "issues": "",
-        "next_steps": "",
-        **extra,
-    }
-
-
 @pytest.mark.parametrize(
     "typed",
     ["取組\x00実績", "\x00", "取組\x01実績", "色\x1b[31m付き", "削除\x7f", "C1\x85制御"],
     ids=["nul-inside", "nul-alone", "soh", "escape", "delete", "c1"],
 )
 def test_a_report_with_a_control_character_is_refused_with_the_reason(admin_client, typed):
-    data = _report_data(Measure.objects.get(number=1), narrative=typed)
+    data = report_form_data(Measure.objects.get(number=1), narrative=typed)
     response = admin_client.post(reverse("admin:measures_progressreport_add"), data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -56,7 +41,7 @@ def test_a_report_with_a_control_character_is_refused_with_the_reason(admin_clie
 
 
 def test_tabs_and_line_breaks_are_still_text(admin_client):
-    data = _report_data(Measure.objects.get(number=1), narrative="1行目\r\n\t2行目")
+    data = report_form_data(Measure.objects.get(number=1), narrative="1行目\r\n\t2行目")
     assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
     assert ProgressReport.objects.get().narrative == "1行目\n\t2行目"  # a line break is stored as LF
 
@@ -110,7 +95,10 @@ def test_an_inline_report_with_a_nul_is_refused_and_the_measure_is_not_changed(a
         "annual_targets-INITIAL_FORMS": "0",
         "progress_reports-TOTAL_FORMS": "1",
         "progress_reports-INITIAL_FORMS": "0",
-        **{f"progress_reports-0-{k}": v for k, v in _report_data(measure, issues="課題\x00").items()},
+        **{
+            f"progress_reports-0-{k}": v
+            for k, v in report_form_data(measure, narrative="取組を進めた。", issues="課題\x00").items()
+        },
     }
     response = admin_client.post(reverse("admin:measures_measure_change", args=[measure.pk]), data)
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from django.utils import timezone
 from measures.models import Measure, Plan, ProgressReport
 from schedule.models import PublicCommentPeriod, ScheduledItem
 
-from .factories import add_report, seed_plan, status
+from .factories import add_report, report_form_data, seed_plan
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -34,21 +34,6 @@ def admin_client(client, secretariat):
 def _page(response) -> str:
     assert response.status_code == 200, "shown again with the reason, not saved"
     return response.content.decode()
-
-
-def _report_data(measure, **extra):
-    return {
-        "measure": measure.pk,
-        "fiscal_year": "2019",
-        "as_of": "2019/09/30",
-        "status": status("実施中").pk,
-        "progress_percent": "50",
-        "actual_value": "",
-        "narrative": "",
-        "issues": "",
-        "next_steps": "",
-        **extra,
-    }
 
 
 # ---- 報告基準日 ---------------------------------------------------------------------------------
@@ -68,14 +53,14 @@ def _report_data(measure, **extra):
     ids=["9999", "0001", "after-the-window", "before-the-year"],
 )
 def test_a_report_dated_far_from_its_year_is_refused(admin_client, as_of, message):
-    data = _report_data(Measure.objects.get(number=1), as_of=as_of)
+    data = report_form_data(Measure.objects.get(number=1), as_of=as_of)
     page = _page(admin_client.post(reverse("admin:measures_progressreport_add"), data))
     assert message in page
     assert not ProgressReport.objects.exists()
 
 
 def test_a_report_on_the_last_day_of_the_window_is_accepted(admin_client):
-    data = _report_data(Measure.objects.get(number=1), as_of="2020/09/30")
+    data = report_form_data(Measure.objects.get(number=1), as_of="2020/09/30")
     assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
 
 
@@ -84,7 +69,7 @@ def test_a_report_on_the_last_day_of_the_window_is_accepted(admin_client):
 
 def _withdraw(admin_client, withdrawn_on: str):
     report = add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30))
-    data = _report_data(
+    data = report_form_data(
         report.measure, withdrawn_on=withdrawn_on, withdrawal_reason="誤入力のため", version=report.version
     )
     response = admin_client.post(reverse("admin:measures_progressreport_change", args=[report.pk]), data)

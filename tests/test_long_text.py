@@ -16,7 +16,7 @@ from core.xlsx import SheetWriter, Style
 from measures.models import AnnualTarget, EvaluationScale, Measure, ProgressReport, Purpose
 from schedule.models import PublicCommentPeriod, ScheduledItem
 
-from .factories import add_report, add_target, status
+from .factories import add_report, add_target, report_form_data
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -41,23 +41,8 @@ def admin_client(client, secretariat):
     return client
 
 
-def _report_data(measure, **extra):
-    return {
-        "measure": measure.pk,
-        "fiscal_year": "2019",
-        "as_of": "2019/09/30",
-        "status": status("実施中").pk,
-        "progress_percent": "50",
-        "actual_value": "",
-        "narrative": "",
-        "issues": "",
-        "next_steps": "",
-        **extra,
-    }
-
-
 def test_a_100000_character_narrative_is_refused_with_the_limit(admin_client):
-    data = _report_data(Measure.objects.get(number=1), narrative="実" * 100_000)
+    data = report_form_data(Measure.objects.get(number=1), narrative="実" * 100_000)
     response = admin_client.post(reverse("admin:measures_progressreport_add"), data)
     assert response.status_code == 200
     assert (
@@ -68,7 +53,7 @@ def test_a_100000_character_narrative_is_refused_with_the_limit(admin_client):
 
 
 def test_the_limit_itself_is_accepted(admin_client):
-    data = _report_data(Measure.objects.get(number=1), narrative="実" * 4000)
+    data = report_form_data(Measure.objects.get(number=1), narrative="実" * 4000)
     assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
     assert len(ProgressReport.objects.get().narrative) == 4000
 
@@ -76,7 +61,7 @@ def test_the_limit_itself_is_accepted(admin_client):
 def test_line_breaks_count_once_as_the_browser_counts_them(admin_client):
     """A textarea sends each line break as CR LF; at the limit on screen, the text must be accepted."""
     lines = ["実" * 199] * 19 + ["実" * 200]  # 3,981 characters and 19 breaks: 4,000 on the screen
-    data = _report_data(Measure.objects.get(number=1), narrative="\r\n".join(lines))
+    data = report_form_data(Measure.objects.get(number=1), narrative="\r\n".join(lines))
     assert admin_client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
     narrative = ProgressReport.objects.get().narrative
     assert len(narrative) == 4000 and "\r" not in narrative

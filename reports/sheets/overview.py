@@ -66,12 +66,12 @@ def _legend(sheet: SheetWriter, legend: Legend) -> None:
     sheet.append([sheet.text("凡例", HEADING)])
     for status in legend.statuses:
         sheet.append([sheet.text("進捗状況", LABEL), sheet.text(str(status), filled(CENTER, status.color))])
-    for grade, _ in legend.grade_ranges:
+    for grade, meaning in legend.grade_meanings:
         row = sheet.append(
             [
                 sheet.text("評価", LABEL),
                 sheet.text(grade.code, filled(CENTER, grade.color)),
-                sheet.text(legend.grade_meaning(grade)),
+                sheet.text(meaning),
                 *[sheet.value(None, TEXT) for _ in range(3)],
             ]
         )
