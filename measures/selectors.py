@@ -445,13 +445,22 @@ class ProgressTally:
     (statuses, grades).
     """
 
-    def __init__(self, *, plan: Plan):
-        self._statuses = list(ProgressStatus.objects.order_by("order", "name").values_list("name", flat=True))
-        self._grades = list(
-            EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id)
-            .order_by("order", "code")
-            .values_list("code", flat=True)
-        )
+    def __init__(
+        self,
+        *,
+        plan: Plan,
+        statuses: Iterable[ProgressStatus] | None = None,
+        grades: Iterable[EvaluationGrade] | None = None,
+    ):
+        """``statuses`` and ``grades``, in their configured order, when the caller has read them already."""
+        if statuses is None:
+            statuses = ProgressStatus.objects.order_by("order", "name")
+        if grades is None:
+            grades = EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by(
+                "order", "code"
+            )
+        self._statuses = [status.name for status in statuses]
+        self._grades = [grade.code for grade in grades]
         self._purposes: dict[int, ProgressSummary] = {}
         self._years: dict[int, ProgressSummary] = {}
 

@@ -110,11 +110,11 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
     as_of = filterset.as_of_date
     years = filterset.fiscal_years
     measures = filterset.qs
-    tally = ProgressTally(plan=plan)
+    legend = legend_for(plan)
+    tally = ProgressTally(plan=plan, statuses=legend.statuses, grades=legend.grades)
     rows = list(
         tally.counting(measure_progress_rows(plan=plan, as_of=as_of, measures=measures, fiscal_years=years))
     )
-    legend = legend_for(plan)
 
     sections: dict[int, PurposeSection] = {}
     for row in rows:

@@ -103,7 +103,8 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
     history = workbook.create_sheet(HISTORY_TITLE)
 
     scope = {"plan": export.plan, "as_of": export.as_of, "measures": export.measures}
-    tally = ProgressTally(plan=export.plan)
+    legend = legend_for(export.plan)
+    tally = ProgressTally(plan=export.plan, statuses=legend.statuses, grades=legend.grades)
     rows = tally.counting(measure_progress_rows(**scope, fiscal_years=export.fiscal_years))
     count = write_progress(progress, page=export.page, years=export.fiscal_years, rows=rows)
     write_overview(
@@ -114,7 +115,7 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
         measure_count=count,
         generated_at=generated_at,
         summaries=tally.summaries(),
-        legend=legend_for(export.plan),
+        legend=legend,
     )
     grids = [schedule_grid(fiscal_year=year) for year in export.schedule_years]
     write_schedule(schedule, page=export.page, grids=grids)
