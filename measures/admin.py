@@ -1,8 +1,19 @@
-from django.contrib import admin
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin_base import SafeChangeList, StackedInline, TabularInline, TrackedAdmin, fiscal_year_column
+from core import fiscal
+from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, fiscal_year_column
+from core.fields import DateFormField, apply_input_rules
+from core.templatetags.ja_format import plain_number
 from core.users import display_name
 from core.versioning import VersionedModelForm
 
@@ -19,8 +30,14 @@ from .models import (
     Purpose,
     Technology,
 )
-from .selectors import UNREPORTED_LABEL, measure_progress_rows, today
-from .services import progress_report_save
+from .selectors import (
+    UNREPORTED_LABEL,
+    measure_progress_rows,
+    measure_reports,
+    new_report_defaults,
+    today,
+)
+from .services import ALREADY_SAVED, progress_report_create, progress_report_withdraw
 
 
 @admin.register(Plan)
@@ -87,14 +104,20 @@ class _YearUniqueInlineFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class AnnualTargetInline(StackedInline):
+class AnnualTargetInline(TabularInline):
+    """The measure's yearly targets, one row per fiscal year."""
+
     model = AnnualTarget
     form = VersionedModelForm
     formset = _YearUniqueInlineFormSet
     extra = 0
     fields = (
-        ("fiscal_year", "target_text"),
-        ("indicator_name", "indicator_unit", "baseline_value", "target_value"),
+        "fiscal_year",
+        "target_text",
+        "indicator_name",
+        "indicator_unit",
+        "baseline_value",
+        "target_value",
         "version",
     )
     ordering = ("fiscal_year",)
@@ -105,36 +128,6 @@ class _ReportAuthorMixin:
     def author_name(self, report) -> str:
         """Who recorded the report, named as every page names people."""
         return display_name(report.author) or "—"
-
-
-class ProgressReportInline(_ReportAuthorMixin, StackedInline):
-    model = ProgressReport
-    form = VersionedModelForm
-    formset = _YearUniqueInlineFormSet
-    extra = 0
-    # Reports are never deleted; a wrong one is withdrawn (取り下げ) with its reason.
-    can_delete = False
-    fields = (
-        ("fiscal_year", "as_of", "status", "progress_percent", "actual_value"),
-        "narrative",
-        ("issues", "next_steps"),
-        ("withdrawn_on", "withdrawal_reason"),
-        ("author_name", "created_at"),
-        "version",
-    )
-    readonly_fields = ("author_name", "created_at")
-    ordering = ("-as_of", "-id")
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("measure", "author", "status")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "status":
-            # One query for the choices of every report's form, not one per report.
-            field.choices = list(field.choices)
-        return field
 
 
 class MeasureChangeList(SafeChangeList):
@@ -168,20 +161,24 @@ class MeasureAdmin(TrackedAdmin):
     ordering = ("plan", "order", "number")
     list_select_related = ("plan", "purpose")
     filter_horizontal = ("departments", "keywords", "technologies")
-    inlines = (AnnualTargetInline, ProgressReportInline)
+    inlines = (AnnualTargetInline,)
+    # The page opens on the measure's reports (a compact table, newest first, each linking to its
+    # own read-only page) with a button to add one; a report is entered on its own short page.
+    change_form_template = "admin/measures/measure/change_form.html"
 
     def get_changelist(self, request, **kwargs):
         return MeasureChangeList
 
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            if isinstance(obj, ProgressReport):
-                progress_report_save(report=obj, author=request.user)
-            else:
-                obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        measure = self.get_object(request, object_id) if str(object_id).isdigit() else None
+        if measure is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "reports": measure_reports(measure),
+                "add_report_url": add_report_url(measure),
+                "may_add_report": request.user.has_perm("measures.add_progressreport"),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="目的", ordering="purpose__order")
     def purpose_code(self, obj):
@@ -223,8 +220,54 @@ class AnnualTargetAdmin(TrackedAdmin):
     list_select_related = ("measure",)
 
 
+def add_report_url(measure) -> str:
+    """The short page that adds a report to ``measure``."""
+    return f"{reverse('admin:measures_progressreport_add')}?{urlencode({'measure': measure.pk})}"
+
+
+class ProgressReportAddForm(VersionedModelForm):
+    """The new report: the chosen measure's targets are read from the form's own input."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        source = self.data if self.is_bound else self.initial
+        chosen = source.get("measure")
+        if str(chosen or "").isdigit():
+            self.instance.measure = Measure.objects.select_related("plan").filter(pk=chosen).first()
+        try:
+            self.instance.fiscal_year = fiscal.parse_fiscal_year(str(source.get("fiscal_year") or ""))
+        except ValueError:
+            pass  # the field says what is wrong with it
+
+
+class WithdrawalForm(forms.Form):
+    """取り下げ: the date and the reason, nothing else of the report."""
+
+    withdrawn_on = DateFormField(
+        label="取り下げ日", error_messages={"required": "取り下げ日を入力してください。"}
+    )
+    withdrawal_reason = ProgressReport._meta.get_field("withdrawal_reason").formfield(
+        required=True,
+        help_text="例: 別の施策の数値を誤って入力したため。"
+        + ProgressReport._meta.get_field("withdrawal_reason").help_text,
+        error_messages={"required": "取り下げの理由を入力してください。"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for formfield in self.fields.values():
+            apply_input_rules(formfield)
+
+
 @admin.register(ProgressReport)
 class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
+    """Reports are added, never overwritten: a saved report is read-only, and may only be withdrawn.
+
+    Withdrawal (取り下げ) is its own page (``<id>/withdraw/``), asking only for the date and the
+    reason; the server records who withdrew it. Both writes go through measures.services.
+    """
+
     # Narrow columns, so that 進捗率, 実績値 and 報告者 stay on screen at 1280 px; a withdrawn
     # report says so in its status, where the eye looks first.
     list_display = (
@@ -242,24 +285,181 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     ordering = ("-as_of", "-id")
     date_hierarchy = "as_of"
     list_select_related = ("measure", "status", "author")
-    readonly_fields = ("author_name", "created_at")
     autocomplete_fields = ("measure",)
+    change_form_template = "admin/measures/progressreport/change_form.html"
 
+    add_fieldsets = (
+        (None, {"fields": ("measure", ("fiscal_year", "as_of"), "year_targets")}),
+        (
+            "進捗",
+            {
+                "fields": (("status", "progress_percent", "actual_value"),),
+                "description": "年度目標と同じ指標・単位で実績値を入力します。",
+            },
+        ),
+        ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
+    )
     fieldsets = (
         (
             None,
             {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))},
         ),
         ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
-        (
-            "取り下げ",
-            {
-                "fields": (("withdrawn_on", "withdrawal_reason"),),
-                "description": "誤った報告は削除せず、取り下げ日と理由を入れて取り下げます。取り下げた報告は集計に使われず、記録として残ります。",
-            },
-        ),
-        ("記録", {"fields": (("author_name", "created_at"), "version")}),
+        ("記録", {"fields": (("author_name", "created_at"),)}),
     )
+    withdrawal_fieldset = (
+        "取り下げ",
+        {"fields": (("withdrawn_on", "withdrawer_name"), "withdrawal_reason")},
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        if obj.withdrawn_on:
+            return (*self.fieldsets, self.withdrawal_fieldset)
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("year_targets",)
+        return flatten_fieldsets(self.get_fieldsets(request, obj))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ProgressReportAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        measure_id = initial.get("measure")
+        measure = (
+            Measure.objects.select_related("plan").filter(pk=measure_id).first()
+            if str(measure_id or "").isdigit()
+            else None
+        )
+        if measure is None:
+            initial.pop("measure", None)
+            return initial
+        defaults = new_report_defaults(measure)
+        initial.setdefault("fiscal_year", defaults.fiscal_year)
+        initial.setdefault("as_of", defaults.as_of)
+        if defaults.status is not None:
+            initial.setdefault("status", defaults.status.pk)
+        if defaults.progress_percent is not None:
+            initial.setdefault("progress_percent", defaults.progress_percent)
+        return initial
+
+    def has_change_permission(self, request, obj=None):
+        # A saved report is a record: its page is for reading (and for the withdraw button).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_withdraw(self, request, report) -> bool:
+        return report.withdrawn_on is None and super().has_change_permission(request, report)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # has_change_permission refuses this before it gets here
+            raise PermissionDenied(ALREADY_SAVED)
+        progress_report_create(report=obj, author=request.user)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["may_withdraw"] = self.may_withdraw(request, obj)
+            context["withdraw_url"] = reverse("admin:measures_progressreport_withdraw", args=[obj.pk])
+            context["add_report_url"] = add_report_url(obj.measure)
+            context["may_add"] = self.has_add_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="measures_progressreport_withdraw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def withdraw_view(self, request, object_id):
+        report = self.get_object(request, object_id) if str(object_id).isdigit() else None
+        if report is None:
+            raise Http404("指定された進捗報告は見つかりません。")
+        if not super().has_change_permission(request, report):
+            raise PermissionDenied
+        page = reverse("admin:measures_progressreport_change", args=[report.pk])
+        if report.withdrawn_on is not None:
+            self.message_user(request, "この進捗報告はすでに取り下げられています。", messages.WARNING)
+            return HttpResponseRedirect(page)
+        if request.method == "POST":
+            form = WithdrawalForm(request.POST)
+            if form.is_valid():
+                try:
+                    progress_report_withdraw(
+                        report=report,
+                        withdrawn_on=form.cleaned_data["withdrawn_on"],
+                        reason=form.cleaned_data["withdrawal_reason"],
+                        by=request.user,
+                        loaded_version=form.cleaned_data["version"],
+                    )
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    self.log_change(request, report, "取り下げ")
+                    self.message_user(request, f"進捗報告「{report}」を取り下げました。", messages.SUCCESS)
+                    return HttpResponseRedirect(page)
+        else:
+            form = WithdrawalForm(initial={"withdrawn_on": today(), "version": report.version})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "進捗報告の取り下げ",
+            "subtitle": str(report),
+            "opts": self.opts,
+            "report": report,
+            "form": form,
+            "report_url": page,
+            "media": self.media + form.media,
+        }
+        status = 400 if form.is_bound and form.errors else 200
+        return TemplateResponse(
+            request, "admin/measures/progressreport/withdraw.html", context, status=status
+        )
+
+    @admin.display(description="年度別の目標")
+    def year_targets(self, report):
+        measure = getattr(report, "measure", None) if report.measure_id else None
+        if measure is None:
+            return "施策を選ぶと、その施策の年度別の目標と指標がここに表示されます。"
+        targets = measure.annual_targets.order_by("fiscal_year")
+        if not targets:
+            return "この施策には年度目標が登録されていません(実績値は空欄でかまいません)。"
+        return format_html(
+            '<table class="year-targets"><thead><tr><th>年度</th><th>目標</th><th>指標</th>'
+            "<th>目標値</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                '<tr class="{}"><th scope="row">{}</th><td>{}</td><td>{}</td><td class="num">{}</td></tr>',
+                (
+                    (
+                        "current" if t.fiscal_year == report.fiscal_year else "",
+                        fiscal.fiscal_year_label(t.fiscal_year),
+                        t.target_text or "—",
+                        t.indicator_name or "—",
+                        f"{plain_number(t.target_value)} {t.indicator_unit}".strip()
+                        if t.target_value is not None
+                        else "—",
+                    )
+                    for t in targets
+                ),
+            ),
+        )
+
+    @admin.display(description="取り下げた職員")
+    def withdrawer_name(self, report) -> str:
+        return display_name(report.withdrawn_by) or "—"
 
     @admin.display(description="施策", ordering="measure__number")
     def measure_number(self, report):
@@ -273,11 +473,14 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
             )
         return str(report.status)
 
-    def save_model(self, request, obj, form, change):
-        progress_report_save(report=obj, author=request.user)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: by field where it names one, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 @admin.register(ProgressStatus)

@@ -591,11 +591,24 @@ class ProgressReport(VersionedModel):
         related_name="progress_reports",
         null=True,
         blank=True,
+        editable=False,  # set by the server when the report is created, never from a form
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     # Reports are never deleted: a wrong one is withdrawn, with the reason, and stays on record.
-    withdrawn_on = models.DateField("取り下げ日", null=True, blank=True)
-    withdrawal_reason = LongTextField("取り下げの理由", max_length=NOTE_MAX_LENGTH, blank=True)
+    # Set only by the withdrawal (services.progress_report_withdraw), on its own page.
+    withdrawn_on = models.DateField("取り下げ日", null=True, blank=True, editable=False)
+    withdrawal_reason = LongTextField(
+        "取り下げの理由", max_length=NOTE_MAX_LENGTH, blank=True, editable=False
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="取り下げた職員",
+        on_delete=models.PROTECT,
+        related_name="withdrawn_progress_reports",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     history = HistoricalRecords(verbose_name="進捗報告の変更履歴", verbose_name_plural="進捗報告の変更履歴")
 
@@ -644,7 +657,7 @@ class ProgressReport(VersionedModel):
                 # A withdrawn report stays on record and must not block its correction.
                 condition=Q(withdrawn_on__isnull=True),
                 name="report_one_per_measure_year_date",
-                violation_error_message="この施策・年度・報告基準日の報告はすでにあります。内容を直す場合はその報告を編集してください。",
+                violation_error_message="この施策・年度・報告基準日の報告はすでにあります。内容を直す場合は、その報告を取り下げてから新しい報告を追加してください。",
             ),
         ]
 

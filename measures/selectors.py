@@ -77,6 +77,47 @@ def reports_history(*, measures: QuerySet[Measure], as_of: date) -> QuerySet[Pro
     )
 
 
+def measure_reports(measure: Measure) -> QuerySet[ProgressReport]:
+    """Every report on one measure, withdrawn ones included, newest first: its record as entered."""
+    return (
+        ProgressReport.objects.filter(measure=measure)
+        .select_related("status", "author", "withdrawn_by")
+        .order_by("-as_of", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class NewReportDefaults:
+    """What a new report's form starts with, so that the usual case is a change of figures only."""
+
+    fiscal_year: int
+    as_of: date
+    status: ProgressStatus | None
+    progress_percent: int | None
+    actual_value: Decimal | None
+
+
+def new_report_defaults(measure: Measure, on: date | None = None) -> NewReportDefaults:
+    """The year being reported (this fiscal year, or the plan's last one once the plan has ended),
+    dated today or, for a year already closed, on its last day; status and figures carried over
+    from the measure's latest standing report for that year, else the first status (未着手)."""
+    on = on or today()
+    plan = measure.plan
+    year = min(max(fiscal.fiscal_year_of(on), plan.first_fiscal_year), plan.last_fiscal_year)
+    start, end = fiscal.fiscal_year_bounds(year)
+    as_of = on if start <= on <= end else end if on > end else start
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure=measure, fiscal_year=year)
+        .select_related("status")
+        .order_by("-as_of", "-id")
+        .first()
+    )
+    if latest is not None:
+        return NewReportDefaults(year, as_of, latest.status, latest.progress_percent, latest.actual_value)
+    return NewReportDefaults(year, as_of, ProgressStatus.objects.order_by("order").first(), None, None)
+
+
 # The progress row. Plain values, so that a stream of 50,000 of them holds no model instances
 # beyond the few shared ones (purposes, statuses, grades).
 

@@ -15,7 +15,7 @@ from measures.models import (
     ProgressStatus,
     Purpose,
 )
-from measures.services import progress_report_save
+from measures.services import progress_report_create
 
 
 def seed_plan() -> Plan:
@@ -89,7 +89,7 @@ def add_report(
         issues=issues,
         next_steps=next_steps,
     )
-    return progress_report_save(report=report, author=author)
+    return progress_report_create(report=report, author=author)
 
 
 def report_form_data(measure: Measure, **extra) -> dict:

@@ -72,6 +72,8 @@ ADMIN_APP_RULES = {
 # Exceptions: progress reports are never deleted (withdrawn instead); axes records are read-only.
 ADMIN_EXCEPTIONS = {
     "admin:measures_progressreport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    # 取り下げ: its own short page, for the secretariat (the admin's change permission).
+    "admin:measures_progressreport_withdraw": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:axes_accessattempt_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     "admin:axes_accesslog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     "admin:axes_accessfailurelog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},

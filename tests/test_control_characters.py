@@ -80,7 +80,7 @@ def test_every_kind_of_text_field_gives_the_same_reason(admin_client, url_name, 
     assert (Department.objects.count(), ScheduledItem.objects.count()) == before
 
 
-def test_an_inline_report_with_a_nul_is_refused_and_the_measure_is_not_changed(admin_client):
+def test_an_inline_target_with_a_nul_is_refused_and_the_measure_is_not_changed(admin_client):
     measure = Measure.objects.get(number=1)
     data = {
         "plan": measure.plan_id,
@@ -91,21 +91,21 @@ def test_an_inline_report_with_a_nul_is_refused_and_the_measure_is_not_changed(a
         "departments": [d.pk for d in measure.departments.all()],
         "order": "1",
         "version": measure.version,
-        "annual_targets-TOTAL_FORMS": "0",
+        "annual_targets-TOTAL_FORMS": "1",
         "annual_targets-INITIAL_FORMS": "0",
-        "progress_reports-TOTAL_FORMS": "1",
-        "progress_reports-INITIAL_FORMS": "0",
-        **{
-            f"progress_reports-0-{k}": v
-            for k, v in report_form_data(measure, narrative="取組を進めた。", issues="課題\x00").items()
-        },
+        "annual_targets-0-fiscal_year": "2019",
+        "annual_targets-0-target_text": "目標\x00",
+        "annual_targets-0-indicator_name": "",
+        "annual_targets-0-indicator_unit": "",
+        "annual_targets-0-baseline_value": "",
+        "annual_targets-0-target_value": "",
     }
     response = admin_client.post(reverse("admin:measures_measure_change", args=[measure.pk]), data)
     assert response.status_code == 200
     assert MESSAGE in response.content.decode()
     measure.refresh_from_db()
     assert measure.title != "書き換えたタイトル"
-    assert not ProgressReport.objects.exists()
+    assert not measure.annual_targets.exists()
 
 
 def _admin_forms():

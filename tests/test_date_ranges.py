@@ -10,12 +10,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from measures.models import Measure, Plan, ProgressReport
 from schedule.models import PublicCommentPeriod, ScheduledItem
@@ -67,43 +66,8 @@ def test_a_report_on_the_last_day_of_the_window_is_accepted(admin_client):
 # ---- 取り下げ日 ---------------------------------------------------------------------------------
 
 
-def _withdraw(admin_client, withdrawn_on: str):
-    report = add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30))
-    data = report_form_data(
-        report.measure, withdrawn_on=withdrawn_on, withdrawal_reason="誤入力のため", version=report.version
-    )
-    response = admin_client.post(reverse("admin:measures_progressreport_change", args=[report.pk]), data)
-    report.refresh_from_db()
-    return response, report
-
-
-@pytest.mark.parametrize(
-    ("withdrawn_on", "message"),
-    [
-        ("1900/01/01", "取り下げ日は1989年から2100年までの日付で入力してください。"),
-        ("2019/09/29", "取り下げ日は報告基準日(2019/09/30)以降の日付にしてください。"),
-    ],
-    ids=["1900", "before-the-report"],
-)
-def test_a_withdrawal_before_the_report_is_refused(admin_client, withdrawn_on, message):
-    response, report = _withdraw(admin_client, withdrawn_on)
-    assert message in _page(response)
-    assert report.withdrawn_on is None and report.version == 1
-
-
-def test_a_withdrawal_in_the_future_is_refused(admin_client):
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    response, report = _withdraw(admin_client, f"{tomorrow:%Y/%m/%d}")
-    today = timezone.localdate()
-    assert f"取り下げ日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。" in _page(
-        response
-    )
-    assert report.withdrawn_on is None
-
-
-def test_a_withdrawal_today_or_on_the_report_date_is_accepted(admin_client):
-    response, report = _withdraw(admin_client, "2019/09/30")
-    assert response.status_code == 302 and report.withdrawn_on == date(2019, 9, 30)
+# The withdrawal page's date rules (1989–2100, not before the report, not in the future) are
+# tested with the page itself, in tests/test_report_withdrawal.py.
 
 
 def test_the_database_refuses_a_withdrawal_before_the_report():

@@ -70,8 +70,11 @@ def test_line_breaks_count_once_as_the_browser_counts_them(admin_client):
 def test_the_page_states_the_limits(admin_client):
     page = admin_client.get(reverse("admin:measures_progressreport_add")).content.decode()
     assert page.count("4,000字まで入力できます。") == 3  # 取組実績, 課題, 今後の方向性
-    assert "1,000字まで入力できます。" in page  # 取り下げの理由
     assert 'maxlength="4000"' in page
+    report = add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30))
+    withdraw = reverse("admin:measures_progressreport_withdraw", args=[report.pk])
+    page = admin_client.get(withdraw).content.decode()
+    assert "1,000字まで入力できます。" in page and 'maxlength="1000"' in page  # 取り下げの理由
 
 
 @pytest.mark.parametrize(

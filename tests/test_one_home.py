@@ -13,7 +13,7 @@ from measures.admin import MeasureAdmin
 from measures.models import Measure
 
 from .excel import export_workbook, values
-from .factories import add_report, status
+from .factories import add_report
 from .page_text import parse
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -80,27 +80,18 @@ def test_the_workbook_legend_reads_as_the_printed_page_does(client, council):
         assert f"{code} {meaning}" in page.text
 
 
-def test_changing_a_report_keeps_its_author(client, secretariat, yamada):
+def test_withdrawing_a_report_keeps_its_author(client, secretariat, yamada):
     measure = Measure.objects.get(number=2)
     by_yamada = add_report(measure, 2021, date(2021, 6, 30), progress=20, author=yamada)
     by_nobody = add_report(measure, 2021, date(2021, 7, 31), progress=30)
     client.force_login(secretariat)
     for report in (by_yamada, by_nobody):
         data = {
-            "measure": measure.pk,
-            "fiscal_year": "2021",
-            "as_of": report.as_of.strftime("%Y/%m/%d"),
-            "status": status("実施中").pk,
-            "progress_percent": str(report.progress_percent),
-            "actual_value": "",
-            "narrative": "",
-            "issues": "",
-            "next_steps": "",
             "withdrawn_on": "2021/08/01",
             "withdrawal_reason": "重複して登録したため",
             "version": report.version,
         }
-        response = client.post(reverse("admin:measures_progressreport_change", args=[report.pk]), data)
+        response = client.post(reverse("admin:measures_progressreport_withdraw", args=[report.pk]), data)
         assert response.status_code == 302
     by_yamada.refresh_from_db()
     by_nobody.refresh_from_db()
