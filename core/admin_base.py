@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
@@ -82,8 +82,8 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
-class TypedValueAutocompleteSelect(AutocompleteSelect):
-    """The admin's autocomplete select, shown again after a post whose value is no id at all.
+class _TypedValueOptgroups:
+    """The admin's autocomplete selects, shown again after a post whose value is no id at all.
 
     Django's widget looks the posted value up to label it, so a value such as NUL was a server
     error while rendering the form that says 「正しく選択してください」. Values the key field
@@ -91,7 +91,10 @@ class TypedValueAutocompleteSelect(AutocompleteSelect):
     """
 
     def optgroups(self, name, value, attr=None):
-        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        related = self.field.remote_field
+        key = related.model._meta.get_field(
+            getattr(related, "field_name", None) or related.model._meta.pk.name
+        )
         readable = []
         for item in value:
             try:
@@ -100,6 +103,14 @@ class TypedValueAutocompleteSelect(AutocompleteSelect):
                 continue
             readable.append(item)
         return super().optgroups(name, readable, attr)
+
+
+class TypedValueAutocompleteSelect(_TypedValueOptgroups, AutocompleteSelect):
+    """One related row (a report's measure)."""
+
+
+class TypedValueAutocompleteSelectMultiple(_TypedValueOptgroups, AutocompleteSelectMultiple):
+    """Several related rows (a measure's departments, keywords and technologies)."""
 
 
 class InputRulesMixin:
@@ -120,6 +131,13 @@ class InputRulesMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TypedValueAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class DeleteRulesMixin:

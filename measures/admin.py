@@ -3,16 +3,18 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AdminDateWidget, RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core import fiscal
 from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, fiscal_year_column
-from core.fields import DateFormField, apply_input_rules
+from core.fields import DateFormField, LongTextField, apply_input_rules
 from core.templatetags.ja_format import plain_number
 from core.users import display_name
 from core.versioning import VersionedModelForm
@@ -121,6 +123,25 @@ class AnnualTargetInline(TabularInline):
         "version",
     )
     ordering = ("fiscal_year",)
+    # Narrow inputs, so that a year's row fits the width of a 1280 px screen.
+    sizes = {
+        "fiscal_year": 10,
+        "indicator_name": 18,
+        "indicator_unit": 5,
+        "baseline_value": 8,
+        "target_value": 8,
+    }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is None:
+            return field
+        if db_field.name == "target_text":
+            field.widget.attrs.update({"rows": 2, "style": "width: 17em"})
+        elif db_field.name in self.sizes:
+            field.widget.attrs["size"] = self.sizes[db_field.name]
+            field.widget.attrs["style"] = f"width: {self.sizes[db_field.name] + 2}ch"
+        return field
 
 
 class _ReportAuthorMixin:
@@ -160,7 +181,8 @@ class MeasureAdmin(TrackedAdmin):
     search_fields = ("title", "description", "departments__name", "keywords__name")
     ordering = ("plan", "order", "number")
     list_select_related = ("plan", "purpose")
-    filter_horizontal = ("departments", "keywords", "technologies")
+    # Search-as-you-type boxes: three side-by-side pickers made the page 1,000 px taller.
+    autocomplete_fields = ("departments", "keywords", "technologies")
     inlines = (AnnualTargetInline,)
     # The page opens on the measure's reports (a compact table, newest first, each linking to its
     # own read-only page) with a button to add one; a report is entered on its own short page.
@@ -168,6 +190,14 @@ class MeasureAdmin(TrackedAdmin):
 
     def get_changelist(self, request, **kwargs):
         return MeasureChangeList
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name == "title":
+            field.widget.attrs["style"] = "width: 36em"  # the whole title, not its first 20 characters
+        elif field is not None and db_field.name == "description":
+            field.widget.attrs["rows"] = 5
+        return field
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         measure = self.get_object(request, object_id) if str(object_id).isdigit() else None
@@ -244,7 +274,10 @@ class WithdrawalForm(forms.Form):
     """取り下げ: the date and the reason, nothing else of the report."""
 
     withdrawn_on = DateFormField(
-        label="取り下げ日", error_messages={"required": "取り下げ日を入力してください。"}
+        label="取り下げ日",
+        # The admin's own date input (calendar and 今日), as on every other admin page.
+        widget=AdminDateWidget(format="%Y/%m/%d"),
+        error_messages={"required": "取り下げ日を入力してください。"},
     )
     withdrawal_reason = ProgressReport._meta.get_field("withdrawal_reason").formfield(
         required=True,
@@ -289,27 +322,27 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     change_form_template = "admin/measures/progressreport/change_form.html"
 
     add_fieldsets = (
-        (None, {"fields": ("measure", ("fiscal_year", "as_of"), "year_targets")}),
+        (None, {"fields": ("measure", ("fiscal_year", "as_of"))}),
         (
             "進捗",
             {
-                "fields": (("status", "progress_percent", "actual_value"),),
-                "description": "年度目標と同じ指標・単位で実績値を入力します。",
+                "fields": ("year_targets", ("actual_value", "progress_percent"), "status"),
+                "description": "実績値は、その年度の目標と同じ指標・単位で入力します。",
             },
         ),
         ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
     )
+    # A saved report, for reading: years and dates as every page shows them (和暦 with the
+    # Gregorian beside), figures without trailing zeros.
     fieldsets = (
-        (
-            None,
-            {"fields": ("measure", ("fiscal_year", "as_of"), ("status", "progress_percent", "actual_value"))},
-        ),
+        (None, {"fields": ("measure", "year_label", "as_of_label")}),
+        ("進捗", {"fields": ("status", "progress_label", "actual_label")}),
         ("報告内容", {"fields": ("narrative", "issues", "next_steps")}),
-        ("記録", {"fields": (("author_name", "created_at"),)}),
+        ("記録", {"fields": ("author_name", "created_label")}),
     )
     withdrawal_fieldset = (
         "取り下げ",
-        {"fields": (("withdrawn_on", "withdrawer_name"), "withdrawal_reason")},
+        {"fields": ("withdrawn_label", "withdrawer_name", "withdrawal_reason")},
     )
 
     def get_fieldsets(self, request, obj=None):
@@ -324,10 +357,40 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
             return ("year_targets",)
         return flatten_fieldsets(self.get_fieldsets(request, obj))
 
+    class Media:
+        js = ("measures/report_add.js",)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ProgressReportAddForm
         return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is None:
+            return field
+        widget = field.widget
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            # A report picks a measure and a status; it does not edit them from here.
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+            widget = widget.widget
+        if db_field.name == "measure":
+            widget.attrs["style"] = "width: 36em"  # the measure's whole title
+        elif isinstance(db_field, LongTextField):
+            widget.attrs["rows"] = 4
+        return field
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # A saved report cannot be edited, so "save and continue editing" leads nowhere.
+        context["show_save_and_continue"] = False
+        if obj is not None:
+            context["title"] = "進捗報告(登録済み)"
+            context["may_withdraw"] = self.may_withdraw(request, obj)
+            context["withdraw_url"] = reverse("admin:measures_progressreport_withdraw", args=[obj.pk])
+            context["add_report_url"] = add_report_url(obj.measure)
+            context["may_add"] = self.has_add_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -365,14 +428,6 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
         if change:  # has_change_permission refuses this before it gets here
             raise PermissionDenied(ALREADY_SAVED)
         progress_report_create(report=obj, author=request.user)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["may_withdraw"] = self.may_withdraw(request, obj)
-            context["withdraw_url"] = reverse("admin:measures_progressreport_withdraw", args=[obj.pk])
-            context["add_report_url"] = add_report_url(obj.measure)
-            context["may_add"] = self.has_add_permission(request)
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
         return [
@@ -456,6 +511,31 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
                 ),
             ),
         )
+
+    @admin.display(description="年度")
+    def year_label(self, report) -> str:
+        return fiscal.fiscal_year_label(report.fiscal_year)
+
+    @admin.display(description="報告基準日")
+    def as_of_label(self, report) -> str:
+        return fiscal.wareki_date_with_western(report.as_of)
+
+    @admin.display(description="進捗率")
+    def progress_label(self, report) -> str:
+        return f"{report.progress_percent}%"
+
+    @admin.display(description="実績値")
+    def actual_label(self, report) -> str:
+        return "—" if report.actual_value is None else plain_number(report.actual_value)
+
+    @admin.display(description="登録日時")
+    def created_label(self, report) -> str:
+        created = timezone.localtime(report.created_at)
+        return f"{fiscal.wareki_date(created.date())} {created:%H:%M}"
+
+    @admin.display(description="取り下げ日")
+    def withdrawn_label(self, report) -> str:
+        return fiscal.wareki_date_with_western(report.withdrawn_on) if report.withdrawn_on else "—"
 
     @admin.display(description="取り下げた職員")
     def withdrawer_name(self, report) -> str:

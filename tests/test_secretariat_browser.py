@@ -1,0 +1,152 @@
+"""The secretariat's day in Debian's Chromium at 1280×800: what the test client cannot see.
+
+Each flow is driven through the real pages (typing, clicking, the browser's own form handling)
+and saves a screenshot of each page it passes (tests/screenshots.py; docs/admin.md shows them).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.urls import reverse
+
+from measures.models import Measure, ProgressReport
+from schedule.models import ScheduledItem
+
+from .factories import add_report
+from .screenshots import save_screenshot
+from .test_forms_browser import DATE_TYPED, admin_page  # noqa: F401 (the signed-in tab)
+from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
+
+MEASURE_PAGE_MAX_HEIGHT = 2500
+
+
+def _height(page) -> int:
+    return page.evaluate("document.documentElement.scrollHeight")
+
+
+def _width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@browser_test
+def test_the_measure_page_fits_and_opens_on_its_reports(admin_page):  # noqa: F811
+    measure = Measure.objects.get(number=1)
+    admin_page.goto(admin_page.base + reverse("admin:measures_measure_change", args=[measure.pk]))
+    save_screenshot(admin_page, "measure-page", full_page=True)
+    assert _height(admin_page) < MEASURE_PAGE_MAX_HEIGHT
+    assert _width(admin_page) <= 1280, "nothing reaches past the right edge of the screen"
+    # The reports table is the first thing on the page, inside the first screen.
+    table = admin_page.locator("#reports-of-measure")
+    assert table.bounding_box()["y"] < 800
+    rows = table.locator("tbody tr")
+    assert rows.count() == measure.progress_reports.count()
+
+
+@browser_test
+def test_a_report_is_added_from_the_measure_page_with_the_years_target_in_view(admin_page):  # noqa: F811
+    measure = Measure.objects.get(number=1)
+    before = ProgressReport.objects.count()
+    admin_page.goto(admin_page.base + reverse("admin:measures_measure_change", args=[measure.pk]))
+    with admin_page.expect_navigation():
+        admin_page.locator("#reports-of-measure a.button", has_text="進捗報告を追加").click()
+    # The year's target and indicator sit just above the actual value.
+    current = admin_page.locator("table.year-targets tr.current")
+    target = measure.annual_targets.get(fiscal_year=measure.plan.last_fiscal_year)
+    assert target.indicator_name in current.inner_text()
+    actual = admin_page.locator("#id_actual_value").bounding_box()
+    assert 0 < actual["y"] - current.bounding_box()["y"] < 200
+    admin_page.fill("#id_fiscal_year", "平成31年度")
+    admin_page.fill("#id_as_of", "令和元年12月27日")
+    admin_page.fill("#id_actual_value", "38")
+    admin_page.fill("#id_progress_percent", "70")
+    save_screenshot(admin_page, "report-add", full_page=True)
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    assert ProgressReport.objects.count() == before + 1, admin_page.inner_text("#content")[:800]
+    report = ProgressReport.objects.order_by("-pk").first()
+    assert (report.fiscal_year, report.as_of, report.progress_percent) == (2019, date(2019, 12, 27), 70)
+    assert report.author.username == "root"
+
+
+@browser_test
+def test_a_report_is_withdrawn_on_its_own_page_and_keeps_its_author(admin_page, django_user_model):  # noqa: F811
+    author = django_user_model.objects.create_user("yamada", last_name="山田", first_name="花子")
+    report = add_report(Measure.objects.get(number=2), 2021, date(2021, 11, 30), progress=55, author=author)
+    admin_page.goto(admin_page.base + reverse("admin:measures_progressreport_change", args=[report.pk]))
+    save_screenshot(admin_page, "report-page")
+    assert not admin_page.locator("#progressreport_form textarea, #progressreport_form select").count()
+    with admin_page.expect_navigation():
+        admin_page.click("text=この報告を取り下げる")
+    field = admin_page.locator("#id_withdrawn_on")
+    for typed in DATE_TYPED:
+        field.fill(typed)
+        assert field.input_value() == typed
+    field.fill("令和3年12月1日")
+    admin_page.fill("#id_withdrawal_reason", "別の施策の数値を誤って入力したため")
+    save_screenshot(admin_page, "report-withdraw")
+    with admin_page.expect_navigation():
+        admin_page.click("input[type=submit][value=取り下げる]")
+    save_screenshot(admin_page, "report-withdrawn")
+    assert "を取り下げました" in admin_page.inner_text(".messagelist")
+    report.refresh_from_db()
+    assert report.withdrawn_on == date(2021, 12, 1)
+    assert report.author == author and report.withdrawn_by.username == "root"
+    assert "取り下げ(2021/12/01)" in admin_page.inner_text("#content") or "取り下げられました" in (
+        admin_page.inner_text("#content")
+    )
+
+
+@browser_test
+def test_an_item_is_marked_held_with_its_date_typed_in_the_era_form(admin_page):  # noqa: F811
+    item = ScheduledItem.objects.filter(status="planned", planned_month=1).order_by("pk").first()
+    admin_page.goto(admin_page.base + reverse("admin:schedule_scheduleditem_change", args=[item.pk]))
+    admin_page.select_option("#id_status", label="実施済")
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    save_screenshot(admin_page, "schedule-held-without-date")
+    assert "実施日" in admin_page.inner_text(".errors, .errorlist")
+    item.refresh_from_db()
+    assert item.status == "planned"
+
+    admin_page.fill("#id_actual_date", "平成31年1月25日")
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    item.refresh_from_db()
+    assert (item.status, item.actual_date) == ("held", date(2019, 1, 25)), admin_page.inner_text("#content")[
+        :800
+    ]
+
+
+@browser_test
+def test_a_conflict_keeps_what_was_typed_and_names_who_saved_first(admin_page, browser, django_user_model):  # noqa: F811
+    measure = Measure.objects.get(number=2)
+    url = admin_page.base + reverse("admin:measures_measure_change", args=[measure.pk])
+    admin_page.goto(url)
+
+    django_user_model.objects.create_superuser(
+        "suzuki", password="pw-suzuki", last_name="鈴木", first_name="一郎"
+    )
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = other.new_page()
+    page.goto(admin_page.base + reverse("login"))
+    page.fill("#id_username", "suzuki")
+    page.fill("#id_password", "pw-suzuki")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.goto(url)
+    page.fill("#id_title", "オープンデータの推進")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    other.close()
+
+    typed = "区が持つデータを、二次利用できる形で公開する。"
+    admin_page.fill("#id_description", typed)
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    save_screenshot(admin_page, "conflict", full_page=True)
+    body = admin_page.inner_text("#content")
+    assert "開いた後に鈴木 一郎が先に変更したため保存できませんでした。" in body
+    assert admin_page.input_value("#id_description") == typed
+    measure.refresh_from_db()
+    assert measure.title == "オープンデータの推進" and measure.description != typed
