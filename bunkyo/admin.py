@@ -18,7 +18,10 @@ from django.contrib.auth.models import Group
 
 from core import references
 from core.admin_base import DeleteRulesMixin, InputRulesMixin
+from core.users import affiliation, display_name
 from core.versioning import LoadedStateForm
+
+from .models import StaffProfile
 
 User = get_user_model()
 
@@ -55,9 +58,29 @@ def records_naming(user) -> list[tuple[str, int]]:
     return records
 
 
+class StaffProfileInline(InputRulesMixin, admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    max_num = 1
+    min_num = 1
+    fields = ("affiliation",)
+
+
 @admin.register(User)
 class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
+    inlines = (StaffProfileInline,)
+    list_display = ("username", "full_name", "affiliation_name", "is_staff", "is_active")
+    list_select_related = ("staff_profile",)
+    search_fields = (*DjangoUserAdmin.search_fields, "staff_profile__affiliation")
+
+    @admin.display(description="氏名", ordering="last_name")
+    def full_name(self, user) -> str:
+        return display_name(user)
+
+    @admin.display(description="所属", ordering="staff_profile__affiliation")
+    def affiliation_name(self, user) -> str:
+        return affiliation(user) or "—"
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

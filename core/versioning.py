@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import fiscal
-from .users import display_name
+from .users import display_name_with_affiliation
 
 
 class ConcurrentEditError(Exception):
@@ -97,7 +97,7 @@ def changes_since(instance, loaded_version: int) -> ChangeSince:
     now = history.order_by("-history_date").first()
     if now is None:
         return ChangeSince()
-    change = ChangeSince(who=display_name(now.history_user) or None, when=now.history_date)
+    change = ChangeSince(who=display_name_with_affiliation(now.history_user) or None, when=now.history_date)
     if then is None:
         return change
     opts = type(instance)._meta

@@ -173,3 +173,15 @@ def test_a_manager_or_council_member_who_opens_the_admin_is_told_it_is_the_secre
     assert "管理サイトは事務局用です" in text
     assert "として認証されましたが" not in text
     assert reverse("home") in response.content.decode()
+
+
+def test_the_user_list_shows_each_persons_department(client, superuser, secretariat):
+    from bunkyo.models import StaffProfile
+
+    StaffProfile.objects.create(user=secretariat, affiliation="情報政策課")
+    client.force_login(superuser)
+    from .page_text import parse
+
+    page = parse(client.get(reverse("admin:auth_user_changelist")).content)
+    row = next(r for r in page.find_all("tr") if "jimu" in r.text)
+    assert "情報政策課" in row.text and "事務局 太郎" in row.text

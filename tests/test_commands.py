@@ -54,6 +54,10 @@ def test_demo_accounts_are_created_once_per_role_and_sign_in(settings, rf):
 
     assert get_user_model().objects.count() == 3
     assert get_user_model().objects.get(username="jimukyoku").is_staff
+    from core.users import display_name_with_affiliation
+
+    secretariat = get_user_model().objects.get(username="jimukyoku")
+    assert display_name_with_affiliation(secretariat) == "情報政策課 文京 花子"
 
 
 @pytest.mark.django_db

@@ -99,6 +99,23 @@ def test_the_pages_left_out_above_change_nothing(rf, django_user_model):
     assert form_fields <= set(model_admin.get_readonly_fields(request, report))
 
 
+def test_the_refusal_names_the_department_of_who_saved_first(two_admins, django_user_model):
+    from bunkyo.models import StaffProfile
+
+    StaffProfile.objects.create(
+        user=django_user_model.objects.get(username="root1"), affiliation="情報政策課"
+    )
+    first, second = two_admins
+    measure = Measure.objects.get(number=2)
+    url = _url(Measure, measure)
+    first_form = _form_data(first.get(url).content.decode())
+    second_form = _form_data(second.get(url).content.decode())
+    assert first.post(url, {**first_form, "title": "オープンデータの推進"}).status_code == 302
+    page = parse(second.post(url, {**second_form, "description": "二人目の説明"}).content.decode()).text
+    assert "この施策は、開いた後に情報政策課 管理 一郎が先に変更したため保存できませんでした。" in page
+    assert "さん" not in page.split("ようこそ")[-1]  # business Japanese: no さん for a colleague
+
+
 def test_the_refusal_says_who_changed_what_and_when(two_admins):
     first, second = two_admins
     measure = Measure.objects.get(number=2)

@@ -5,12 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bunkyo import roles
+from bunkyo.models import StaffProfile
 
 # Known passwords: for a developer's machine only. Refused when DEBUG is off.
+# (user name, password, role, 姓, 名, 所属, staff?). The names are made up for the demo.
 DEMO_USERS = (
-    ("jimukyoku", "demo-jimukyoku", roles.SECRETARIAT, "情報政策課 職員", True),
-    ("kanrishoku", "demo-kanrishoku", roles.MANAGERS, "企画政策部長", False),
-    ("gikai", "demo-gikai", roles.COUNCIL, "区議会議員", False),
+    ("jimukyoku", "demo-jimukyoku", roles.SECRETARIAT, "文京", "花子", "情報政策課", True),
+    ("kanrishoku", "demo-kanrishoku", roles.MANAGERS, "小石川", "一郎", "企画政策部", False),
+    ("gikai", "demo-gikai", roles.COUNCIL, "本郷", "次郎", "文京区議会", False),
 )
 
 
@@ -23,12 +25,13 @@ class Command(BaseCommand):
             raise CommandError("デモアカウントは DEBUG=true の開発環境でのみ作成できます。")
         User = get_user_model()
         self.stdout.write("デモアカウント (http://127.0.0.1:8000/ でログイン):")
-        for username, password, role, title, is_staff in DEMO_USERS:
+        for username, password, role, last_name, first_name, affiliation, is_staff in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
-            user.last_name = title
+            user.last_name, user.first_name = last_name, first_name
             user.is_staff = is_staff
             user.is_active = True
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            StaffProfile.objects.update_or_create(user=user, defaults={"affiliation": affiliation})
             self.stdout.write(f"  {role:<4} ユーザー名: {username:<11} パスワード: {password}")
