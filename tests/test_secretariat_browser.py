@@ -150,3 +150,18 @@ def test_a_conflict_keeps_what_was_typed_and_names_who_saved_first(admin_page, b
     assert admin_page.input_value("#id_description") == typed
     measure.refresh_from_db()
     assert measure.title == "オープンデータの推進" and measure.description != typed
+
+
+@browser_test
+def test_choosing_the_measure_on_the_add_page_shows_its_targets_and_keeps_the_input(admin_page):  # noqa: F811
+    measure = Measure.objects.get(number=2)
+    admin_page.goto(admin_page.base + reverse("admin:measures_progressreport_add"))
+    assert "施策を選ぶと" in admin_page.inner_text(".field-year_targets")
+    admin_page.fill("#id_progress_percent", "30")
+    admin_page.click(".field-measure .select2-selection")
+    admin_page.fill(".select2-search__field", "オープンデータ")
+    with admin_page.expect_navigation():
+        admin_page.click(".select2-results__option >> text=オープンデータ活用の推進")
+    assert f"measure={measure.pk}" in admin_page.url
+    assert measure.annual_targets.first().indicator_name in admin_page.inner_text("table.year-targets")
+    assert admin_page.input_value("#id_progress_percent") == "30"
