@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal
@@ -200,6 +201,13 @@ class ScheduledItem(VersionedModel):
             errors["actual_date"] = late
         if self.status == self.Status.HELD and not self.actual_date and "actual_date" not in errors:
             errors["actual_date"] = HELD_NEEDS_ACTUAL_DATE
+        today = timezone.localdate()
+        if self.status == self.Status.HELD and self.actual_date and self.actual_date > today:
+            # A postponed item may carry its new, later date; a held one happened already.
+            errors.setdefault(
+                "actual_date",
+                f"実施済の予定の実施日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。",
+            )
         if self.actual_date and self.status in (self.Status.PLANNED, self.Status.CANCELLED):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:

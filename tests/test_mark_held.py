@@ -116,3 +116,52 @@ def test_the_list_action_with_only_undated_items_marks_nothing_and_says_why(clie
         " IT・情報セキュリティ部会 平成30年度(2018年度) 5月"
     ]
     assert not LogEntry.objects.filter(action_flag=CHANGE).exists()
+
+
+def _tomorrows_item() -> ScheduledItem:
+    """An item planned for tomorrow, in tomorrow's fiscal year (whatever today is)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import fiscal
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    item = _item("IT・情報セキュリティ委員会", 4)
+    item.pk = None
+    item._state.adding = True
+    item.phase = None
+    item.fiscal_year = fiscal.fiscal_year_of(tomorrow)
+    item.planned_month, item.planned_date = tomorrow.month, tomorrow
+    item.save()
+    return item
+
+
+def test_held_with_a_future_actual_date_is_refused_beside_the_field(client, secretariat):
+    from django.utils import timezone
+
+    item = _tomorrows_item()
+    client.force_login(secretariat)
+    data = _form_data(item, fiscal_year=str(item.fiscal_year), actual_date=f"{item.planned_date:%Y/%m/%d}")
+    response = client.post(reverse("admin:schedule_scheduleditem_change", args=[item.pk]), data)
+    assert response.status_code == 200
+    row = parse(response.content).find("div", cls="field-actual_date")
+    today = timezone.localdate()
+    assert (
+        f"実施済の予定の実施日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。"
+        in row.text
+    )
+    item.refresh_from_db()
+    assert (item.status, item.actual_date) == ("planned", None)
+
+
+def test_the_list_action_does_not_mark_an_item_planned_for_a_later_day(client, secretariat):
+    item = _tomorrows_item()
+    client.force_login(secretariat)
+    response = client.post(CHANGELIST, {"action": "mark_held", "_selected_action": [item.pk]}, follow=True)
+    messages = " ".join(
+        li.text for li in parse(response.content).find("ul", cls="messagelist").find_all("li")
+    )
+    assert "次の1件は実施済にできませんでした" in messages and "実施日に先の日付は入力できません" in messages
+    item.refresh_from_db()
+    assert (item.status, item.actual_date) == ("planned", None)
