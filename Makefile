@@ -7,8 +7,9 @@ PROD_LOCK := requirements/prod.txt
 DEV_LOCK := requirements/dev.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py
 
-.PHONY: run test install install-prod browser setup demo lint lock bench clean
+.PHONY: run test install install-prod browser setup demo lint lock bench clean screenshots
 
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
@@ -23,6 +24,11 @@ test: install browser lint ## Run the whole test suite (and the linter, and the 
 
 browser:
 	@scripts/ensure_chromium.sh
+
+# The pictures in docs/admin.md, taken by the browser tests from the screens as they are now
+# (they save to build/screenshots/ on every other run).
+screenshots: install browser
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -n 0 -q $(SCREENSHOT_TESTS)
 
 # The development environment (make run and make test share it): the application and the test tools.
 install: $(STAMP)
