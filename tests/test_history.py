@@ -70,7 +70,8 @@ def test_the_history_is_visible_from_the_objects_admin_page(admin_client):
     table = history_page.split('id="change-history"')[1].split("</table>")[0]
     rows = table.split("<tbody>")[1].split("</tr>")
     newest = rows[0]
-    assert "2. 新しい名前" in newest and "jimu" in newest and "変更" in newest
+    # Who, by the name every page gives them (core.users.display_name), not the user name.
+    assert "2. 新しい名前" in newest and "事務局 太郎" in newest and "変更" in newest
     assert "2. オープンデータ活用の推進" in rows[1] and "追加" in rows[1]
     # In Japanese, from the project's own catalogue (the library has none).
     for heading in ("日時", "変更者", "変更内容"):
