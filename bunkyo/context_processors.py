@@ -10,7 +10,7 @@ _LINKS = (
     ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", EXPORT_PROGRESS),
     ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", PRINT_PROGRESS),
     ("schedule:table", "策定スケジュール", "平成30年度の策定スケジュール表", "schedule.view_scheduleditem"),
-    ("timeline", "変更履歴", "誰がいつ何を変更したか(最近の100件)", "measures.change_measure"),
+    ("timeline", "変更履歴", "誰がいつ何を変更したか(種類・人・日付で絞り込み)", "measures.change_measure"),
 )
 
 

@@ -3,9 +3,8 @@ from django.shortcuts import render
 from core.pages import read_only_page
 from measures.selectors import plan_current, plan_overview
 
-from .timeline import recent_changes
-
-TIMELINE_LIMIT = 100
+from .forms import TimelineFilterForm
+from .timeline import timeline_kinds, timeline_page, timeline_people
 
 
 @read_only_page()
@@ -18,9 +17,16 @@ def home(request):
 
 @read_only_page("measures.change_measure")
 def timeline(request):
-    """Recent changes across the plan, for the secretariat."""
-    return render(
-        request,
-        "bunkyo/timeline.html",
-        {"entries": recent_changes(limit=TIMELINE_LIMIT), "limit": TIMELINE_LIMIT},
-    )
+    """Changes across the plan, for the secretariat: by kind, person and days, a page at a time.
+    Wrong filters: the form again with the reasons, status 400 (as /reports/ answers)."""
+    form = TimelineFilterForm(request.GET, kinds=timeline_kinds(), people=timeline_people())
+    if not form.is_valid():
+        return render(request, "bunkyo/timeline.html", {"form": form}, status=400)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": timeline_page(page=request.GET.get("page"), **form.cleaned_data),
+        "query": query.urlencode(),
+    }
+    return render(request, "bunkyo/timeline.html", context)

@@ -15,9 +15,10 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import F
+from django.utils import timezone
 
 FISCAL_YEAR_START_MONTH = 4
 
@@ -119,6 +120,12 @@ def wareki_date(day: date) -> str:
     """令和元年5月1日 for 2019-05-01; 平成31年4月30日 for 2019-04-30."""
     era = era_of_date(day)
     return f"{era.name}{_era_year_text(era, day.year)}年{day.month}月{day.day}日"
+
+
+def wareki_datetime(moment: datetime) -> str:
+    """令和元年5月1日 16:51: a recorded moment (a change, a save) in the ward's local time."""
+    local = timezone.localtime(moment)
+    return f"{wareki_date(local.date())} {local:%H:%M}"
 
 
 def wareki_date_with_western(day: date) -> str:

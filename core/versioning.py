@@ -10,15 +10,15 @@ in the meantime (from the history). Saving that form again is then a deliberate 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django import forms
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.utils import timezone
 
 from . import fiscal
+from .history import FieldChange, field_changes, related_rows
 from .users import display_name_with_affiliation
 
 
@@ -54,38 +54,12 @@ class VersionedModel(models.Model):
 
 
 @dataclass
-class FieldChange:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass
 class ChangeSince:
     """What someone else changed in a row after it was loaded: who, when, and each field's values."""
 
     who: str | None = None
     when: datetime | None = None
     fields: list[FieldChange] = field(default_factory=list)
-
-
-SHOWN_VALUE_MAX = 60  # characters of a changed value quoted back to the editor
-
-
-def _shown(model_field, value) -> str:
-    """A stored value as a person reads it: choices by label, related rows by name, dates in 和暦."""
-    if value is None or value == "":
-        return "(空欄)"
-    if model_field.is_relation and not isinstance(value, models.Model):
-        value = model_field.related_model._base_manager.filter(pk=value).first() or value
-    elif model_field.choices:
-        value = dict(model_field.flatchoices).get(value, value)
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return fiscal.wareki_date(value)
-    text = str(value)
-    return text if len(text) <= SHOWN_VALUE_MAX else text[: SHOWN_VALUE_MAX - 1] + "…"
 
 
 def changes_since(instance, loaded_version: int) -> ChangeSince:
@@ -100,16 +74,8 @@ def changes_since(instance, loaded_version: int) -> ChangeSince:
     change = ChangeSince(who=display_name_with_affiliation(now.history_user) or None, when=now.history_date)
     if then is None:
         return change
-    opts = type(instance)._meta
-    for delta in now.diff_against(then).changes:
-        if delta.field == "version":
-            continue
-        model_field = opts.get_field(delta.field)
-        change.fields.append(
-            FieldChange(
-                str(model_field.verbose_name), _shown(model_field, delta.old), _shown(model_field, delta.new)
-            )
-        )
+    history_model = type(now)
+    change.fields = field_changes(history_model, then, now, related_rows(history_model, (then, now)))
     return change
 
 
@@ -123,8 +89,7 @@ def concurrent_edit_messages(instance, loaded_version: int) -> list[str]:
         + (f"変更された項目: {labels}。" if labels else "")
     ]
     if change.when is not None:
-        when = timezone.localtime(change.when)
-        lines.append(f"変更日時: {fiscal.wareki_date(when.date())} {when:%H:%M}")
+        lines.append(f"変更日時: {fiscal.wareki_datetime(change.when)}")
     lines.extend(f"{f.label}: 「{f.before}」→「{f.after}」" for f in change.fields)
     lines.append(
         "あなたの入力はこの画面に残っています。上の変更を確かめ、必要なら入力を直してから、もう一度保存してください"

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -35,6 +35,12 @@ def test_fiscal_year_of_a_date(day, year):
 )
 def test_wareki_date_changes_era_on_the_exact_day(day, text):
     assert fiscal.wareki_date(day) == text
+
+
+def test_a_recorded_moment_reads_in_tokyo_time_and_its_era():
+    # 2019-04-30 15:30 UTC is 2019-05-01 00:30 in Tokyo: the first day of 令和.
+    assert fiscal.wareki_datetime(datetime(2019, 4, 30, 15, 30, tzinfo=UTC)) == "令和元年5月1日 00:30"
+    assert fiscal.wareki_datetime(datetime(2019, 4, 30, 14, 59, tzinfo=UTC)) == "平成31年4月30日 23:59"
 
 
 def test_the_first_year_of_an_era_is_gannen_never_1nen():

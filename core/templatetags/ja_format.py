@@ -5,7 +5,7 @@ Load with {% load ja_format %}.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
@@ -26,6 +26,12 @@ def fiscal_year_label(year: int | None) -> str:
 def wareki(day: date | None) -> str:
     """令和2年3月31日(2020年3月31日)."""
     return "" if day is None else fiscal.wareki_date_with_western(day)
+
+
+@register.filter
+def wareki_datetime(moment: datetime | None) -> str:
+    """令和元年5月1日 16:51: when a change was recorded, in the ward's local time."""
+    return "" if moment is None else fiscal.wareki_datetime(moment)
 
 
 @register.filter
