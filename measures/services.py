@@ -5,9 +5,11 @@ The admin saves progress reports through them too, so each rule has one home.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 
-from .models import ProgressReport
+from .models import Plan, ProgressReport
 
 
 @transaction.atomic
@@ -24,3 +26,19 @@ def progress_report_save(*, report: ProgressReport, author=None) -> ProgressRepo
     report.full_clean()
     report.save()
     return report
+
+
+@transaction.atomic
+def plan_adopt(*, plan: Plan, adopted_on: date, reason: str = "") -> Plan:
+    """Mark a plan 策定済 on its adoption date, after validating the whole plan (Plan.clean: the date
+    lies between the start of the drafting year and the plan's end, and is not ahead of today).
+
+    ``reason`` becomes the 変更理由 of the history entry the save records.
+    """
+    plan.status = Plan.Status.ADOPTED
+    plan.adopted_on = adopted_on
+    plan.full_clean()
+    if reason:
+        plan._change_reason = reason  # django-simple-history's history_change_reason
+    plan.save()
+    return plan

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from .page_text import parse
+
 pytestmark = pytest.mark.usefixtures("seeded")
 
 
@@ -45,3 +47,23 @@ def test_the_site_loads_nothing_from_outside_the_server(client, council):
     client.force_login(council)
     page = client.get("/").content.decode()
     assert "http://" not in page and "https://" not in page and "//cdn" not in page
+
+
+def _facts(page) -> dict[str, str]:
+    facts = parse(page).find("dl", cls="facts")
+    terms = [e.text for e in facts.find_all("dt")]
+    return dict(zip(terms, [e.text for e in facts.find_all("dd")], strict=True))
+
+
+def test_the_seed_plan_is_being_drafted(client, council):
+    client.force_login(council)
+    facts = _facts(client.get("/").content.decode())
+    assert facts["策定状況"] == "策定中"
+    assert "策定日" not in facts
+
+
+def test_the_demo_plan_is_adopted_with_its_date(client, council, demo):
+    client.force_login(council)
+    facts = _facts(client.get("/").content.decode())
+    assert facts["策定状況"] == "策定済"
+    assert facts["策定日"] == "平成31年3月29日(2019年3月29日)"
