@@ -7,9 +7,9 @@ PROD_LOCK := requirements/prod.txt
 DEV_LOCK := requirements/dev.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
-SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py
 
-.PHONY: run test install install-prod browser setup demo lint lock bench clean screenshots
+.PHONY: run test install install-prod browser setup demo lint lock bench bench-home clean screenshots
 
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
 	$(PY) manage.py runserver $(HOST)
@@ -76,6 +76,9 @@ lock:
 
 bench: install ## The Excel export benchmark (docs/PERFORMANCE.md); quick: make bench SIZES=1000,5000
 	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))
+
+bench-home: install ## The home page benchmark (docs/PERFORMANCE.md); quick: make bench-home SIZES=100,1000
+	$(PY) benchmarks/home_page.py $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

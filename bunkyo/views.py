@@ -1,18 +1,19 @@
 from django.shortcuts import render
 
 from core.pages import read_only_page
-from measures.selectors import plan_current, plan_overview
+from measures.selectors import plan_current, today
 
 from .forms import TimelineFilterForm
+from .home import home_page_build
 from .timeline import timeline_kinds, timeline_page, timeline_people
 
 
 @read_only_page()
 def home(request):
+    """The plan's progress at a glance, and the pages the user's role may open."""
     plan = plan_current()
-    return render(
-        request, "bunkyo/home.html", {"plan": plan, "purposes": plan_overview(plan) if plan else []}
-    )
+    page = home_page_build(user=request.user, plan=plan, on=today()) if plan else None
+    return render(request, "bunkyo/home.html", {"plan": plan, "home": page})
 
 
 @read_only_page("measures.change_measure")

@@ -95,6 +95,12 @@ def fiscal_month_sequence(fiscal_year, month):
     return fiscal_year * 12 + fiscal_month_order(month)
 
 
+def month_sequence_of(day: date) -> int:
+    """The place in time of a date's month, as fiscal_month_sequence gives it in SQL:
+    fiscal year × 12 + fiscal_month_index, so that 2019-03 (FY2018's last) comes just before 2019-04."""
+    return fiscal_year_of(day) * 12 + fiscal_month_index(day.month)
+
+
 def month_label(month: int) -> str:
     return f"{month}月"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core import fiscal
@@ -298,12 +298,16 @@ def measure_progress_rows(
     measures: QuerySet[Measure],
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
+    with_names: bool = True,
 ) -> Iterator[MeasureProgress]:
     """Each measure's target, latest standing report, achievement rate and grade for every year, as of a date.
 
     A stream in MEASURE_ORDER, for pages and exports of any size. Eight queries whatever the
     number of measures: purposes, statuses, grades, then the measures, departments, keywords,
-    targets and latest reports, read side by side.
+    targets and latest reports, read side by side. ``with_names=False`` leaves each row's
+    departments and keywords empty and skips their two queries, for a reader that only counts
+    or compares (ProgressTally, progress_changes' earlier date): the status, rate and grade are
+    the same either way.
     """
     years = fiscal_years or plan.fiscal_years
     # A subquery, not a list of ids: tens of thousands of ids overflow SQLite's parameter limit.
@@ -316,8 +320,8 @@ def measure_progress_rows(
     statuses = {s.pk: s for s in ProgressStatus.objects.all()}
     grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
     key = _measure_key("measure")
-    departments = _names(Measure.departments.through, "department", ids, chunk_size)
-    keywords = _names(Measure.keywords.through, "keyword", ids, chunk_size)
+    departments = _names(Measure.departments.through, "department", ids, chunk_size) if with_names else None
+    keywords = _names(Measure.keywords.through, "keyword", ids, chunk_size) if with_names else None
     targets = _GroupCursor(
         _records(
             AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years).order_by(
@@ -358,8 +362,8 @@ def measure_progress_rows(
             number=measure["number"],
             title=measure["title"],
             purpose=purposes[measure["purpose_id"]],
-            departments=[d["name"] for d in departments.take(measure_key)],
-            keywords=[k["name"] for k in keywords.take(measure_key)],
+            departments=[d["name"] for d in departments.take(measure_key)] if departments else [],
+            keywords=[k["name"] for k in keywords.take(measure_key)] if keywords else [],
             years=figures,
         )
 
@@ -430,19 +434,51 @@ def report_history_stream(
 
 
 def plan_overview(plan: Plan) -> QuerySet:
-    """The plan's purposes with their keywords, technologies and measures (and departments): five queries."""
+    """The plan's purposes with their keywords and technologies: three queries.
+
+    Not their measures: a plan may have thousands, and a page that lists them all is as slow and
+    as long as that (the home page once was). Count them with ProgressTally instead.
+    """
     return (
         Purpose.objects.filter(plan=plan)
-        .prefetch_related(
-            "keywords",
-            "technologies",
-            Prefetch(
-                "measures",
-                queryset=Measure.objects.order_by("order", "number").prefetch_related("departments"),
-            ),
-        )
+        .prefetch_related("keywords", "technologies")
         .order_by("order", "code")
     )
+
+
+def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> list[int]:
+    """The plan's fiscal years with a standing report dated after ``after`` and on or before ``until``.
+
+    Only in these years can a measure's standing as of ``until`` differ from that as of ``after``
+    (progress_changes): elsewhere the latest report on both dates is the same. One query.
+    """
+    return sorted(
+        ProgressReport.objects.standing()
+        .filter(measure__plan=plan, as_of__gt=after, as_of__lte=until, fiscal_year__in=plan.fiscal_years)
+        .order_by()
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+
+
+def progress_fiscal_year(*, plan: Plan, on: date) -> int:
+    """The one fiscal year a glance at the plan's progress on ``on`` is about.
+
+    The current fiscal year while the plan covers it; outside the plan, its last year with a
+    standing report dated on or before ``on`` (the plan's latest figures); with none, the plan's
+    year nearest to ``on``. At most one query.
+    """
+    current = fiscal.fiscal_year_of(on)
+    if plan.covers(current):
+        return current
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure__plan=plan, as_of__lte=on, fiscal_year__in=plan.fiscal_years)
+        .aggregate(year=Max("fiscal_year"))["year"]
+    )
+    if latest is not None:
+        return latest
+    return plan.first_fiscal_year if current < plan.first_fiscal_year else plan.last_fiscal_year
 
 
 @dataclass
@@ -601,12 +637,14 @@ def progress_changes(
     """Every measure-year of ``rows`` whose status, evaluation or progress differs from ``since``.
 
     ``rows`` are the measures' progress as of the later date. A measure-year first reported
-    after ``since`` counts as changed (from 報告なし). Eight queries, whatever the number of
-    measures: measure_progress_rows once more, as of ``since``.
+    after ``since`` counts as changed (from 報告なし). Six queries, whatever the number of
+    measures: measure_progress_rows once more, as of ``since``, without the names.
     """
     before = {
         row.pk: row
-        for row in measure_progress_rows(plan=plan, as_of=since, measures=measures, fiscal_years=fiscal_years)
+        for row in measure_progress_rows(
+            plan=plan, as_of=since, measures=measures, fiscal_years=fiscal_years, with_names=False
+        )
     }
     changes = []
     for row in rows:

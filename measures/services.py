@@ -16,7 +16,7 @@ from django.db import transaction
 
 from core.versioning import concurrent_edit_message
 
-from .models import ProgressReport
+from .models import Plan, ProgressReport
 
 ALREADY_SAVED = (
     "登録済みの進捗報告は変更できません。内容を直すには、新しい報告を追加するか、"
@@ -67,3 +67,18 @@ def progress_report_withdraw(
     current.full_clean()
     current.save()
     return current
+
+
+def plan_adopt(*, plan: Plan, adopted_on: date, reason: str = "") -> Plan:
+    """Mark a plan 策定済 on its adoption date, after validating the whole plan (Plan.clean: the date
+    lies between the start of the drafting year and the plan's end, and is not ahead of today).
+
+    ``reason`` becomes the 変更理由 of the history entry the save records.
+    """
+    plan.status = Plan.Status.ADOPTED
+    plan.adopted_on = adopted_on
+    plan.full_clean()
+    if reason:
+        plan._change_reason = reason  # django-simple-history's history_change_reason
+    plan.save()
+    return plan

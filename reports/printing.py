@@ -38,7 +38,7 @@ class SummaryLine:
     average_progress: object  # Decimal | None
 
 
-def _summary_line(summary: ProgressSummary, legend: Legend) -> SummaryLine:
+def summary_line(summary: ProgressSummary, legend: Legend) -> SummaryLine:
     return SummaryLine(
         label=summary.label,
         status_counts=[summary.by_status.get(s.name, 0) for s in legend.statuses],
@@ -122,7 +122,7 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
     ordered = sorted(sections.values(), key=lambda s: (s.purpose.order, s.purpose.code))
     by_purpose = tally.purpose_summaries()
     for section in ordered:
-        section.summary = _summary_line(by_purpose[section.purpose.pk], legend)
+        section.summary = summary_line(by_purpose[section.purpose.pk], legend)
 
     changes = None
     if since is not None:
@@ -135,7 +135,7 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
         applied_filters=filterset.applied_filters(),
         legend=legend,
         sections=ordered,
-        year_lines=[_summary_line(s, legend) for s in tally.summaries()["years"]],
+        year_lines=[summary_line(s, legend) for s in tally.summaries()["years"]],
         changes=changes,
     )
 

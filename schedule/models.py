@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -183,6 +183,14 @@ class ScheduledItem(VersionedModel):
         """The calendar year of the planned month: January–March fall in the next year."""
         return self.fiscal_year if self.planned_month >= 4 else self.fiscal_year + 1
 
+    @property
+    def due_date(self) -> date | None:
+        """The day it is to take place: a postponed item's new date (its 実施日), else its 予定日;
+        None while only the month is known. The same rule in SQL: item_due_date()."""
+        if self.status == self.Status.POSTPONED and self.actual_date:
+            return self.actual_date
+        return self.planned_date
+
     def clean(self):
         super().clean()
         errors = {}
@@ -212,6 +220,15 @@ class ScheduledItem(VersionedModel):
             errors["status"] = "実施日を入力した予定は、状況を「実施済」または「延期」にしてください。"
         if errors:
             raise ValidationError(errors)
+
+
+def item_due_date():
+    """SQL for ScheduledItem.due_date: a postponed item's 実施日 (its new date), else its 予定日."""
+    return Case(
+        When(status=ScheduledItem.Status.POSTPONED, actual_date__isnull=False, then=F("actual_date")),
+        default=F("planned_date"),
+        output_field=models.DateField(),
+    )
 
 
 def public_comment_start_month():

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core import fiscal
 from core.year_records import YearCount
 
-from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
+from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, item_due_date, public_comment_start_month
 
 
 @dataclass
@@ -213,3 +214,58 @@ def schedule_default_fiscal_year(on=None) -> int:
     if not years or current in years:
         return current
     return years[-1]
+
+
+# ---- What is held and what is to come: the home page's view of the schedule -----------------------
+
+
+def council_report_last_held(*, on: date) -> ScheduledItem | None:
+    """The last report to the ward council (議会報告) recorded as 実施済 on or before ``on``: one query."""
+    return (
+        ScheduledItem.objects.filter(
+            body__kind=Body.Kind.COUNCIL,
+            kind=ScheduledItem.Kind.REPORT,
+            status=ScheduledItem.Status.HELD,
+            actual_date__lte=on,
+        )
+        .select_related("body")
+        .order_by("-actual_date", "-pk")
+        .first()
+    )
+
+
+_STILL_TO_HAPPEN = (ScheduledItem.Status.PLANNED, ScheduledItem.Status.POSTPONED)
+
+
+def _open_items() -> QuerySet[ScheduledItem]:
+    """Items planned or postponed, with ``due`` (item_due_date) and ``month_sequence`` annotated."""
+    return ScheduledItem.objects.filter(status__in=_STILL_TO_HAPPEN).annotate(
+        due=item_due_date(), month_sequence=fiscal.fiscal_month_sequence("fiscal_year", "planned_month")
+    )
+
+
+def _ahead(on: date) -> Q:
+    """Due on or after ``on``; with no date yet, planned for ``on``'s month or later."""
+    return Q(due__gte=on) | Q(due__isnull=True, month_sequence__gte=fiscal.month_sequence_of(on))
+
+
+def scheduled_items_upcoming(*, on: date, limit: int) -> list[ScheduledItem]:
+    """The next ``limit`` meetings and reports still to happen (予定 or 延期) from ``on``, soonest first.
+
+    A dated item counts from its due date (ScheduledItem.due_date); one with only a month, from
+    that month, after the dated ones of the month. One query.
+    """
+    items = list(_open_items().filter(_ahead(on)).select_related("body"))
+
+    def soonest(item: ScheduledItem):
+        due = item.due_date
+        month = fiscal.month_sequence_of(due) if due else item.month_sequence  # annotated by _open_items
+        return (month, due is None, due or date.min, item.body.order, item.pk)
+
+    return sorted(items, key=soonest)[:limit]
+
+
+def scheduled_items_overdue_count(*, on: date) -> int:
+    """How many items are still 予定 or 延期 although their date (or month) has passed: one query."""
+    passed = Q(due__lt=on) | Q(due__isnull=True, month_sequence__lt=fiscal.month_sequence_of(on))
+    return _open_items().filter(passed).count()

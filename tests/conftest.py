@@ -98,8 +98,10 @@ def demo(seeded):
 # `load_plan --demo`. A test then starts from what it asks for, inside its own transaction, which
 # the rollback undoes:
 #   - with ``demo``: everything loaded;
-#   - with ``seeded`` only: the demo targets and reports (and their history) deleted, which leaves
-#     exactly what `load_plan` alone loads (tests/test_test_data.py checks both);
+#   - with ``seeded`` only: the demo targets and reports (and their history) deleted, and the rows
+#     the demo changed besides (the plan it marks 策定済, and that change in the plan's history)
+#     put back as `load_plan` left them, which leaves exactly what `load_plan` alone loads
+#     (tests/test_test_data.py checks both);
 #   - with neither: every row of the plan's apps deleted, as in a freshly migrated database.
 # A transactional test (live server, backup round trip) commits, and ends with a flush: it starts
 # from an emptied plan, its ``seeded``/``demo`` load the plan as before, and the next test that is
@@ -107,7 +109,9 @@ def demo(seeded):
 
 PLAN_APPS = ("measures", "schedule")
 DEMO_FIXTURE = ROOT / "fixtures" / "demo_progress.json"
-_plan_data = {"loaded": False}  # in this process's test database, committed
+# In this process's test database, committed; "seed_rows": the tables `load_plan --demo` changes
+# outside its own models, each with its rows as `load_plan` alone left them.
+_plan_data = {"loaded": False, "seed_rows": {}}
 
 
 @functools.cache
@@ -148,18 +152,44 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
+def _table_rows(tables) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Each table's column names and rows, in primary-key order."""
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")
+            rows[table] = ([column[0] for column in cursor.description], cursor.fetchall())
+    return rows
+
+
+def restore_rows(saved: dict[str, tuple[list[str], list[tuple]]]) -> None:
+    """Put these tables back to the rows saved by _table_rows, without signals (so without history)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, (columns, rows) in saved.items():
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"DELETE FROM {quoted}")
+            names = ", ".join(map(connection.ops.quote_name, columns))
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({marks})", rows)
+
+
 def _load_plan_data() -> None:
     """Commit the plan data into the test database, by the commands make run uses."""
     plan_tables = {m._meta.db_table for m in plan_models()}
+    # Tables of the plan's apps that the demo fixture does not fill but `--demo` may change.
+    other_tables = sorted(plan_tables - {m._meta.db_table for m in demo_models()})
     with transaction.atomic():
         delete_rows(plan_models())
         before = _row_counts()
         call_command("load_plan", verbosity=0)
+        seed_rows = _table_rows(other_tables)
         call_command("load_plan", demo=True, verbosity=0)
         changed = {t for t, n in _row_counts().items() if n != before[t] and t not in plan_tables}
+        demo_rows = _table_rows(other_tables)
     assert not changed, (
         f"load_plan filled tables outside {PLAN_APPS}, which the tests do not reset: {changed}"
     )
+    _plan_data["seed_rows"] = {t: rows for t, rows in seed_rows.items() if rows != demo_rows[t]}
     _plan_data["loaded"] = True
 
 
@@ -218,6 +248,7 @@ def _django_db_helper(_plan_data_committed, _django_db_helper, request):
             pass
         elif "seeded" in request.fixturenames:
             delete_rows(demo_models())
+            restore_rows(_plan_data["seed_rows"])
         else:
             delete_rows(plan_models())
 

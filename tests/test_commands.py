@@ -1,13 +1,16 @@
 """make run's steps: loading the plan twice duplicates nothing; demo accounts are printed and sign in."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport
+from measures.services import plan_adopt
 from schedule.models import ScheduledItem
 
 
@@ -65,3 +68,47 @@ def test_demo_accounts_are_refused_outside_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=true の開発環境でのみ"):
         call_command("create_demo_users", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_seed_is_the_drafting_document_and_the_demo_adopts_the_plan_after_its_schedule():
+    call_command("load_plan", stdout=StringIO())
+    plan = Plan.objects.get()
+    assert (plan.status, plan.adopted_on) == (Plan.Status.DRAFTING, None)
+
+    call_command("load_plan", demo=True, stdout=StringIO())
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.ADOPTED
+    # After the last step of the FY2018 drafting schedule (the reports of February 2019 to the
+    # executive meeting and the council), before the plan's first year begins.
+    drafting = ScheduledItem.objects.filter(fiscal_year=plan.drafting_fiscal_year)
+    last_step = max(date(item.calendar_year, item.planned_month, 1) for item in drafting)
+    assert last_step == date(2019, 2, 1)
+    assert last_step < plan.adopted_on < date(2019, 4, 1)
+    assert plan.adopted_on == date(2019, 3, 29)
+    # Saved like a change in the admin: validated, and in the plan's 変更履歴.
+    created, adopted = plan.history.order_by("history_date", "history_id")
+    assert (created.history_type, created.status) == ("+", Plan.Status.DRAFTING)
+    assert (adopted.history_type, adopted.status, adopted.adopted_on) == ("~", "adopted", date(2019, 3, 29))
+    assert adopted.history_change_reason == "デモデータ: 策定済にしました(策定日 平成31年3月29日)。"
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_a_plan_the_secretariat_already_adopted_as_it_is():
+    call_command("load_plan", stdout=StringIO())
+    plan_adopt(plan=Plan.objects.get(), adopted_on=date(2019, 3, 20))
+    call_command("load_plan", demo=True, stdout=StringIO())
+    plan = Plan.objects.get()
+    assert (plan.status, plan.adopted_on) == (Plan.Status.ADOPTED, date(2019, 3, 20))
+    assert plan.history.count() == 2
+
+
+@pytest.mark.django_db
+def test_adopting_a_plan_is_validated_and_a_refused_date_saves_nothing():
+    call_command("load_plan", stdout=StringIO())
+    plan = Plan.objects.get()
+    with pytest.raises(ValidationError) as refused:
+        plan_adopt(plan=plan, adopted_on=date(2017, 3, 31))
+    assert "策定日は計画期間の前年度の開始日(2018/04/01)から" in str(refused.value)
+    plan = Plan.objects.get()
+    assert (plan.status, plan.adopted_on, plan.history.count()) == (Plan.Status.DRAFTING, None, 1)

@@ -114,3 +114,26 @@ def test_fiscal_month_index():
     assert fiscal.fiscal_month_index(3) == 11
     with pytest.raises(ValueError):
         fiscal.fiscal_month_index(13)
+
+
+def test_a_months_sequence_runs_on_across_fiscal_years():
+    days = [date(2019, 3, 31), date(2019, 4, 1), date(2019, 12, 31), date(2020, 1, 1), date(2020, 3, 1)]
+    sequences = [fiscal.month_sequence_of(day) for day in days]
+    assert sequences == [2018 * 12 + 11, 2019 * 12, 2019 * 12 + 8, 2019 * 12 + 9, 2019 * 12 + 11]
+    assert fiscal.month_sequence_of(date(2019, 4, 30)) == fiscal.month_sequence_of(date(2019, 4, 1))
+
+
+@pytest.mark.django_db
+def test_a_months_sequence_is_the_one_sql_gives():
+    from django.db.models import Value
+
+    from schedule.models import Phase
+
+    Phase.objects.create(fiscal_year=2018, name="検討", first_month=1, last_month=3)
+    for year, month in ((2018, 1), (2018, 4), (2018, 12)):
+        sql = (
+            Phase.objects.annotate(sequence=fiscal.fiscal_month_sequence(Value(year), Value(month)))
+            .values_list("sequence", flat=True)
+            .first()
+        )
+        assert sql == fiscal.month_sequence_of(date(year + (month < 4), month, 1))

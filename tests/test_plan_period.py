@@ -34,6 +34,7 @@ def _change_period(admin_client, plan: Plan, first: int, last: int):
         "first_fiscal_year": str(first),
         "last_fiscal_year": str(last),
         "status": plan.status,
+        "adopted_on": f"{plan.adopted_on:%Y/%m/%d}" if plan.adopted_on else "",
         "evaluation_scale": plan.evaluation_scale_id or "",
         "version": plan.version,
     }

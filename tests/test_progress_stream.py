@@ -182,3 +182,20 @@ def test_the_streams_run_the_same_queries_for_5_measures_as_for_25(django_assert
     assert large[0] == small[0] + 20
     with django_assert_num_queries(11):
         assert read_both() == large
+
+
+def test_without_the_names_the_rows_are_the_same_but_for_departments_and_keywords(
+    django_assert_num_queries,
+):
+    plan = seed_plan()
+    _shuffled_extra_measures(plan)
+    measures = Measure.objects.filter(plan=plan)
+    as_of = date(2021, 3, 31)
+    full = list(measure_progress_rows(plan=plan, as_of=as_of, measures=measures))
+    assert any(row.departments for row in full) and any(row.keywords for row in full)
+    with django_assert_num_queries(6):
+        plain = list(measure_progress_rows(plan=plan, as_of=as_of, measures=measures, with_names=False))
+    assert [(row.departments, row.keywords) for row in plain] == [([], [])] * len(full)
+    for row in full:
+        row.departments, row.keywords = [], []
+    assert plain == full

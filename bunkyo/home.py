@@ -1,0 +1,240 @@
+"""The home page: the plan's progress at a glance, for whoever signs in.
+
+One fiscal year's counts by status and by grade (for the whole plan and for each purpose), what
+changed since the last report to the council, and the next meetings, with links to the detailed
+pages the user may open. ``measures`` and ``schedule`` never import each other, so they meet here.
+
+The page has the same size and makes the same number of queries whatever the number of
+measures: they are counted as they stream past (ProgressTally) and never listed, and at most
+CHANGES_SHOWN changes and MEETINGS_SHOWN meetings are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from core import fiscal
+from measures.models import Measure, Plan, Purpose
+from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
+from measures.selectors import (
+    MeasureProgress,
+    ProgressChange,
+    ProgressSummary,
+    ProgressTally,
+    fiscal_years_reported_between,
+    measure_progress_rows,
+    plan_overview,
+    progress_changes,
+    progress_fiscal_year,
+)
+from reports.legend import Legend, legend_for
+from reports.printing import SummaryLine, summary_line
+from schedule.models import ScheduledItem
+from schedule.selectors import (
+    council_report_last_held,
+    scheduled_items_overdue_count,
+    scheduled_items_upcoming,
+)
+
+CHANGES_SHOWN = 10
+MEETINGS_SHOWN = 5
+
+# Who may read what the page shows: progress needs what the printable pages or the admin's
+# progress list need; the meetings, what /schedule/ needs.
+READ_PROGRESS = (PRINT_PROGRESS, "measures.view_progressreport")
+READ_SCHEDULE = "schedule.view_scheduleditem"
+
+
+def _url(name: str, **query) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@dataclass
+class DetailLinks:
+    """The detailed pages the user may open, each None when they may not."""
+
+    print_page: str | None = None
+    workbook: str | None = None
+    admin_reports: str | None = None
+    schedule: str | None = None
+    schedule_items: bool = False  # each meeting links to its /schedule/ page
+    admin_schedule: str | None = None
+
+    @classmethod
+    def for_user(cls, user, fiscal_year: int) -> DetailLinks:
+        links = cls()
+        if user.has_perm(PRINT_PROGRESS):
+            links.print_page = _url("reports:print", fiscal_year=fiscal_year)
+        if user.has_perm(EXPORT_PROGRESS):
+            links.workbook = _url("reports:progress_xlsx", fiscal_year=fiscal_year)
+        if user.has_perm(READ_SCHEDULE):
+            links.schedule = _url("schedule:table")
+            links.schedule_items = True
+        if user.is_staff and user.has_perm("measures.view_progressreport"):
+            links.admin_reports = _url("admin:measures_progressreport_changelist", fiscal_year=fiscal_year)
+        if user.is_staff and user.has_perm("schedule.change_scheduleditem"):
+            links.admin_schedule = _url("admin:schedule_scheduleditem_changelist")
+        return links
+
+
+@dataclass
+class PurposeLine:
+    purpose: Purpose
+    line: SummaryLine
+    print_url: str | None
+
+
+@dataclass
+class ProgressGlance:
+    """One fiscal year's counts, as of a date: every measure once, by its latest standing report."""
+
+    fiscal_year: int
+    as_of: date
+    legend: Legend
+    line: SummaryLine
+    purposes: list[PurposeLine]
+    latest_report_on: date | None
+
+    @property
+    def current_fiscal_year(self) -> int:
+        return fiscal.fiscal_year_of(self.as_of)
+
+    @property
+    def is_current(self) -> bool:
+        return self.fiscal_year == self.current_fiscal_year
+
+
+@dataclass
+class CouncilChanges:
+    """What changed since the last report to the council: every measure-year of the plan whose
+    status, grade or progress differs from that day (progress_changes)."""
+
+    report: ScheduledItem | None
+    changes: list[ProgressChange] = field(default_factory=list)
+    print_url: str | None = None
+
+    @property
+    def shown(self) -> list[ProgressChange]:
+        return self.changes[:CHANGES_SHOWN]
+
+    @property
+    def more(self) -> int:
+        return len(self.changes) - len(self.shown)
+
+
+@dataclass
+class HomePage:
+    plan: Plan
+    links: DetailLinks
+    progress: ProgressGlance | None = None
+    council: CouncilChanges | None = None
+    meetings: list[ScheduledItem] | None = None
+    overdue_items: int | None = None  # for the secretariat, who records what was held
+
+
+def _with_years(rows: Iterable[MeasureProgress], years: Iterable[int]) -> Iterator[MeasureProgress]:
+    """Each row with only these fiscal years."""
+    wanted = set(years)
+    for row in rows:
+        yield dataclasses.replace(row, years=[y for y in row.years if y.fiscal_year in wanted])
+
+
+class _YearCounter:
+    """Counts one fiscal year of each row into a tally, and notes its latest report date."""
+
+    def __init__(self, tally: ProgressTally, fiscal_year: int):
+        self.tally, self.fiscal_year = tally, fiscal_year
+        self.latest_report_on: date | None = None
+
+    def counting(self, rows: Iterable[MeasureProgress]) -> Iterator[MeasureProgress]:
+        """Pass the rows through unchanged, counting the year of each on the way."""
+        for row in rows:
+            (year,) = _with_years([row], [self.fiscal_year])
+            self.tally.add_row(year)
+            for figures in year.years:
+                if figures.report and (
+                    self.latest_report_on is None or figures.report.as_of > self.latest_report_on
+                ):
+                    self.latest_report_on = figures.report.as_of
+            yield row
+
+
+def _line(summary: ProgressSummary | None, key: int, label: str, legend: Legend) -> SummaryLine:
+    return summary_line(summary or ProgressSummary(key, label), legend)
+
+
+def _progress(plan: Plan, year: int, on: date, links: DetailLinks) -> tuple[ProgressGlance, CouncilChanges]:
+    """The year's counts and the changes since the council's last report, from one stream of rows.
+
+    The changes are looked for in every year of the plan with a report dated since that report
+    (no other year can have changed), so the stream reads only those years and the one counted.
+    """
+    legend = legend_for(plan)
+    tally = ProgressTally(plan=plan, statuses=legend.statuses, grades=legend.grades)
+    counter = _YearCounter(tally, year)
+    measures = Measure.objects.filter(plan=plan)
+    council = CouncilChanges(report=council_report_last_held(on=on))
+    since = council.report.actual_date if council.report else None
+    changed_years = fiscal_years_reported_between(plan=plan, after=since, until=on) if since else []
+    rows = counter.counting(
+        measure_progress_rows(
+            plan=plan,
+            as_of=on,
+            measures=measures,
+            fiscal_years=sorted({year, *changed_years}),
+            with_names=False,
+        )
+    )
+    if changed_years:
+        council.changes = progress_changes(
+            plan=plan,
+            measures=measures,
+            since=since,
+            rows=_with_years(rows, changed_years),
+            fiscal_years=changed_years,
+        )
+    else:
+        for _ in rows:  # counted all the same
+            pass
+    if since is not None and links.print_page and since < on:
+        council.print_url = _url("reports:print", since=since.isoformat())
+
+    by_purpose = tally.purpose_summaries()
+    purposes = [
+        PurposeLine(
+            purpose,
+            _line(by_purpose.get(purpose.pk), purpose.pk, purpose.code, legend),
+            f"{links.print_page}&{urlencode({'objective': purpose.pk})}" if links.print_page else None,
+        )
+        for purpose in plan_overview(plan)
+    ]
+    (year_summary,) = tally.summaries()["years"] or [None]
+    glance = ProgressGlance(
+        fiscal_year=year,
+        as_of=on,
+        legend=legend,
+        line=_line(year_summary, year, fiscal.fiscal_year_label(year), legend),
+        purposes=purposes,
+        latest_report_on=counter.latest_report_on,
+    )
+    return glance, council
+
+
+def home_page_build(*, user, plan: Plan, on: date) -> HomePage:
+    """What ``user`` sees on the home page on ``on``: only what their role may read and open."""
+    year = progress_fiscal_year(plan=plan, on=on)
+    page = HomePage(plan=plan, links=DetailLinks.for_user(user, year))
+    if any(user.has_perm(permission) for permission in READ_PROGRESS):
+        page.progress, page.council = _progress(plan, year, on, page.links)
+    if user.has_perm(READ_SCHEDULE):
+        page.meetings = scheduled_items_upcoming(on=on, limit=MEETINGS_SHOWN)
+        if page.links.admin_schedule:
+            page.overdue_items = scheduled_items_overdue_count(on=on)
+    return page
