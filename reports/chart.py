@@ -29,8 +29,7 @@ FILLS = ("solid", "hatch", "dots", "cross", "light", "blank")
 WIDTH = 700
 LABEL_WIDTH = 150
 BAR_X = 155
-BAR_WIDTH = 440
-NOTE_X = BAR_X + BAR_WIDTH + 8
+BAR_WIDTH = 400
 ROW_HEIGHT = 24
 BAR_HEIGHT = 17
 # A segment shows "B 2" inside it from this width; narrower ones are named beside the bar.
@@ -103,6 +102,12 @@ class ChartBar:
     def text_y(self) -> float:
         return self.y + BAR_HEIGHT / 2
 
+    @property
+    def note_x(self) -> float:
+        """Just after the bar's end, so the words sit with the bar they describe."""
+        end = self.segments[-1].x + self.segments[-1].width if self.segments else BAR_X
+        return end + 6
+
 
 @dataclass
 class ChartGroup:
@@ -136,7 +141,6 @@ class GradeChart:
     label_width: int = LABEL_WIDTH
     bar_x: int = BAR_X
     bar_height: int = BAR_HEIGHT
-    note_x: int = NOTE_X
     legend_columns: int = 3
 
     @property

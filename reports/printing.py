@@ -189,6 +189,15 @@ class MeasureReport:
     entry: MeasureEntry
     history: list[HistoryEntry]
 
+    @property
+    def running_title(self) -> str:
+        """The head of every page after the first: the plan and the measure."""
+        return f"{self.measure.plan.name} 施策{self.measure.number} {self.measure.title}"
+
+    @property
+    def running_date(self) -> str:
+        return f"基準日 {fiscal.wareki_date_with_western(self.as_of)}"
+
 
 def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) -> MeasureReport:
     """One measure: its standing per year as of the date, and every report up to that date, newest first.
