@@ -329,12 +329,21 @@ def test_on_paper_only_the_report_shows_and_the_button_prints(council_page, live
         assert council_page.is_visible(selector), f"{selector} is on screen"
     council_page.click("button[data-print]")
     assert council_page.evaluate("window.printed") == 1
+    # The hint on the browser's own header and footer: one line on a 1280-pixel screen.
+    council_page.set_viewport_size({"width": 1280, "height": 800})
+    assert council_page.is_visible(".print-hint")
+    assert council_page.evaluate("document.querySelector('.print-hint').getClientRects().length") == 1
+    assert council_page.evaluate(
+        "(() => { const r = document.querySelector('.print-hint').getBoundingClientRect();"
+        " return r.height < 2 * parseFloat(getComputedStyle(document.querySelector('.print-hint')).lineHeight || 24); })()"
+    )
     council_page.emulate_media(media="print")
     for selector in (".site-header", "nav", "form", "button"):
         assert (
             council_page.locator(selector).evaluate_all("els => els.filter(e => e.offsetParent).length") == 0
         ), selector
     assert council_page.is_visible(".report-cover")
+    assert not council_page.is_visible(".print-hint"), "the hint is not printed"
 
 
 @browser_test
