@@ -188,6 +188,7 @@ class MeasureReport:
     fiscal_years: list[int]
     entry: MeasureEntry
     history: list[HistoryEntry]
+    as_of_note: str = ""  # how the 基準日 was chosen, when the reader did not choose it
 
     @property
     def running_title(self) -> str:
@@ -203,7 +204,8 @@ def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) 
     """One measure: its standing per year as of the date, and every report up to that date, newest first.
 
     Withdrawn reports are listed too, marked, with the date and the reason: the record as
-    entered, though they count nowhere. Each past report is graded against that year's target, as it would have been on its day.
+    entered, though they count nowhere. Each past report is graded against that year's
+    target, as it would have been on its day.
     """
     plan = measure.plan
     as_of = filterset.as_of_date
@@ -221,4 +223,5 @@ def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) 
         fiscal_years=years,
         entry=MeasureEntry(row),
         history=history,
+        as_of_note=default_as_of_note(plan, as_of, today()) if filterset.as_of_is_default else "",
     )

@@ -257,6 +257,10 @@ def test_without_a_date_an_ended_plan_is_reported_as_of_its_last_day_and_the_cov
     assert "計画期間が終わったこの計画では、その最終日を基準日としています" in cover
     page = _get(client, council, as_of="2021-03-31")
     assert "基準日を指定していないため" not in page.text, "a date the reader chose needs no note"
+    measure = Measure.objects.first()
+    page = parse(client.get(reverse("reports:print_measure", args=[measure.pk])).content)
+    facts = page.find("dl", cls="cover-facts").text
+    assert "令和4年3月31日(2022年3月31日)" in facts and "その最終日を基準日としています" in facts
 
 
 def test_without_a_date_a_later_report_moves_the_date_to_it(client, council):
