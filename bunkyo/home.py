@@ -197,6 +197,7 @@ def _progress(plan: Plan, year: int, on: date, links: DetailLinks) -> tuple[Prog
             plan=plan,
             measures=measures,
             since=since,
+            as_of=on,
             rows=_with_years(rows, changed_years),
             fiscal_years=changed_years,
         )

@@ -160,6 +160,13 @@ LOGOUT_REDIRECT_URL = "login"
 # パブリック・コメントの最低期間 (日)。公表日を1日目として数える。区の要綱に合わせて変更できる。
 PUBLIC_COMMENT_MIN_DAYS = _env_int("PUBLIC_COMMENT_MIN_DAYS", 30)
 
+# 発行元: the department that issues the council's printed report, named on its cover (作成日 beside it).
+REPORT_ISSUER = " ".join(os.environ.get("REPORT_ISSUER", "文京区 企画政策部 情報政策課").split())
+if not REPORT_ISSUER:
+    raise ImproperlyConfigured(
+        "REPORT_ISSUER must name the issuing department, e.g. 文京区 企画政策部 情報政策課"
+    )
+
 # The change history is a record: past versions are shown, never written back (core/admin_base.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

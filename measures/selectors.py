@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core import fiscal
@@ -46,6 +46,26 @@ def plan_current(on: date | None = None) -> Plan | None:
     )
 
 
+def plan_default_as_of(plan: Plan, on: date | None = None) -> date:
+    """The 基準日 a report on ``plan`` takes when none is given.
+
+    Today (``on``) while the plan runs. Once it has ended, the last day of its period, or the
+    date of its latest standing report when that is later (a report on the last year, made in
+    the following months): a report as of today would be years after anything it shows. At
+    most one query.
+    """
+    on = on or today()
+    _, period_end = fiscal.fiscal_year_bounds(plan.last_fiscal_year)
+    if on <= period_end:
+        return on
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure__plan=plan, as_of__lte=on)
+        .aggregate(latest=Max("as_of"))["latest"]
+    )
+    return max(period_end, latest) if latest else period_end
+
+
 def reports_latest_as_of(
     *, as_of: date, fiscal_years: Iterable[int] | None = None
 ) -> QuerySet[ProgressReport]:
@@ -67,11 +87,14 @@ def reports_latest_as_of(
     return reports
 
 
-def reports_history(*, measures: QuerySet[Measure], as_of: date) -> QuerySet[ProgressReport]:
-    """Every standing report on the given measures up to ``as_of``, newest first."""
+def reports_history(
+    *, measures: QuerySet[Measure], as_of: date, include_withdrawn: bool = False
+) -> QuerySet[ProgressReport]:
+    """Every standing report on the given measures up to ``as_of``, newest first; with
+    ``include_withdrawn``, the withdrawn ones too (the record as entered)."""
+    reports = ProgressReport.objects.all() if include_withdrawn else ProgressReport.objects.standing()
     return (
-        ProgressReport.objects.standing()
-        .filter(measure__in=measures, as_of__lte=as_of)
+        reports.filter(measure__in=measures, as_of__lte=as_of)
         .select_related("measure", "measure__purpose", "status", "author")
         .order_by("-as_of", "-id")
     )
@@ -216,6 +239,38 @@ _REPORT_COLUMNS = {
     "author_last_name": "author__last_name",
     "author_first_name": "author__first_name",
 }
+
+
+_WITHDRAWAL_COLUMNS = {
+    "withdrawn_on": "withdrawn_on",
+    "withdrawal_reason": "withdrawal_reason",
+    "withdrawn_by_username": "withdrawn_by__username",
+    "withdrawn_by_last_name": "withdrawn_by__last_name",
+    "withdrawn_by_first_name": "withdrawn_by__first_name",
+}
+
+
+@dataclass(slots=True)
+class Withdrawal:
+    """How a report was withdrawn (取り下げ): the day, the reason and who withdrew it."""
+
+    withdrawn_on: date
+    reason: str
+    withdrawn_by: str  # core.users.display_name_of; "" when nobody is recorded
+
+
+def _withdrawal(record: Mapping) -> Withdrawal | None:
+    if record["withdrawn_on"] is None:
+        return None
+    return Withdrawal(
+        withdrawn_on=record["withdrawn_on"],
+        reason=record["withdrawal_reason"],
+        withdrawn_by=display_name_of(
+            username=record["withdrawn_by_username"],
+            last_name=record["withdrawn_by_last_name"],
+            first_name=record["withdrawn_by_first_name"],
+        ),
+    )
 
 
 def _target_figures(record: Mapping) -> TargetFigures:
@@ -370,7 +425,10 @@ def measure_progress_rows(
 
 @dataclass(slots=True)
 class HistoryEntry:
-    """One standing progress report as the history lists it, with the rate and grade it had on its day."""
+    """One progress report as the history lists it, with the rate and grade it had on its day.
+
+    ``withdrawal`` is set for a withdrawn report, listed only when the history asks for them.
+    """
 
     measure_pk: int
     measure_number: int
@@ -380,6 +438,7 @@ class HistoryEntry:
     indicator_unit: str
     rate: Decimal | None
     grade: EvaluationGrade | None
+    withdrawal: Withdrawal | None = None
 
 
 def report_history_stream(
@@ -389,9 +448,11 @@ def report_history_stream(
     measures: QuerySet[Measure],
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
+    include_withdrawn: bool = False,
 ) -> Iterator[HistoryEntry]:
     """reports_history read as a stream of plain values, each report graded against its year's target.
 
+    With ``include_withdrawn`` the withdrawn reports are listed too, each with its Withdrawal.
     Three queries: statuses, grades and the reports (their year's target read alongside).
     """
     years = fiscal_years or plan.fiscal_years
@@ -401,7 +462,9 @@ def report_history_stream(
         measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year")
     )
     reports = (
-        reports_history(measures=measures.order_by().values("pk"), as_of=as_of)
+        reports_history(
+            measures=measures.order_by().values("pk"), as_of=as_of, include_withdrawn=include_withdrawn
+        )
         .filter(fiscal_year__in=years)
         .annotate(
             year_target_value=Subquery(year_target.values("target_value")[:1]),
@@ -417,6 +480,7 @@ def report_history_stream(
         "target_value": "year_target_value",
         "indicator_unit": "year_indicator_unit",
         **_REPORT_COLUMNS,
+        **_WITHDRAWAL_COLUMNS,
     }
     for _, record in _records(reports, (), columns, chunk_size):
         report = _report_figures(record, statuses)
@@ -430,6 +494,7 @@ def report_history_stream(
             indicator_unit=record["indicator_unit"] or "",
             rate=rate,
             grade=grade_for_rate(grades, rate),
+            withdrawal=_withdrawal(record),
         )
 
 
@@ -447,14 +512,17 @@ def plan_overview(plan: Plan) -> QuerySet:
 
 
 def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> list[int]:
-    """The plan's fiscal years with a standing report dated after ``after`` and on or before ``until``.
+    """The plan's fiscal years with a standing report dated after ``after`` and on or before
+    ``until``, or with a report withdrawn in that time.
 
     Only in these years can a measure's standing as of ``until`` differ from that as of ``after``
     (progress_changes): elsewhere the latest report on both dates is the same. One query.
     """
+    new = Q(withdrawn_on__isnull=True, as_of__gt=after, as_of__lte=until)
+    withdrawn = Q(withdrawn_on__gt=after, withdrawn_on__lte=until)
     return sorted(
-        ProgressReport.objects.standing()
-        .filter(measure__plan=plan, as_of__gt=after, as_of__lte=until, fiscal_year__in=plan.fiscal_years)
+        ProgressReport.objects.filter(new | withdrawn)
+        .filter(measure__plan=plan, fiscal_year__in=plan.fiscal_years)
         .order_by()
         .values_list("fiscal_year", flat=True)
         .distinct()
@@ -581,13 +649,23 @@ class ProgressTally:
         }
 
 
+@dataclass(slots=True)
+class WithdrawnReport:
+    """A report withdrawn between two dates, as the list of changes shows it."""
+
+    report: ReportFigures
+    withdrawal: Withdrawal
+
+
 @dataclass
 class ProgressChange:
-    """One measure-year whose status, evaluation or progress differs between two dates."""
+    """One measure-year whose status, evaluation or progress differs between two dates, or
+    one of whose reports was withdrawn (取り下げ) between them."""
 
     measure: MeasureProgress
     before: YearProgress
     after: YearProgress
+    withdrawn: list[WithdrawnReport] = field(default_factory=list)
 
     @property
     def fiscal_year(self) -> int:
@@ -623,7 +701,7 @@ class ProgressChange:
 
     @property
     def changed(self) -> bool:
-        return self.status_changed or self.grade_changed or self.progress_changed
+        return self.status_changed or self.grade_changed or self.progress_changed or bool(self.withdrawn)
 
 
 def progress_changes(
@@ -632,27 +710,46 @@ def progress_changes(
     measures: QuerySet[Measure],
     since: date,
     rows: Iterable[MeasureProgress],
+    as_of: date,
     fiscal_years: list[int] | None = None,
 ) -> list[ProgressChange]:
-    """Every measure-year of ``rows`` whose status, evaluation or progress differs from ``since``.
+    """Every measure-year of ``rows`` whose status, evaluation or progress differs from ``since``,
+    or one of whose reports was withdrawn after ``since`` and on or before ``as_of``.
 
-    ``rows`` are the measures' progress as of the later date. A measure-year first reported
-    after ``since`` counts as changed (from 報告なし). Six queries, whatever the number of
-    measures: measure_progress_rows once more, as of ``since``, without the names.
+    ``rows`` are the measures' progress as of ``as_of``. A measure-year first reported after
+    ``since`` counts as changed (from 報告なし). A withdrawn report counts nowhere, on either
+    date, so its withdrawal is listed with the measure-year: it is why a figure printed last
+    time is no longer there. Ten queries, whatever the number of measures:
+    measure_progress_rows once more, as of ``since`` and without the names, then the statuses and the withdrawals.
     """
+    years = fiscal_years or plan.fiscal_years
     before = {
         row.pk: row
         for row in measure_progress_rows(
-            plan=plan, as_of=since, measures=measures, fiscal_years=fiscal_years, with_names=False
+            plan=plan, as_of=since, measures=measures, fiscal_years=years, with_names=False
         )
     }
+    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
+    withdrawn: dict[tuple[int, int], list[WithdrawnReport]] = {}
+    reports = ProgressReport.objects.filter(
+        measure_id__in=measures.order_by().values("pk"),
+        fiscal_year__in=years,
+        as_of__lte=as_of,
+        withdrawn_on__gt=since,
+        withdrawn_on__lte=as_of,
+    ).order_by("as_of", "id")
+    for key, record in _records(
+        reports, ("measure_id", "fiscal_year"), {**_REPORT_COLUMNS, **_WITHDRAWAL_COLUMNS}, 2000
+    ):
+        entry = WithdrawnReport(_report_figures(record, statuses), _withdrawal(record))
+        withdrawn.setdefault(key, []).append(entry)
     changes = []
     for row in rows:
         earlier = before.get(row.pk)
         if earlier is None:  # added between the two reads
             continue
         for old, new in zip(earlier.years, row.years, strict=True):
-            change = ProgressChange(row, old, new)
+            change = ProgressChange(row, old, new, withdrawn.get((row.pk, new.fiscal_year), []))
             if change.changed:
                 changes.append(change)
     return changes

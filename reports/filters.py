@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from core import fiscal
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
-from measures.selectors import plan_current, reports_latest_as_of, today
+from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of, today
 
 
 class ReportScopeForm(forms.Form):
@@ -36,7 +36,10 @@ class ReportScopeForm(forms.Form):
     as_of = DateFormField(
         label="基準日",
         required=False,
-        help_text="この日までの報告で集計します(例: 2020/03/31、令和2年3月31日)。空欄は今日です。",
+        help_text=(
+            "この日までの報告で集計します(例: 2020/03/31、令和2年3月31日)。空欄は今日、"
+            "終了した計画では計画期間の最終日(それより後の報告があればその最新の日)です。"
+        ),
     )
     fiscal_year = FiscalYearFormField(
         label="年度",
@@ -48,6 +51,8 @@ class ReportScopeForm(forms.Form):
     field_order = ("plan", "as_of", "objective", "department", "keyword", "fiscal_year", "status")
 
     selected_plan: Plan | None = None
+    # The 基準日 when none is typed (measures.selectors.plan_default_as_of), set by clean().
+    default_as_of: date | None = None
 
     def clean(self):
         """The chosen plan (or the current one) must exist, and the year and purpose must belong to it."""
@@ -58,6 +63,8 @@ class ReportScopeForm(forms.Form):
         if plan is None:
             self.add_error("plan", "計画が登録されていません。")
             return cleaned
+        if cleaned.get("as_of") is None:
+            self.default_as_of = plan_default_as_of(plan)
         year = cleaned.get("fiscal_year")
         if year is not None and not plan.covers(year):
             self.add_error(
@@ -125,7 +132,13 @@ class MeasureProgressFilter(django_filters.FilterSet):
 
     @property
     def as_of_date(self) -> date:
-        return self.form.cleaned_data.get("as_of") or today()
+        """The 基準日 typed, else the plan's default (the end of a plan that has ended), else today."""
+        return self.form.cleaned_data.get("as_of") or self.form.default_as_of or today()
+
+    @property
+    def as_of_is_default(self) -> bool:
+        """Whether the 基準日 was chosen for the user (nothing typed), so a report can say how."""
+        return self.form.cleaned_data.get("as_of") is None
 
     @property
     def fiscal_years(self) -> list[int]:

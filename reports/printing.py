@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from django.conf import settings
+
+from core import fiscal
 from measures.models import EvaluationGrade, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import (
     HistoryEntry,
@@ -20,8 +23,10 @@ from measures.selectors import (
     measure_progress_rows,
     progress_changes,
     report_history_stream,
+    today,
 )
 
+from .chart import GradeChart, grade_chart
 from .filters import MeasureProgressFilter
 from .legend import Legend, legend_for
 
@@ -67,6 +72,20 @@ class PurposeSection:
     summary: SummaryLine | None = None
 
 
+def default_as_of_note(plan: Plan, as_of: date, on: date) -> str:
+    """What the cover says when the 基準日 was chosen for the reader on ``on``
+    (measures.selectors.plan_default_as_of)."""
+    _, period_end = fiscal.fiscal_year_bounds(plan.last_fiscal_year)
+    if on <= period_end:
+        return ""  # the plan still runs: today, as one would expect
+    if as_of == period_end:
+        return "基準日を指定していないため、計画期間が終わったこの計画では、その最終日を基準日としています。"
+    return (
+        "基準日を指定していないため、計画期間が終わったこの計画では、"
+        "計画期間の後に届いた最新の進捗報告の日を基準日としています。"
+    )
+
+
 @dataclass
 class CouncilReport:
     plan: Plan
@@ -78,6 +97,19 @@ class CouncilReport:
     sections: list[PurposeSection]
     year_lines: list[SummaryLine]
     changes: list[ProgressChange] | None
+    chart: GradeChart
+    issued_on: date  # 作成日: the day the report is printed
+    issuer: str  # the issuing department, settings.REPORT_ISSUER
+    as_of_note: str = ""  # how the 基準日 was chosen, when the reader did not choose it
+
+    @property
+    def running_title(self) -> str:
+        """The head of every page after the cover."""
+        return f"{self.plan.name} 進捗状況報告"
+
+    @property
+    def running_date(self) -> str:
+        return f"基準日 {fiscal.wareki_date_with_western(self.as_of)}"
 
     @property
     def statuses(self) -> list[ProgressStatus]:
@@ -123,10 +155,15 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
     by_purpose = tally.purpose_summaries()
     for section in ordered:
         section.summary = summary_line(by_purpose[section.purpose.pk], legend)
+        # The purpose whole: the tally's label is cut short for narrow columns.
+        section.summary.label = f"{section.purpose.code} {section.purpose.text}"
 
+    issued_on = today()
     changes = None
     if since is not None:
-        changes = progress_changes(plan=plan, measures=measures, since=since, rows=rows, fiscal_years=years)
+        changes = progress_changes(
+            plan=plan, measures=measures, since=since, rows=rows, as_of=as_of, fiscal_years=years
+        )
     return CouncilReport(
         plan=plan,
         as_of=as_of,
@@ -137,6 +174,10 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
         sections=ordered,
         year_lines=[summary_line(s, legend) for s in tally.summaries()["years"]],
         changes=changes,
+        chart=grade_chart(rows, legend, years),
+        issued_on=issued_on,
+        issuer=settings.REPORT_ISSUER,
+        as_of_note=default_as_of_note(plan, as_of, issued_on) if filterset.as_of_is_default else "",
     )
 
 
@@ -147,23 +188,40 @@ class MeasureReport:
     fiscal_years: list[int]
     entry: MeasureEntry
     history: list[HistoryEntry]
+    as_of_note: str = ""  # how the 基準日 was chosen, when the reader did not choose it
+
+    @property
+    def running_title(self) -> str:
+        """The head of every page after the first: the plan and the measure."""
+        return f"{self.measure.plan.name} 施策{self.measure.number} {self.measure.title}"
+
+    @property
+    def running_date(self) -> str:
+        return f"基準日 {fiscal.wareki_date_with_western(self.as_of)}"
 
 
 def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) -> MeasureReport:
     """One measure: its standing per year as of the date, and every report up to that date, newest first.
 
-    Each past report is graded against that year's target, as it would have been on its day.
+    Withdrawn reports are listed too, marked, with the date and the reason: the record as
+    entered, though they count nowhere. Each past report is graded against that year's
+    target, as it would have been on its day.
     """
     plan = measure.plan
     as_of = filterset.as_of_date
     years = filterset.fiscal_years
     one = Measure.objects.filter(pk=measure.pk)
     (row,) = measure_progress_rows(plan=plan, as_of=as_of, measures=one, fiscal_years=years)
-    history = list(report_history_stream(plan=plan, as_of=as_of, measures=one, fiscal_years=years))
+    history = list(
+        report_history_stream(
+            plan=plan, as_of=as_of, measures=one, fiscal_years=years, include_withdrawn=True
+        )
+    )
     return MeasureReport(
         measure=measure,
         as_of=as_of,
         fiscal_years=years,
         entry=MeasureEntry(row),
         history=history,
+        as_of_note=default_as_of_note(plan, as_of, today()) if filterset.as_of_is_default else "",
     )

@@ -11,6 +11,7 @@ from core.pages import bad_request, read_only_page
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
+from .chart import grade_chart_for
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
 from .printing import council_report_build, measure_report_build
@@ -25,6 +26,8 @@ def _report_page(request, filterset: MeasureProgressFilter):
         "filter": filterset,
         "plan": filterset.selected_plan if valid else None,
         "measure_count": filterset.qs.count() if valid else None,
+        "chart": grade_chart_for(filterset) if valid else None,
+        "as_of": filterset.as_of_date if valid else None,
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/index.html", context, status=200 if valid else 400)

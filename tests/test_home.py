@@ -287,7 +287,9 @@ def test_the_changes_are_those_the_printed_page_lists_for_the_same_day(client, c
     def changed(section):
         return [
             (row.attrs["data-measure"], row.attrs["data-year"])
-            for row in section.find("tbody").find_all("tr")
+            for body in section.find_all("tbody")
+            for row in body.find_all("tr")
+            if "data-measure" in row.attrs
         ]
 
     home = _home(client, council).find("section", id="changes")
@@ -295,6 +297,34 @@ def test_the_changes_are_those_the_printed_page_lists_for_the_same_day(client, c
     assert changed(home) == changed(printed.find("section", cls="report-changes"))
     assert set(changed(home)) == {(str(first.pk), "2020"), (str(second.pk), "2021")}
     assert "変わった施策・年度: 2件" in home.text
+
+
+def test_a_withdrawal_after_the_council_report_is_a_change_as_on_the_printed_page(
+    client, council, secretariat
+):
+    from measures.services import progress_report_withdraw
+
+    first = Measure.objects.get(number=1)
+    report = add_report(first, 2020, date(2020, 9, 30), status_name="実施中", progress=50)
+    _held(COUNCIL, REPORT, date(2021, 2, 15))
+    # No report dated after the council report: only the withdrawal changes what stands.
+    progress_report_withdraw(
+        report=report, withdrawn_on=date(2021, 3, 1), reason="誤入力", by=secretariat, loaded_version=1
+    )
+
+    def changed(section):
+        return [
+            (row.attrs["data-measure"], row.attrs["data-year"])
+            for body in section.find_all("tbody")
+            for row in body.find_all("tr")
+            if "data-measure" in row.attrs
+        ]
+
+    home = _home(client, council).find("section", id="changes")
+    printed = parse(client.get("/reports/print/?since=2021-02-15").content.decode())
+    assert (
+        changed(home) == changed(printed.find("section", cls="report-changes")) == [(str(first.pk), "2020")]
+    )
 
 
 def test_when_nothing_changed_since_the_council_report_the_page_says_so(client, council):

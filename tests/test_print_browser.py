@@ -22,7 +22,9 @@ from django.db import connections
 from django.urls import reverse
 
 from bunkyo import roles
+from core import fiscal
 from measures.models import Measure, Purpose
+from measures.selectors import today
 from schedule.models import Body, ScheduledItem
 
 from .factories import add_report, add_target, make_measure, seed_plan
@@ -198,6 +200,20 @@ def test_in_ci_a_missing_browser_is_a_failure_not_a_skip(monkeypatch):
 # ---- Printing with a real browser ----
 
 
+def _top_margin_text(page, margin_mm: float) -> str:
+    """The text printed in a page's top margin: the running title, if any."""
+    top = float(page.mediabox.height) - margin_mm * PT_PER_MM
+    parts = []
+
+    def visit(text, cm, tm, font, size):
+        y = (tm[5] * cm[3] + cm[5]) if cm else tm[5]
+        if y > top:
+            parts.append(text)
+
+    page.extract_text(visitor_text=visit)
+    return _norm("".join(parts))
+
+
 @browser_test
 def test_the_council_report_prints_on_a4_with_one_purpose_per_page(council_page, live_server):
     reader = _print_pdf(council_page, live_server.url + reverse("reports:print"))
@@ -205,32 +221,75 @@ def test_the_council_report_prints_on_a4_with_one_purpose_per_page(council_page,
     purposes = list(
         Purpose.objects.filter(plan=plan, measures__isnull=False).distinct().order_by("order", "code")
     )
-    expected = 1 + len(purposes)  # the cover with the summary, then one section per purpose
-    assert len(reader.pages) == expected
-    assert _sizes_mm(reader) == [A4_MM] * expected, "A4 portrait"
+    total = len(reader.pages)
+    assert total >= 2 + len(purposes), "the cover, the summary, then one section per purpose"
+    assert _sizes_mm(reader) == [A4_MM] * total, "A4 portrait"
     texts = [_norm(page.extract_text()) for page in reader.pages]
     for number, text in enumerate(texts, start=1):
-        assert f"{number}/{expected}" in text, f"page {number} has its number in the footer"
+        assert f"{number}/{total}" in text, f"page {number} has its number in the footer"
     assert (
         _contains(texts[0], "文京区")
-        and _contains(texts[0], "進捗状況の概要")
         and _contains(texts[0], plan.name)
+        and _contains(texts[1], "進捗状況の概要")
     )
-    for purpose, text in zip(purposes, texts[1:], strict=True):
-        assert _contains(text, f"計画の目的{purpose.code}") and _contains(text, purpose.text), (
-            "one purpose a page"
+    # Each purpose starts a sheet of its own, and its measures follow it before the next purpose.
+    starts = [
+        next(
+            i
+            for i, text in enumerate(texts)
+            if _contains(text, f"計画の目的{p.code}") and _contains(text, p.text) and i >= 2
         )
+        for p in purposes
+    ]
+    assert starts == sorted(starts) and starts[0] == 2
+    for purpose, start, end in zip(purposes, starts, starts[1:] + [total], strict=True):
+        section = "".join(texts[start:end])
         for measure in purpose.measures.all():
-            assert _contains(text, measure.title), f"{measure.title} is on its purpose's page"
+            assert _contains(section, measure.title), f"{measure.title} is in its purpose's section"
     everything = "".join(texts)
     for measure in Measure.objects.filter(plan=plan):
         assert _contains(everything, measure.title)
     assert "この条件で表示" not in everything and "印刷する" not in everything, "no form or button on paper"
+    assert "詳細設定" not in everything, "the hint about the browser's header is for the screen"
     assert any(name in font for font in _fonts(reader) for name in LOCAL_FONTS), _fonts(reader)
     outside = [
         url for url in council_page.requested if not url.startswith((live_server.url, "data:", "about:"))
     ]
     assert outside == [], "nothing is loaded from outside the server"
+
+
+@browser_test
+def test_the_cover_carries_the_date_of_issue_and_the_chart_and_later_pages_the_running_title(
+    council_page, live_server
+):
+    reader = _print_pdf(council_page, live_server.url + reverse("reports:print"))
+    plan = seed_plan()
+    top_margin = _page_margins_mm()[0]
+    cover = _norm(reader.pages[0].extract_text())
+    issued = fiscal.wareki_date_with_western(today())
+    assert _contains(cover, f"作成日{issued}") and _contains(cover, "文京区企画政策部情報政策課")
+    # The chart: its caption, each purpose's heading and a bar for each year of the plan.
+    assert _contains(cover, "評価の内訳")
+    for purpose in Purpose.objects.filter(plan=plan):
+        assert _contains(cover, f"{purpose.code}{purpose.text}")
+    for year in plan.fiscal_years:
+        assert cover.count(_norm(fiscal.fiscal_year_label(year))) >= Purpose.objects.filter(plan=plan).count()
+    assert _contains(cover, "報告なし基準日までに報告がない"), "the chart's legend"
+    assert _top_margin_text(reader.pages[0], top_margin) == "", "no running title on the cover"
+    # The 基準日 the report chose: the plan has ended, so the last day of its period.
+    running = f"{plan.name}進捗状況報告" + "基準日令和4年3月31日(2022年3月31日)"
+    for number, page in enumerate(reader.pages[1:], start=2):
+        head = _top_margin_text(page, top_margin)
+        assert _contains(head, running), f"page {number}: {head!r}"
+
+
+@browser_test
+def test_no_purpose_name_is_cut_on_paper(council_page, live_server):
+    reader = _print_pdf(council_page, live_server.url + reverse("reports:print") + "?as_of=2021-03-31")
+    summary = _norm(reader.pages[1].extract_text())
+    assert "…" not in summary
+    for purpose in Purpose.objects.filter(plan=seed_plan()):
+        assert _contains(summary, f"{purpose.code}{purpose.text}"), purpose.code
 
 
 @browser_test
@@ -270,12 +329,21 @@ def test_on_paper_only_the_report_shows_and_the_button_prints(council_page, live
         assert council_page.is_visible(selector), f"{selector} is on screen"
     council_page.click("button[data-print]")
     assert council_page.evaluate("window.printed") == 1
+    # The hint on the browser's own header and footer: one line on a 1280-pixel screen.
+    council_page.set_viewport_size({"width": 1280, "height": 800})
+    assert council_page.is_visible(".print-hint")
+    assert council_page.evaluate("document.querySelector('.print-hint').getClientRects().length") == 1
+    assert council_page.evaluate(
+        "(() => { const r = document.querySelector('.print-hint').getBoundingClientRect();"
+        " return r.height < 2 * parseFloat(getComputedStyle(document.querySelector('.print-hint')).lineHeight || 24); })()"
+    )
     council_page.emulate_media(media="print")
     for selector in (".site-header", "nav", "form", "button"):
         assert (
             council_page.locator(selector).evaluate_all("els => els.filter(e => e.offsetParent).length") == 0
         ), selector
     assert council_page.is_visible(".report-cover")
+    assert not council_page.is_visible(".print-hint"), "the hint is not printed"
 
 
 @browser_test

@@ -6,6 +6,7 @@ the selectors the pages use.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from core import fiscal
 from measures.models import AnnualTarget, EvaluationGrade, Measure, ProgressReport, ProgressStatus, Purpose
+from measures.selectors import today
 
 from .factories import add_report, add_target, make_measure, seed_plan
 from .page_text import parse
@@ -138,6 +140,142 @@ def test_the_cover_names_the_plan_the_ward_the_period_and_the_date_in_both_calen
     assert "令和3年3月31日(2021年3月31日)" in cover
 
 
+def test_the_cover_carries_the_date_of_issue_and_the_issuing_department(client, council, settings):
+    page = _get(client, council, as_of="2021-03-31")
+    cover = page.find("section", cls="report-cover")
+    issued = today()
+    assert f"作成日 {fiscal.wareki_date_with_western(issued)}" in cover.find("p", cls="cover-issuer").text
+    assert "文京区 企画政策部 情報政策課" in cover.find("span", cls="issuer").text, "the ward's default"
+
+    settings.REPORT_ISSUER = "文京区 総務部 総務課"
+    cover = _get(client, council, as_of="2021-03-31").find("section", cls="report-cover")
+    assert cover.find("span", cls="issuer").text == "文京区 総務部 総務課"
+
+
+def test_the_cover_says_what_the_achievement_rate_and_the_progress_rate_each_mean(client, council):
+    terms = re.sub(r"\s", "", _get(client, council).find("p", cls="cover-terms").text)
+    assert "達成率は年度目標に対する実績の割合(実績値÷目標値×100)" in terms
+    assert "進捗率はその年度の取組がどこまで進んだかを所管課が見積もった割合" in terms
+
+
+def test_the_print_page_runs_the_plan_name_and_the_date_atop_every_sheet_after_the_cover(client, council):
+    client.force_login(council)
+    body = client.get(URL, {"as_of": "2021-03-31"}).content.decode()
+    style = re.search(r"<style>(.*?)</style>", body, re.S).group(1)
+    assert f'@top-left {{ content: "{seed_plan().name} 進捗状況報告"; }}' in style
+    assert '@top-right { content: "基準日 令和3年3月31日(2021年3月31日)"; }' in style
+    assert "@page :first { @top-left { content: none; } @top-right { content: none; } }" in style
+
+
+def test_a_quote_in_the_plan_name_cannot_break_out_of_the_running_title(client, council):
+    plan = seed_plan()
+    plan.name = 'a"; } body { display: none } </style><script>alert(1)</script>'
+    plan.save()
+    client.force_login(council)
+    body = client.get(URL, {"as_of": "2021-03-31"}).content.decode()
+    style = re.search(r"<style>(.*?)</style>", body, re.S).group(1)
+    assert 'content: "a\\22 \\3b  \\7d  body \\7b  display: none \\7d  \\3c /style\\3e ' in style
+    assert "<script>alert(1)" not in body
+    assert style.count('"') == 4, "two strings, each opened and closed: the name adds no quote"
+
+
+def test_no_purpose_name_is_cut_in_the_summary_tables(client, council):
+    page = _get(client, council, as_of="2021-03-31")
+    for table in page.find_all("table", cls="summary-table"):
+        labels = [th.text for th in table.find_all("th", scope="row")]
+        assert "…" not in "".join(labels)
+        for purpose in Purpose.objects.filter(plan=seed_plan()):
+            assert f"{purpose.code} {purpose.text}" in labels
+
+
+def test_the_cover_draws_each_purposes_grades_per_year_as_stacked_bars(client, council):
+    as_of = date(2021, 3, 31)
+    page = _get(client, council, as_of=as_of.isoformat())
+    chart = page.find("section", cls="cover-chart").find("figure", cls="grade-chart")
+    plan = seed_plan()
+    latest, targets = _latest_reports(as_of), _targets()
+    for purpose in Purpose.objects.filter(plan=plan):
+        group = chart.find("div", cls="chart-group", data_purpose=purpose.pk)
+        assert group.find("p", cls="chart-heading").text == f"{purpose.code} {purpose.text}"
+        svg = group.find("svg")
+        assert svg.attrs["role"] == "img" and f"計画の目的{purpose.code}" in svg.attrs["aria-label"]
+        for year in plan.fiscal_years:
+            expected = Counter()
+            for measure in purpose.measures.all():
+                report = latest.get((measure.pk, year))
+                expected[
+                    "報告なし" if report is None else _grade(_rate(targets[(measure.pk, year)], report)).code
+                ] += 1
+            bar = svg.find("g", cls="chart-bar", data_year=year)
+            segments = Counter()
+            for rect in bar.find_all("rect"):
+                if rect.find_all("title"):
+                    code, count = rect.find("title").text.removesuffix("件").rsplit(" ", 1)
+                    segments[code] += int(count)
+            assert segments == expected, (purpose.code, year)
+            labels = {t.text for t in bar.find_all("text", cls="chart-count")}
+            note = bar.find("text", cls="chart-note").text
+            for code, count in expected.items():
+                # Each count is written out, inside its segment or beside the bar: no colour needed.
+                assert f"{code} {count}" in labels or f"{code} {count}" in note
+    legend = chart.find("ul", cls="chart-legend").text
+    for text in (
+        "A 目標達成(達成率100%以上)",
+        "B おおむね達成(達成率80%以上100%未満)",
+        "D 未達成(達成率50%未満)",
+    ):
+        assert text in legend, "the same words as the legend under the summary"
+    assert "報告なし" in legend
+    # Inline SVG only: no image, no script, nothing fetched.
+    assert not chart.find_all("img") and not chart.find_all("script")
+    assert all(not e.attrs.get("href", "").startswith("http") for e in chart.find_all())
+
+
+def test_the_report_page_shows_the_same_chart(client, manager):
+    client.force_login(manager)
+    page = parse(client.get(reverse("reports:index"), {"as_of": "2021-03-31"}).content)
+    chart = page.find("figure", cls="grade-chart")
+    assert len(chart.find_all("div", cls="chart-group")) == Purpose.objects.filter(plan=seed_plan()).count()
+    assert len(chart.find_all("g", cls="chart-bar")) == 3 * 3
+
+
+def test_on_screen_a_hint_says_how_to_turn_off_the_browsers_own_header_and_footer(client, council):
+    client.force_login(council)
+    measure = Measure.objects.first()
+    for url in (URL, reverse("reports:print_measure", args=[measure.pk])):
+        page = parse(client.get(url).content)
+        controls = page.find("section", cls="print-controls")
+        assert "no-print" in controls.classes, "on screen only"
+        hint = controls.find("span", cls="print-hint").text
+        assert "「詳細設定」" in hint and "「ヘッダーとフッター」のチェックを外して" in hint
+
+
+def test_without_a_date_an_ended_plan_is_reported_as_of_its_last_day_and_the_cover_says_so(client, council):
+    page = _get(client, council)
+    cover = page.find("section", cls="report-cover").text
+    assert "令和4年3月31日(2022年3月31日)" in cover
+    assert "計画期間が終わったこの計画では、その最終日を基準日としています" in cover
+    page = _get(client, council, as_of="2021-03-31")
+    assert "基準日を指定していないため" not in page.text, "a date the reader chose needs no note"
+    measure = Measure.objects.first()
+    page = parse(client.get(reverse("reports:print_measure", args=[measure.pk])).content)
+    facts = page.find("dl", cls="cover-facts").text
+    assert "令和4年3月31日(2022年3月31日)" in facts and "その最終日を基準日としています" in facts
+
+
+def test_without_a_date_a_later_report_moves_the_date_to_it(client, council):
+    measure = Measure.objects.get(number=4)
+    add_report(
+        measure, 2021, date(2022, 5, 31), narrative="年度末の後の確定値", progress=100, status_name="完了"
+    )
+    page = _get(client, council)
+    cover = page.find("section", cls="report-cover").text
+    assert "令和4年5月31日(2022年5月31日)" in cover
+    assert "計画期間の後に届いた最新の進捗報告の日を基準日としています" in cover
+    notes = page.find("tr", cls="year-notes", data_measure=measure.pk, data_year=2021).text
+    assert "年度末の後の確定値" in notes
+
+
 def test_the_summary_counts_statuses_and_grades_and_averages_progress_per_purpose_and_year(client, council):
     as_of = date(2021, 3, 31)
     page = _get(client, council, as_of=as_of.isoformat())
@@ -150,7 +288,8 @@ def test_the_summary_counts_statuses_and_grades_and_averages_progress_per_purpos
     grades = list(plan.evaluation_scale.grades.all())
 
     unreported_groups = []
-    groups = {f"{p.code} {p.short_text}": {"purpose": p.pk} for p in Purpose.objects.filter(plan=plan)}
+    # Each purpose by its whole name: a name cut with "…" would not be found.
+    groups = {f"{p.code} {p.text}": {"purpose": p.pk} for p in Purpose.objects.filter(plan=plan)}
     groups |= {fiscal.fiscal_year_label(y): {"year": y} for y in plan.fiscal_years}
     for label, group in groups.items():
         keys = [
@@ -230,14 +369,20 @@ def test_the_council_page_as_of_a_date_ignores_a_report_dated_after_it(client, c
     )
 
 
-def test_a_withdrawn_report_is_not_printed_and_the_one_before_it_counts_again(client, council):
+def _withdraw(report: ProgressReport, on: date, reason: str, by=None) -> ProgressReport:
+    report.withdrawn_on = on
+    report.withdrawal_reason = reason
+    report.withdrawn_by = by
+    report.full_clean()
+    report.save()
+    return report
+
+
+def test_a_withdrawn_report_is_not_counted_and_the_one_before_it_counts_again(client, council):
     measure = Measure.objects.get(number=2)
     withdrawn = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2021, 3, 31))
     withdrawn.narrative = "取り下げた報告の本文"
-    withdrawn.withdrawn_on = date(2021, 4, 10)
-    withdrawn.withdrawal_reason = "実績値の誤り"
-    withdrawn.full_clean()
-    withdrawn.save()
+    _withdraw(withdrawn, date(2021, 4, 10), "実績値の誤り")
     earlier = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2020, 9, 30))
     page = _get(client, council)
     figures = page.find("tr", cls="year-figures", data_measure=measure.pk, data_year=2020).text
@@ -246,10 +391,57 @@ def test_a_withdrawn_report_is_not_printed_and_the_one_before_it_counts_again(cl
         and f"{earlier.status.symbol} {earlier.status.name}" in figures
     )
     assert "取り下げた報告の本文" not in page.text
+
+
+def test_the_measure_history_shows_a_withdrawn_report_marked_with_the_date_the_reason_and_who(
+    client, council, secretariat
+):
+    measure = Measure.objects.get(number=2)
+    withdrawn = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2021, 3, 31))
+    _withdraw(withdrawn, date(2021, 4, 10), "実績値の集計誤り(重複計上)", by=secretariat)
     client.force_login(council)
-    history = parse(client.get(reverse("reports:print_measure", args=[measure.pk])).content)
-    shown = {int(e.attrs["data-report"]) for e in history.find_all("tbody", cls="history-entry")}
-    assert withdrawn.pk not in shown and earlier.pk in shown
+    page = parse(client.get(reverse("reports:print_measure", args=[measure.pk])).content)
+    entries = page.find_all("tbody", cls="history-entry")
+    shown = [int(e.attrs["data-report"]) for e in entries]
+    expected = ProgressReport.objects.filter(measure=measure).order_by("-as_of", "-id")
+    assert shown == [r.pk for r in expected], "every report, the withdrawn one too, newest first"
+    entry = page.find("tbody", cls="history-entry", data_report=withdrawn.pk)
+    assert "withdrawn" in entry.classes
+    assert entry.find("th").text.startswith("取り下げ")
+    note = entry.find("p", cls="withdrawal-note").text
+    assert "令和3年4月10日(2021年4月10日)" in note
+    assert "実績値の集計誤り(重複計上)" in note
+    assert secretariat.last_name in note
+    others = [e for e in entries if e is not entry]
+    assert not any("取り下げ" in e.text for e in others), "only the withdrawn report is marked"
+
+
+def test_since_lists_a_withdrawal_in_the_period_as_a_change_with_its_reason(client, council):
+    measure = Measure.objects.get(number=1)
+    # FY2019 did not change between the two dates: only the withdrawal makes it a change.
+    withdrawn = ProgressReport.objects.get(measure=measure, fiscal_year=2019, as_of=date(2019, 9, 30))
+    _withdraw(withdrawn, date(2020, 11, 2), "報告した件数に重複があった")
+    page = _get(client, council, as_of="2021-03-31", since="2020-09-30")
+    section = page.find("section", cls="report-changes")
+    row = section.find("tr", data_measure=measure.pk, data_year=2019)
+    assert "changed" not in row.cells()[2].classes, "the status itself did not change"
+    note = section.find("tr", cls="withdrawn-change", data_withdrawn_report=withdrawn.pk).text
+    assert note.startswith("取り下げ")
+    assert "令和元年9月30日(2019年9月30日)時点の報告" in note
+    assert "令和2年11月2日(2020年11月2日)に取り下げ" in note
+    assert "報告した件数に重複があった" in note
+
+
+def test_since_leaves_out_a_withdrawal_outside_the_period(client, council):
+    measure = Measure.objects.get(number=1)
+    before = ProgressReport.objects.get(measure=measure, fiscal_year=2019, as_of=date(2019, 9, 30))
+    _withdraw(before, date(2020, 3, 1), "前回より前の取り下げ")
+    after = ProgressReport.objects.get(measure=measure, fiscal_year=2020, as_of=date(2020, 9, 30))
+    _withdraw(after, date(2021, 10, 1), "基準日より後の取り下げ")
+    page = _get(client, council, as_of="2021-03-31", since="2020-09-30")
+    section = page.find("section", cls="report-changes")
+    assert not section.find_all("tr", cls="withdrawn-change")
+    assert "取り下げ。" not in section.text
 
 
 def test_since_lists_exactly_the_measure_years_whose_status_grade_or_progress_changed(client, council):

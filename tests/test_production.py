@@ -102,3 +102,12 @@ def test_a_negative_proxy_count_stops_start_up():
     result = _manage("check", env={"AXES_IPWARE_PROXY_COUNT": "-1"})
     assert result.returncode != 0
     assert "AXES_IPWARE_PROXY_COUNT must be 0 or more, not -1" in result.stderr
+
+
+def test_the_report_issuer_is_read_from_the_environment_and_may_not_be_blank():
+    result = _manage("diffsettings", env={"REPORT_ISSUER": "文京区  総務部 総務課"})
+    assert result.returncode == 0, result.stderr
+    assert "REPORT_ISSUER = '文京区 総務部 総務課'" in result.stdout
+    result = _manage("check", env={"REPORT_ISSUER": "  "})
+    assert result.returncode != 0
+    assert "REPORT_ISSUER must name the issuing department" in result.stderr

@@ -56,7 +56,12 @@ def test_a_report_is_added_from_the_measure_page_with_the_years_target_in_view(a
     assert target.indicator_name in current.inner_text()
     actual = admin_page.locator("#id_actual_value").bounding_box()
     assert 0 < actual["y"] - current.bounding_box()["y"] < 200
+    # The admin fires "change" on its related selects by itself; the page must not reload then.
+    url = admin_page.url
     admin_page.fill("#id_fiscal_year", "平成31年度")
+    admin_page.evaluate("django.jQuery('#id_measure').trigger('change')")
+    admin_page.wait_for_timeout(500)
+    assert admin_page.url == url and admin_page.input_value("#id_fiscal_year") == "平成31年度"
     admin_page.fill("#id_as_of", "令和元年12月27日")
     admin_page.fill("#id_actual_value", "38")
     admin_page.fill("#id_progress_percent", "70")

@@ -8,8 +8,11 @@ window.addEventListener("load", function () {
   const select = document.getElementById("id_measure");
   if (!$ || !form || !select) return;
   const MAX_URL = 6000;
+  // The measure the page shows. The admin fires "change" on its related selects itself (to
+  // update their links); only a different choice opens the page again, or it would loop.
+  const shown = select.value;
   $(select).on("change", function () {
-    if (!select.value) return;
+    if (!select.value || select.value === shown) return;
     const url = new URL(window.location.href);
     url.search = "";
     for (const [name, value] of new FormData(form)) {
