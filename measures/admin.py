@@ -44,7 +44,7 @@ from .services import ALREADY_SAVED, progress_report_create, progress_report_wit
 
 @admin.register(Plan)
 class PlanAdmin(TrackedAdmin):
-    list_display = ("name", "period", "status", "adopted_on", "evaluation_scale")
+    list_display = ("name", "period", "status", "adopted_on", "published", "evaluation_scale")
     list_filter = ("status",)
     search_fields = ("name", "legal_basis")
     ordering = ("-first_fiscal_year", "name")

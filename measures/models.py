@@ -57,6 +57,14 @@ class Plan(VersionedModel):
     last_fiscal_year = FiscalYearField("計画期間(終了年度)")
     status = models.CharField("策定状況", max_length=20, choices=Status.choices, default=Status.DRAFTING)
     adopted_on = models.DateField("策定日", null=True, blank=True)
+    # Open data: a published plan, its measures, targets, standing reports and the schedule can be
+    # read without signing in (the API and /opendata/). Withdrawn reports and people's names never.
+    published = models.BooleanField(
+        "公開",
+        default=False,
+        help_text="チェックすると、この計画の施策・年度目標・進捗報告(取り下げたものと報告者名を除く)と"
+        "策定スケジュールを、サインインなしでAPIとオープンデータとして公開します。",
+    )
     evaluation_scale = models.ForeignKey(
         "EvaluationScale",
         verbose_name="評価基準",
