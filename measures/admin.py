@@ -309,7 +309,7 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
         fiscal_year_column,
         "status_or_withdrawal",
         "progress_percent",
-        "actual_value",
+        "actual_label",
         "author_name",
     )
     list_display_links = ("as_of", "measure_number")
@@ -524,7 +524,7 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
     def progress_label(self, report) -> str:
         return f"{report.progress_percent}%"
 
-    @admin.display(description="実績値")
+    @admin.display(description="実績値", ordering="actual_value")
     def actual_label(self, report) -> str:
         return "—" if report.actual_value is None else plain_number(report.actual_value)
 
