@@ -67,11 +67,14 @@ def reports_latest_as_of(
     return reports
 
 
-def reports_history(*, measures: QuerySet[Measure], as_of: date) -> QuerySet[ProgressReport]:
-    """Every standing report on the given measures up to ``as_of``, newest first."""
+def reports_history(
+    *, measures: QuerySet[Measure], as_of: date, include_withdrawn: bool = False
+) -> QuerySet[ProgressReport]:
+    """Every standing report on the given measures up to ``as_of``, newest first; with
+    ``include_withdrawn``, the withdrawn ones too (the record as entered)."""
+    reports = ProgressReport.objects.all() if include_withdrawn else ProgressReport.objects.standing()
     return (
-        ProgressReport.objects.standing()
-        .filter(measure__in=measures, as_of__lte=as_of)
+        reports.filter(measure__in=measures, as_of__lte=as_of)
         .select_related("measure", "measure__purpose", "status", "author")
         .order_by("-as_of", "-id")
     )
@@ -376,6 +379,10 @@ class HistoryEntry:
     indicator_unit: str
     rate: Decimal | None
     grade: EvaluationGrade | None
+    # Set only for a withdrawn report (read with include_withdrawn).
+    withdrawn_on: date | None = None
+    withdrawal_reason: str = ""
+    withdrawn_by: str = ""  # core.users.display_name_of; "" when nobody is recorded
 
 
 def report_history_stream(
@@ -384,10 +391,12 @@ def report_history_stream(
     as_of: date,
     measures: QuerySet[Measure],
     fiscal_years: list[int] | None = None,
+    include_withdrawn: bool = False,
     chunk_size: int = 2000,
 ) -> Iterator[HistoryEntry]:
     """reports_history read as a stream of plain values, each report graded against its year's target.
 
+    With ``include_withdrawn``, withdrawn reports are listed too, each with its withdrawal.
     Three queries: statuses, grades and the reports (their year's target read alongside).
     """
     years = fiscal_years or plan.fiscal_years
@@ -397,7 +406,9 @@ def report_history_stream(
         measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year")
     )
     reports = (
-        reports_history(measures=measures.order_by().values("pk"), as_of=as_of)
+        reports_history(
+            measures=measures.order_by().values("pk"), as_of=as_of, include_withdrawn=include_withdrawn
+        )
         .filter(fiscal_year__in=years)
         .annotate(
             year_target_value=Subquery(year_target.values("target_value")[:1]),
@@ -413,6 +424,11 @@ def report_history_stream(
         "target_value": "year_target_value",
         "indicator_unit": "year_indicator_unit",
         **_REPORT_COLUMNS,
+        "withdrawn_on": "withdrawn_on",
+        "withdrawal_reason": "withdrawal_reason",
+        "withdrawn_by_username": "withdrawn_by__username",
+        "withdrawn_by_last_name": "withdrawn_by__last_name",
+        "withdrawn_by_first_name": "withdrawn_by__first_name",
     }
     for _, record in _records(reports, (), columns, chunk_size):
         report = _report_figures(record, statuses)
@@ -426,6 +442,13 @@ def report_history_stream(
             indicator_unit=record["indicator_unit"] or "",
             rate=rate,
             grade=grade_for_rate(grades, rate),
+            withdrawn_on=record["withdrawn_on"],
+            withdrawal_reason=record["withdrawal_reason"],
+            withdrawn_by=display_name_of(
+                username=record["withdrawn_by_username"],
+                last_name=record["withdrawn_by_last_name"],
+                first_name=record["withdrawn_by_first_name"],
+            ),
         )
 
 
@@ -475,6 +498,7 @@ class ProgressSummary:
 
 
 UNREPORTED_LABEL = "報告なし"
+PLAN_TOTAL_LABEL = "計画全体"
 
 
 class ProgressTally:
@@ -504,6 +528,9 @@ class ProgressTally:
         self._grades = [grade.code for grade in grades]
         self._purposes: dict[int, ProgressSummary] = {}
         self._years: dict[int, ProgressSummary] = {}
+        self._year_purposes: dict[tuple[int, int], ProgressSummary] = {}
+        self._purpose_names: dict[int, str] = {}
+        self._plan = self._summary(plan.pk, PLAN_TOTAL_LABEL)
 
     def _summary(self, key: int, label: str) -> ProgressSummary:
         return ProgressSummary(key, label, dict.fromkeys(self._statuses, 0), dict.fromkeys(self._grades, 0))
@@ -513,10 +540,17 @@ class ProgressTally:
         purpose = row.purpose
         if purpose.pk not in self._purposes:
             self._purposes[purpose.pk] = self._summary(purpose.pk, f"{purpose.code} {purpose.short_text}")
+            self._purpose_names[purpose.pk] = f"{purpose.code} {purpose.text}"
         for year in row.years:
             if year.fiscal_year not in self._years:
                 self._years[year.fiscal_year] = self._summary(year.fiscal_year, year.label)
-            for summary in (self._purposes[purpose.pk], self._years[year.fiscal_year]):
+            year_purpose = self._year_purposes.get((year.fiscal_year, purpose.pk))
+            if year_purpose is None:
+                year_purpose = self._year_purposes[(year.fiscal_year, purpose.pk)] = self._summary(
+                    purpose.pk, f"{year.label} {purpose.code}"
+                )
+            groups = (self._purposes[purpose.pk], self._years[year.fiscal_year], year_purpose, self._plan)
+            for summary in groups:
                 report = year.report
                 if report is None:
                     summary.unreported += 1
@@ -537,6 +571,28 @@ class ProgressTally:
     def purpose_summaries(self) -> dict[int, ProgressSummary]:
         """By purpose id, in the order the purposes were first counted."""
         return dict(self._purposes)
+
+    def purpose_names(self) -> dict[int, str]:
+        """By purpose id, the purpose's code and whole text (ア 区民・事業者とのデータ連携 …), never cut."""
+        return dict(self._purpose_names)
+
+    def year_purpose_summaries(self) -> list[tuple[int, ProgressSummary]]:
+        """(fiscal year, summary) for each purpose in each year: years in order, purposes as first counted."""
+        order = {pk: index for index, pk in enumerate(self._purposes)}
+        keys = sorted(self._year_purposes, key=lambda key: (key[0], order[key[1]]))
+        return [(year, self._year_purposes[(year, pk)]) for year, pk in keys]
+
+    def year_purpose_summary(self, fiscal_year: int, purpose_pk: int) -> ProgressSummary:
+        """One purpose in one year, so far (empty when nothing of it has been counted)."""
+        return self._year_purposes.get((fiscal_year, purpose_pk)) or self._summary(purpose_pk, "")
+
+    def year_summary(self, fiscal_year: int) -> ProgressSummary:
+        """Every measure counted so far, in one year: the plan's total for that year."""
+        return self._years.get(fiscal_year) or self._summary(fiscal_year, "")
+
+    def plan_summary(self) -> ProgressSummary:
+        """Every measure-year counted: the whole plan."""
+        return self._plan
 
     def summaries(self) -> dict[str, list[ProgressSummary]]:
         return {
