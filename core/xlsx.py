@@ -10,10 +10,13 @@ The workbook's own look (styles, print set-up) lives with the sheets, in reports
 
 from __future__ import annotations
 
+import math
 import re
+import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill
@@ -62,6 +65,52 @@ def filled(style: Style, color: str) -> Style:
     )
 
 
+@lru_cache(maxsize=256)
+def formatted(style: Style, number_format: str) -> Style:
+    """The style with another number format (a date in an era's first year has its own)."""
+    return Style(style.font, style.fill, style.border, style.alignment, number_format)
+
+
+# Row heights. Excel and LibreOffice grow a row for wrapped text only when they lay the sheet
+# out themselves; a row written here keeps the default height unless it is given one, and the
+# second line of a wrapped cell then overlaps the next row. So the writer estimates the lines.
+DEFAULT_FONT_SIZE = 11  # points: the size column widths are counted in
+LINE_HEIGHT = 1.5  # a line's height per point of font size (Japanese fonts need about 1.4)
+ROW_PADDING = 3  # points above and below the text
+EXCEL_ROW_MAX = 409  # points: Excel's tallest row
+
+
+@cache
+def _wide_characters() -> re.Pattern:
+    """A character class of every character of East Asian width W or F (CJK, kana, hangul,
+    full-width forms, emoji), built once: over 50,000 rows a regular expression counts them many
+    times faster than asking unicodedata character by character."""
+    ranges, start = [], None
+    for code in range(0x1100, sys.maxunicode + 2):
+        wide = code <= sys.maxunicode and unicodedata.east_asian_width(chr(code)) in "WF"
+        if wide and start is None:
+            start = code
+        elif not wide and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]")
+
+
+def text_units(text: str) -> int:
+    """A text's width in column-width units: a full-width (CJK) character counts as two."""
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_wide_characters().findall(text))
+
+
+def wrapped_lines(text: str, width: float, size: float = DEFAULT_FONT_SIZE) -> int:
+    """The lines ``text`` takes when wrapped in a column ``width`` units wide (a little generously:
+    glyphs are wider than their units in some fonts, and words break early)."""
+    per_line = max(int(width) - 1, 1)
+    scale = 1.05 * size / DEFAULT_FONT_SIZE
+    return sum(max(1, math.ceil(text_units(line) * scale / per_line)) for line in text.split("\n"))
+
+
 def clean_text(value: object) -> str:
     """Text without the control characters Excel rejects (pasted text sometimes has them)."""
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
@@ -82,12 +131,15 @@ def fit_cell(text: str) -> str:
 class SheetWriter:
     """Appends rows of styled cells to a write-only worksheet and counts them."""
 
-    def __init__(self, ws, *, text_style: Style, value_style: Style):
+    def __init__(self, ws, *, text_style: Style, value_style: Style, widths: Sequence[float] = ()):
+        """``widths``: the columns' widths, from which each row's height is worked out."""
         self.ws = ws
         self.row_count = 0
         self.text_style = text_style
         self.value_style = value_style
+        self.widths = list(widths)
         self._arrays: dict[Style, object] = {}
+        self._wraps: dict[tuple, tuple[bool, float]] = {}
 
     def _array(self, style: Style):
         array = self._arrays.get(style)
@@ -123,11 +175,49 @@ class SheetWriter:
             cell.quotePrefix = True  # Excel's leading apostrophe: it stays text when the cell is edited
         return cell
 
-    def append(self, cells: Sequence) -> int:
-        """Write one row; returns its number."""
+    def _wrap(self, cell: Cell) -> tuple[bool, float]:
+        """Whether a cell's style wraps its text, and its font size (looked up once per style)."""
+        key = tuple(cell._style)
+        found = self._wraps.get(key)
+        if found is None:
+            found = self._wraps[key] = (bool(cell.alignment.wrap_text), cell.font.sz or DEFAULT_FONT_SIZE)
+        return found
+
+    def height(self, cells: Sequence, spans: dict[int, int] | None = None) -> float | None:
+        """The height the row needs for its wrapped text, in points; None when one line does.
+
+        ``spans``: {column: how many columns the cell at that column will be merged over}.
+        """
+        spans = spans or {}
+        lines, size = 1, DEFAULT_FONT_SIZE
+        for index, cell in enumerate(cells):
+            if not isinstance(cell, Cell) or not isinstance(cell.value, str) or index >= len(self.widths):
+                continue
+            wraps, cell_size = self._wrap(cell)
+            size = max(size, cell_size)
+            if wraps:
+                width = sum(self.widths[index : index + spans.get(index + 1, 1)])
+                lines = max(lines, wrapped_lines(cell.value, width, cell_size))
+        if lines == 1 and size <= DEFAULT_FONT_SIZE:
+            return None
+        return min(lines * size * LINE_HEIGHT + ROW_PADDING, EXCEL_ROW_MAX)
+
+    def append(self, cells: Sequence, *, spans: dict[int, int] | None = None) -> int:
+        """Write one row, as tall as its wrapped text needs when the column widths are known; returns its number.
+
+        ``spans`` names the cells that will be merged across columns (see height()).
+        """
+        number = self.row_count + 1
+        height = self.height(cells, spans) if self.widths else None
+        if height is not None:
+            # Write-only rows are written as they are appended, reading their dimension then;
+            # it is dropped afterwards so that 50,000 rows keep no 50,000 objects.
+            self.ws.row_dimensions[number].height = height
         self.ws.append(cells)
-        self.row_count += 1
-        return self.row_count
+        if height is not None:
+            del self.ws.row_dimensions[number]
+        self.row_count = number
+        return number
 
     def blank(self) -> int:
         return self.append([])
