@@ -21,8 +21,10 @@ test: install browser lint ## Run the whole test suite (and the linter, and the 
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# The real programs some tests drive: Chromium (the print pages) and LibreOffice (the workbook as printed).
 browser:
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_libreoffice.sh
 
 # The development environment (make run and make test share it): the application and the test tools.
 install: $(STAMP)
