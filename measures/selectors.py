@@ -529,7 +529,7 @@ class ProgressTally:
         self._purposes: dict[int, ProgressSummary] = {}
         self._years: dict[int, ProgressSummary] = {}
         self._year_purposes: dict[tuple[int, int], ProgressSummary] = {}
-        self._purpose_names: dict[int, str] = {}
+        self._purpose_objects: dict[int, Purpose] = {}
         self._plan = self._summary(plan.pk, PLAN_TOTAL_LABEL)
 
     def _summary(self, key: int, label: str) -> ProgressSummary:
@@ -540,7 +540,7 @@ class ProgressTally:
         purpose = row.purpose
         if purpose.pk not in self._purposes:
             self._purposes[purpose.pk] = self._summary(purpose.pk, f"{purpose.code} {purpose.short_text}")
-            self._purpose_names[purpose.pk] = f"{purpose.code} {purpose.text}"
+            self._purpose_objects[purpose.pk] = purpose
         for year in row.years:
             if year.fiscal_year not in self._years:
                 self._years[year.fiscal_year] = self._summary(year.fiscal_year, year.label)
@@ -572,9 +572,9 @@ class ProgressTally:
         """By purpose id, in the order the purposes were first counted."""
         return dict(self._purposes)
 
-    def purpose_names(self) -> dict[int, str]:
-        """By purpose id, the purpose's code and whole text (ア 区民・事業者とのデータ連携 …), never cut."""
-        return dict(self._purpose_names)
+    def purposes(self) -> dict[int, Purpose]:
+        """The purposes counted, by id, in the order they were first counted."""
+        return dict(self._purpose_objects)
 
     def year_purpose_summaries(self) -> list[tuple[int, ProgressSummary]]:
         """(fiscal year, summary) for each purpose in each year: years in order, purposes as first counted."""

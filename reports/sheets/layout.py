@@ -66,7 +66,13 @@ HEADER = Style(
     alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
 )
 LABEL = Style(font=BOLD, fill=HEADER_FILL, border=BOX, alignment=Alignment(vertical="top", wrap_text=True))
-TOTAL = Style(font=BOLD, border=BOX, alignment=Alignment(vertical="top", wrap_text=True))
+# A total row: bold on a light grey that prints in black and white too.
+TOTAL = Style(
+    font=BOLD,
+    fill=PatternFill("solid", fgColor="F2F2F2"),
+    border=BOX,
+    alignment=Alignment(vertical="top", wrap_text=True),
+)
 TITLE = Style(font=Font(name=FONT_NAME, size=14, family=3, charset=128, bold=True))
 HEADING = Style(font=Font(name=FONT_NAME, size=12, family=3, charset=128, bold=True))
 NOTE = Style(font=PLAIN, alignment=Alignment(vertical="top"))

@@ -43,11 +43,13 @@ LEGEND_MEANING_SPAN = 6
 
 @dataclass(frozen=True)
 class TableRows:
-    """Where a summary table's rows landed: its header row and its first and last rows of counts."""
+    """Where a summary table landed: its header row, its first and last rows of counts, and the
+    column of its first grade."""
 
     header: int
     first: int
     last: int
+    first_grade_column: int
 
 
 def _fact_row(sheet: SheetWriter, label: str, value: str) -> None:
@@ -89,10 +91,10 @@ def _summary_table(
         sheet.append([sheet.text("該当する施策はありません。", NOTE)])
     last = sheet.row_count
     sheet.blank()
-    return TableRows(header, header + 1, last)
+    return TableRows(header, header + 1, last, first_grade_column=len(keys) + len(legend.statuses) + 2)
 
 
-def _grade_chart(ws, table: TableRows, legend: Legend, first_grade_column: int) -> BarChart:
+def _grade_chart(ws, table: TableRows, legend: Legend) -> BarChart:
     """Stacked bars: for each fiscal year and purpose (the table's first two columns), its
     measures by grade, one series per grade in the grade's colour."""
     chart = BarChart()
@@ -105,8 +107,8 @@ def _grade_chart(ws, table: TableRows, legend: Legend, first_grade_column: int) 
     chart.width, chart.height = 24, 12  # cm: within one printed page
     data = Reference(
         ws,
-        min_col=first_grade_column,
-        max_col=first_grade_column + len(legend.grades) - 1,
+        min_col=table.first_grade_column,
+        max_col=table.first_grade_column + len(legend.grades) - 1,
         min_row=table.header,
         max_row=table.last,
     )
@@ -175,12 +177,13 @@ def write_overview(
     )
     sheet.blank()
     plan_total = [([TOTAL_LABEL], tally.plan_summary())] if measure_count else []
-    names = tally.purpose_names()
+    purposes = tally.purposes()
     summaries = tally.summaries()
     _summary_table(
         sheet,
         "目的別の集計(施策×年度の件数)",
-        [([names[s.key]], s) for s in summaries["purposes"]] + plan_total,
+        # The purpose's whole text: never cut with …, however long.
+        [([f"{purposes[s.key].code} {purposes[s.key].text}"], s) for s in summaries["purposes"]] + plan_total,
         legend,
     )
     _summary_table(
@@ -189,16 +192,17 @@ def write_overview(
         [([s.label], s) for s in summaries["years"]] + plan_total,
         legend,
     )
-    codes = {s.key: s.label.split(" ", 1)[0] for s in summaries["purposes"]}
     by_year = _summary_table(
         sheet,
         YEAR_PURPOSE_HEADING,
-        [([fiscal.fiscal_year_label(year), codes[s.key]], s) for year, s in tally.year_purpose_summaries()],
+        [
+            ([fiscal.fiscal_year_label(year), purposes[s.key].code], s)
+            for year, s in tally.year_purpose_summaries()
+        ],
         legend,
         keys=("年度", "区分"),
     )
     _legend(sheet, legend)
     if measure_count and legend.grades:
         ws.row_breaks.append(Break(id=sheet.row_count))  # the chart on a page of its own
-        first_grade_column = 2 + len(legend.statuses) + 2
-        ws.add_chart(_grade_chart(ws, by_year, legend, first_grade_column), f"A{sheet.row_count + 2}")
+        ws.add_chart(_grade_chart(ws, by_year, legend), f"A{sheet.row_count + 2}")

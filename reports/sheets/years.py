@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from openpyxl.utils import get_column_letter
-
 from core import fiscal
 from core.xlsx import SheetWriter
 from measures.models import Purpose
@@ -50,8 +48,8 @@ YEAR_COLUMNS = (
     ("達成率", 8),
     ("評価", 5),
     ("進捗状況", 11),
-    ("進捗率", 7),
-    ("取組実績", 21),
+    ("進捗率", 8),
+    ("取組実績", 20),
     ("課題", 17),
     ("今後の方向性", 17),
 )
@@ -120,7 +118,7 @@ class YearSheet:
         if summary.unreported:
             statuses.append(f"{UNREPORTED_LABEL} {summary.unreported}")
         cells[STATUS_COLUMN - 1] = sheet.text("\n".join(statuses), TOTAL)
-        cells[PROGRESS_COLUMN - 1] = sheet.value(fraction(summary.average_progress), PERCENT)
+        cells[PROGRESS_COLUMN - 1] = sheet.value(fraction(summary.average_progress), RATE)  # one decimal
         sheet.append(cells)
 
     def _purpose_total(self) -> None:
@@ -132,8 +130,8 @@ class YearSheet:
             self.sheet.append([self.sheet.text("条件に合う施策はありません。", NOTE)])
             return
         self._purpose_total()
+        # No autofilter here: sorting would move the totals away from their measures.
         self._total_row("", PLAN_TOTAL_LABEL, self.tally.year_summary(self.fiscal_year))
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(YEAR_COLUMNS))}{self.sheet.row_count}"
 
 
 def writing_years(rows: Iterable[MeasureProgress], sheets: Sequence[YearSheet]) -> Iterator[MeasureProgress]:
