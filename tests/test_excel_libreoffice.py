@@ -44,7 +44,7 @@ def to_pdf(xlsx: Path) -> Path:
     if not os.access(SOFFICE, os.X_OK):
         libreoffice_unavailable(
             f"{SOFFICE} がありません。make test が入れます"
-            "(手動なら apt-get install libreoffice-calc-nogui fonts-noto-cjk)。"
+            "(手動なら apt-get install libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito)。"
         )
     profile = xlsx.parent / "lo-profile"
     command = [
