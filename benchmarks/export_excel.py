@@ -312,14 +312,16 @@ def _rate(target: Decimal, actual: Decimal) -> Decimal:
     return (actual / target * 100).quantize(Decimal("0.1"))
 
 
-def baseline_rows(n: int) -> tuple[list[list], list[list]]:
-    """The data rows of 施策別進捗 and 進捗履歴 as lists of (value, style), all built before timing.
+def baseline_rows(n: int) -> tuple[list[list], dict[int, list[list]], list[list]]:
+    """The data rows of 施策別進捗, of each year's sheet and of 進捗履歴 as lists of (value, style),
+    all built before timing.
 
     Only plain Python: the fixture file for the seed's names, the synthetic description for
     the rest. The styles are the export's own definitions, so each cell is styled the same.
+    (The year sheets' few total rows are left out: a handful of cells.)
     """
     from core import fiscal
-    from core.xlsx import filled
+    from core.xlsx import filled, formatted
     from reports.sheets.layout import CENTER, DATE, NUMBER, PERCENT, RATE, TEXT
 
     seed = read_seed()
@@ -341,19 +343,31 @@ def baseline_rows(n: int) -> tuple[list[list], list[list]]:
     def grade_cell(grade):
         return (None, CENTER) if grade is None else (grade[0], filled(CENTER, grade[1]))
 
-    progress, reports = [], []
+    def date_cell(day):
+        return (day, DATE) if day is None else (day, formatted(DATE, fiscal.xlsx_date_format(day)))
+
+    def fraction(percent):
+        return None if percent is None else percent / 100
+
+    progress, history = [], []
+    years: dict[int, list[list]] = {year: [] for year in YEARS}
+    reports = []
     measures = sorted(
         synthetic_measures(n, seed), key=lambda m: (seed.purposes[m.purpose][1], m.number, m.number, m.pk)
     )
     for m in measures:
-        departments = sorted(
-            (DEPARTMENTS[d] for d in m.departments), key=lambda name: (department_order.get(name, 0), name)
+        departments = "、".join(
+            sorted(
+                (DEPARTMENTS[d] for d in m.departments),
+                key=lambda name: (department_order.get(name, 0), name),
+            )
         )
+        code = seed.purposes[m.purpose][0]
         row = [
             (m.number, NUMBER),
-            (seed.purposes[m.purpose][0], CENTER),
+            (code, CENTER),
             (m.title, TEXT),
-            ("、".join(departments), TEXT),
+            (departments, TEXT),
             ("、".join(keyword_names[k] for k in m.keywords), TEXT),
         ]
         shown = [r for r in m.reports if r.as_of <= AS_OF]
@@ -364,60 +378,82 @@ def baseline_rows(n: int) -> tuple[list[list], list[list]]:
             )
             target = m.targets[year]
             rate = _rate(target, report.actual) if report else None
-            row += [
-                (f"{year}年度の目標値を達成する。", TEXT),
-                ("対象件数(件)", TEXT),
+            figures = [
                 (target, NUMBER),
                 (report.actual if report else None, NUMBER),
-                (rate, RATE),
+                (fraction(rate), RATE),
                 grade_cell(_grade(seed, rate) if report else None),
                 status_cell(report.status) if report else ("報告なし", CENTER),
-                (report.progress if report else None, PERCENT),
+                (fraction(report.progress) if report else None, PERCENT),
             ]
+            row += [(f"{year}年度の目標値を達成する。", TEXT), ("対象件数(件)", TEXT), *figures]
+            years[year].append(
+                [
+                    (m.number, NUMBER),
+                    (code, CENTER),
+                    (m.title, TEXT),
+                    (departments, TEXT),
+                    (f"{year}年度の目標値を達成する。", TEXT),
+                    ("対象件数(件)", TEXT),
+                    *figures,
+                    (report.narrative if report else None, TEXT),
+                    (report.issues or None if report else None, TEXT),
+                    (report.next_steps if report else None, TEXT),
+                ]
+            )
         row += [
             (latest.narrative, TEXT),
             (latest.issues or None, TEXT),
             (latest.next_steps, TEXT),
-            (latest.as_of, DATE),
+            date_cell(latest.as_of),
         ]
         progress.append(row)
         reports.extend((r, m) for r in shown)
     reports.sort(key=lambda pair: (pair[0].as_of, pair[0].pk), reverse=True)
     labels = {year: fiscal.fiscal_year_label(year) for year in YEARS}
-    history = []
     for r, m in reports:
         rate = _rate(m.targets[r.fiscal_year], r.actual)
         history.append(
             [
-                (r.as_of, DATE),
+                date_cell(r.as_of),
                 (m.number, NUMBER),
                 (m.title, TEXT),
                 (labels[r.fiscal_year], CENTER),
                 status_cell(r.status),
                 (r.actual, NUMBER),
-                (rate, RATE),
+                (fraction(rate), RATE),
                 grade_cell(_grade(seed, rate)),
-                (r.progress, PERCENT),
+                (fraction(r.progress), PERCENT),
                 (r.narrative, TEXT),
+                (r.issues or None, TEXT),
+                (r.next_steps, TEXT),
                 (None if r.author is None else author_names[r.author], TEXT),
+                date_cell(None),
+                (None, TEXT),
             ]
         )
-    return progress, history
+    return progress, years, history
 
 
 def baseline(n: int, output: str) -> dict:
     from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
 
+    from core import fiscal
     from reports.sheets.layout import HEADER, TEXT
 
-    progress, history = baseline_rows(n)
+    progress, years, history = baseline_rows(n)
     before = _rss_kb()
     started, cpu = time.perf_counter(), _cpu_seconds()
     workbook = Workbook(write_only=True)
-    overview, progress_ws, schedule, history_ws = (
-        workbook.create_sheet(title) for title in ("概要", "施策別進捗", "策定スケジュール", "進捗履歴")
-    )
+    titles = [
+        "概要",
+        "施策別進捗",
+        *(fiscal.fiscal_year_label(y) for y in YEARS),
+        "策定スケジュール",
+        "進捗履歴",
+    ]
+    sheets = {title: workbook.create_sheet(title) for title in titles}
     arrays: dict = {}
 
     def array(ws, style):
@@ -436,11 +472,17 @@ def baseline(n: int, output: str) -> dict:
             ws.append([Cell(ws, 1, 1, value, array(ws, style)) for value, style in row])
 
     header = [[(f"見出し{c}", HEADER) for c in range(len(progress[0]))]] * 2
-    write(progress_ws, header + progress)
-    write(history_ws, [[(f"見出し{c}", HEADER) for c in range(len(history[0]))]] + history)
+    write(sheets["施策別進捗"], header + progress)
+    for year in YEARS:
+        rows = years[year]
+        write(
+            sheets[fiscal.fiscal_year_label(year)],
+            [[(f"見出し{c}", HEADER) for c in range(len(rows[0]))]] + rows,
+        )
+    write(sheets["進捗履歴"], [[(f"見出し{c}", HEADER) for c in range(len(history[0]))]] + history)
     # The two small sheets: about as many cells as the export's (their time is negligible).
-    write(overview, [[(f"概要{r}-{c}", TEXT) for c in range(14)] for r in range(35)])
-    write(schedule, [[(f"予定{r}-{c}", TEXT) for c in range(14)] for r in range(12)])
+    write(sheets["概要"], [[(f"概要{r}-{c}", TEXT) for c in range(15)] for r in range(50)])
+    write(sheets["策定スケジュール"], [[(f"予定{r}-{c}", TEXT) for c in range(14)] for r in range(12)])
     workbook.save(output)
     return {
         "seconds": round(time.perf_counter() - started, 2),
@@ -454,6 +496,10 @@ def baseline(n: int, output: str) -> dict:
 
 _ROW_RE = re.compile(rb'<row r="(\d+)"[^>]*>(.*?)</row>', re.S)
 _VALUE_RE = re.compile(rb"<(?:v|t)(?: [^>]*)?>([^<]*)</(?:v|t)>")
+
+
+# The sheets compared, by position: 概要, 施策別進捗, one per fiscal year, 策定スケジュール, 進捗履歴.
+PROGRESS_SHEET, HISTORY_SHEET = 2, 3 + len(YEARS) + 1
 
 
 def sheet_fingerprint(path: Path, sheet_number: int, header_rows: int) -> tuple[int, int, str]:
@@ -526,10 +572,10 @@ def run(sizes: list[int], keep: bool, repeat: int) -> list[dict]:
             same = all(
                 sheet_fingerprint(scratch / "export.xlsx", number, header)
                 == sheet_fingerprint(scratch / "baseline.xlsx", number, header)
-                for number, header in ((2, 2), (4, 1))
+                for number, header in ((PROGRESS_SHEET, 2), (HISTORY_SHEET, 1))
             )
-            progress_rows, progress_cells, _ = sheet_fingerprint(scratch / "export.xlsx", 2, 2)
-            history_rows, history_cells, _ = sheet_fingerprint(scratch / "export.xlsx", 4, 1)
+            progress_rows, progress_cells, _ = sheet_fingerprint(scratch / "export.xlsx", PROGRESS_SHEET, 2)
+            history_rows, history_cells, _ = sheet_fingerprint(scratch / "export.xlsx", HISTORY_SHEET, 1)
         finally:
             if not keep:
                 shutil.rmtree(scratch, ignore_errors=True)

@@ -139,6 +139,23 @@ def wareki_date_with_western(day: date) -> str:
     return f"{wareki_date(day)}({day.year}年{day.month}月{day.day}日)"
 
 
+# The same date style in a spreadsheet, as a number format, so the cell stays a date that sorts.
+# [$-411] (Japanese) makes ggg the era's name and e its year in Excel and in LibreOffice alike;
+# yyyy stays the Western year. Neither writes the first year of an era as 元年 with this code
+# (Excel's newer [$-ja-JP-x-gannen] does, but LibreOffice shows such a cell as a bare number), so
+# a date in an era's first year gets a format naming its era and 元年 as literal text.
+_WESTERN_XLSX = '(yyyy"年"m"月"d"日")'
+WAREKI_DATE_WITH_WESTERN_XLSX = '[$-411]ggge"年"m"月"d"日"' + _WESTERN_XLSX
+
+
+def xlsx_date_format(day: date) -> str:
+    """The number format showing ``day`` as wareki_date_with_western does: 令和元年5月1日(2019年5月1日)."""
+    era = era_of_date(day)
+    if day.year == era.first_day.year:
+        return f'[$-411]"{era.name}元年"m"月"d"日"' + _WESTERN_XLSX
+    return WAREKI_DATE_WITH_WESTERN_XLSX
+
+
 def fiscal_year_wareki(fiscal_year: int) -> str:
     """令和元年度 for 2019."""
     era = era_of_year(fiscal_year)

@@ -10,6 +10,7 @@ The workbook's own look (styles, print set-up) lives with the sheets, in reports
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,42 @@ def filled(style: Style, color: str) -> Style:
     )
 
 
+@lru_cache(maxsize=256)
+def formatted(style: Style, number_format: str) -> Style:
+    """The style with another number format (a date in an era's first year has its own)."""
+    return Style(style.font, style.fill, style.border, style.alignment, number_format)
+
+
+# Row heights. Excel and LibreOffice grow a row for wrapped text only when they lay the sheet
+# out themselves; a row written here keeps the default height unless it is given one, and the
+# second line of a wrapped cell then overlaps the next row. So the writer estimates the lines.
+DEFAULT_FONT_SIZE = 11  # points: the size column widths are counted in
+LINE_HEIGHT = 1.5  # a line's height per point of font size (Japanese fonts need about 1.4)
+ROW_PADDING = 3  # points above and below the text
+EXCEL_ROW_MAX = 409  # points: Excel's tallest row
+
+
+def text_units(text: str) -> float:
+    """A text's width in column-width units, a full-width (CJK) character counting as two.
+
+    Counted from the UTF-8 length, which is fast over 50,000 rows: a character of one byte
+    (ASCII) is one unit, one of three or four bytes (CJK, kana, full-width forms, emoji, and a
+    few narrow symbols such as ○) two, one of two bytes (accented Latin, Greek) one and a half.
+    Never less than the East Asian width, so a row is never too short.
+    """
+    return (len(text) + len(text.encode("utf-8"))) / 2
+
+
+def wrapped_lines(text: str, width: float, size: float = DEFAULT_FONT_SIZE) -> int:
+    """The lines ``text`` takes when wrapped in a column ``width`` units wide (a little generously:
+    glyphs are wider than their units in some fonts, and words break early)."""
+    per_line = max(int(width) - 1, 1)
+    scale = 1.05 * size / DEFAULT_FONT_SIZE
+    if "\n" not in text:
+        return max(1, math.ceil(text_units(text) * scale / per_line))
+    return sum(max(1, math.ceil(text_units(line) * scale / per_line)) for line in text.split("\n"))
+
+
 def clean_text(value: object) -> str:
     """Text without the control characters Excel rejects (pasted text sometimes has them)."""
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
@@ -82,12 +119,15 @@ def fit_cell(text: str) -> str:
 class SheetWriter:
     """Appends rows of styled cells to a write-only worksheet and counts them."""
 
-    def __init__(self, ws, *, text_style: Style, value_style: Style):
+    def __init__(self, ws, *, text_style: Style, value_style: Style, widths: Sequence[float] = ()):
+        """``widths``: the columns' widths, from which each row's height is worked out."""
         self.ws = ws
         self.row_count = 0
         self.text_style = text_style
         self.value_style = value_style
+        self.widths = list(widths)
         self._arrays: dict[Style, object] = {}
+        self._wraps: dict[tuple[int, int], tuple[bool, float]] = {}
 
     def _array(self, style: Style):
         array = self._arrays.get(style)
@@ -123,11 +163,58 @@ class SheetWriter:
             cell.quotePrefix = True  # Excel's leading apostrophe: it stays text when the cell is edited
         return cell
 
-    def append(self, cells: Sequence) -> int:
-        """Write one row; returns its number."""
+    def _wrap(self, cell: Cell) -> tuple[bool, float]:
+        """Whether a cell's style wraps its text, and its font size (looked up once per style)."""
+        style = cell._style
+        key = (style.alignmentId, style.fontId)
+        found = self._wraps.get(key)
+        if found is None:
+            found = self._wraps[key] = (bool(cell.alignment.wrap_text), cell.font.sz or DEFAULT_FONT_SIZE)
+        return found
+
+    def height(self, cells: Sequence, spans: dict[int, int] | None = None) -> float | None:
+        """The height the row needs for its wrapped text, in points; None when one line does.
+
+        ``spans``: {column: how many columns the cell at that column will be merged over}.
+        """
+        spans = spans or {}
+        lines, size = 1, DEFAULT_FONT_SIZE
+        for index, cell in enumerate(cells[: len(self.widths)]):
+            text = cell._value if isinstance(cell, Cell) else None
+            if not isinstance(text, str):
+                continue
+            wraps, cell_size = self._wrap(cell)
+            size = max(size, cell_size)
+            if not wraps:
+                continue
+            width = (
+                self.widths[index]
+                if index + 1 not in spans
+                else sum(self.widths[index : index + spans[index + 1]])
+            )
+            if "\n" not in text and len(text) * 2 * 1.05 * cell_size / DEFAULT_FONT_SIZE <= int(width) - 1:
+                continue  # one line even if every character were full-width (as wrapped_lines counts)
+            lines = max(lines, wrapped_lines(text, width, cell_size))
+        if lines == 1 and size <= DEFAULT_FONT_SIZE:
+            return None
+        return min(lines * size * LINE_HEIGHT + ROW_PADDING, EXCEL_ROW_MAX)
+
+    def append(self, cells: Sequence, *, spans: dict[int, int] | None = None) -> int:
+        """Write one row, as tall as its wrapped text needs when the column widths are known; returns its number.
+
+        ``spans`` names the cells that will be merged across columns (see height()).
+        """
+        number = self.row_count + 1
+        height = self.height(cells, spans) if self.widths else None
+        if height is not None:
+            # Write-only rows are written as they are appended, reading their dimension then;
+            # it is dropped afterwards so that 50,000 rows keep no 50,000 objects.
+            self.ws.row_dimensions[number].height = height
         self.ws.append(cells)
-        self.row_count += 1
-        return self.row_count
+        if height is not None:
+            del self.ws.row_dimensions[number]
+        self.row_count = number
+        return number
 
     def blank(self) -> int:
         return self.append([])

@@ -447,8 +447,8 @@ def report_history_stream(
     as_of: date,
     measures: QuerySet[Measure],
     fiscal_years: list[int] | None = None,
-    chunk_size: int = 2000,
     include_withdrawn: bool = False,
+    chunk_size: int = 2000,
 ) -> Iterator[HistoryEntry]:
     """reports_history read as a stream of plain values, each report graded against its year's target.
 
@@ -579,6 +579,7 @@ class ProgressSummary:
 
 
 UNREPORTED_LABEL = "報告なし"
+PLAN_TOTAL_LABEL = "計画全体"
 
 
 class ProgressTally:
@@ -608,6 +609,9 @@ class ProgressTally:
         self._grades = [grade.code for grade in grades]
         self._purposes: dict[int, ProgressSummary] = {}
         self._years: dict[int, ProgressSummary] = {}
+        self._year_purposes: dict[tuple[int, int], ProgressSummary] = {}
+        self._purpose_objects: dict[int, Purpose] = {}
+        self._plan = self._summary(plan.pk, PLAN_TOTAL_LABEL)
 
     def _summary(self, key: int, label: str) -> ProgressSummary:
         return ProgressSummary(key, label, dict.fromkeys(self._statuses, 0), dict.fromkeys(self._grades, 0))
@@ -617,10 +621,17 @@ class ProgressTally:
         purpose = row.purpose
         if purpose.pk not in self._purposes:
             self._purposes[purpose.pk] = self._summary(purpose.pk, f"{purpose.code} {purpose.short_text}")
+            self._purpose_objects[purpose.pk] = purpose
         for year in row.years:
             if year.fiscal_year not in self._years:
                 self._years[year.fiscal_year] = self._summary(year.fiscal_year, year.label)
-            for summary in (self._purposes[purpose.pk], self._years[year.fiscal_year]):
+            year_purpose = self._year_purposes.get((year.fiscal_year, purpose.pk))
+            if year_purpose is None:
+                year_purpose = self._year_purposes[(year.fiscal_year, purpose.pk)] = self._summary(
+                    purpose.pk, f"{year.label} {purpose.code}"
+                )
+            groups = (self._purposes[purpose.pk], self._years[year.fiscal_year], year_purpose, self._plan)
+            for summary in groups:
                 report = year.report
                 if report is None:
                     summary.unreported += 1
@@ -641,6 +652,28 @@ class ProgressTally:
     def purpose_summaries(self) -> dict[int, ProgressSummary]:
         """By purpose id, in the order the purposes were first counted."""
         return dict(self._purposes)
+
+    def purposes(self) -> dict[int, Purpose]:
+        """The purposes counted, by id, in the order they were first counted."""
+        return dict(self._purpose_objects)
+
+    def year_purpose_summaries(self) -> list[tuple[int, ProgressSummary]]:
+        """(fiscal year, summary) for each purpose in each year: years in order, purposes as first counted."""
+        order = {pk: index for index, pk in enumerate(self._purposes)}
+        keys = sorted(self._year_purposes, key=lambda key: (key[0], order[key[1]]))
+        return [(year, self._year_purposes[(year, pk)]) for year, pk in keys]
+
+    def year_purpose_summary(self, fiscal_year: int, purpose_pk: int) -> ProgressSummary:
+        """One purpose in one year, so far (empty when nothing of it has been counted)."""
+        return self._year_purposes.get((fiscal_year, purpose_pk)) or self._summary(purpose_pk, "")
+
+    def year_summary(self, fiscal_year: int) -> ProgressSummary:
+        """Every measure counted so far, in one year: the plan's total for that year."""
+        return self._years.get(fiscal_year) or self._summary(fiscal_year, "")
+
+    def plan_summary(self) -> ProgressSummary:
+        """Every measure-year counted: the whole plan."""
+        return self._plan
 
     def summaries(self) -> dict[str, list[ProgressSummary]]:
         return {

@@ -28,6 +28,7 @@ from .sheets.layout import APPLICATION_NAME, PageInfo
 from .sheets.overview import OVERVIEW_TITLE, write_overview
 from .sheets.progress import PROGRESS_TITLE, write_progress
 from .sheets.schedule import SCHEDULE_TITLE, write_schedule
+from .sheets.years import YearSheet, writing_years, year_sheet_title
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def export_of_selection(measures: QuerySet[Measure]) -> ProgressExport:
 
 
 def write_progress_workbook(export: ProgressExport, output, *, generated_at: datetime | None = None) -> int:
-    """Write the four sheets to ``output`` (a path or a binary file). Returns the number of measures.
+    """Write the sheets to ``output`` (a path or a binary file). Returns the number of measures.
 
     A fixed number of queries whatever the number of measures, and rows streamed to disk
     in write-only mode as they are read.
@@ -99,14 +100,23 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
     workbook.properties.creator = APPLICATION_NAME
     overview = workbook.create_sheet(OVERVIEW_TITLE)
     progress = workbook.create_sheet(PROGRESS_TITLE)
+    year_sheets = [workbook.create_sheet(year_sheet_title(year)) for year in export.fiscal_years]
     schedule = workbook.create_sheet(SCHEDULE_TITLE)
     history = workbook.create_sheet(HISTORY_TITLE)
 
     scope = {"plan": export.plan, "as_of": export.as_of, "measures": export.measures}
     legend = legend_for(export.plan)
     tally = ProgressTally(plan=export.plan, statuses=legend.statuses, grades=legend.grades)
+    years = [
+        YearSheet(ws, page=export.page, fiscal_year=year, index=index, tally=tally, legend=legend)
+        for index, (year, ws) in enumerate(zip(export.fiscal_years, year_sheets, strict=True))
+    ]
     rows = tally.counting(measure_progress_rows(**scope, fiscal_years=export.fiscal_years))
-    count = write_progress(progress, page=export.page, years=export.fiscal_years, rows=rows)
+    count = write_progress(
+        progress, page=export.page, years=export.fiscal_years, rows=writing_years(rows, years)
+    )
+    for year in years:
+        year.finish()
     write_overview(
         overview,
         page=export.page,
@@ -114,12 +124,12 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
         filters=export.filters,
         measure_count=count,
         generated_at=generated_at,
-        summaries=tally.summaries(),
+        tally=tally,
         legend=legend,
     )
     grids = [schedule_grid(fiscal_year=year) for year in export.schedule_years]
     write_schedule(schedule, page=export.page, grids=grids)
-    entries = report_history_stream(**scope, fiscal_years=export.fiscal_years)
+    entries = report_history_stream(**scope, fiscal_years=export.fiscal_years, include_withdrawn=True)
     write_history(history, page=export.page, entries=entries)
     workbook.save(output)
     return count

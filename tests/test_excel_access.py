@@ -69,7 +69,15 @@ def test_managers_and_the_secretariat_download_the_workbook_named_after_the_date
     assert encoded == quote("進捗状況_2020-03-31.xlsx") and unquote(encoded) == "進捗状況_2020-03-31.xlsx"
     assert disposition.encode("ascii")  # a header must be ASCII
     workbook = open_workbook(content)
-    assert workbook.sheetnames == ["概要", "施策別進捗", "策定スケジュール", "進捗履歴"]
+    assert workbook.sheetnames == [
+        "概要",
+        "施策別進捗",
+        "令和元年度(2019年度)",
+        "令和2年度(2020年度)",
+        "令和3年度(2021年度)",
+        "策定スケジュール",
+        "進捗履歴",
+    ]
     facts = {row[0]: row[1] for row in values(workbook["概要"]) if len(row) >= 2}
     assert facts["基準日"] == "令和2年3月31日(2020年3月31日)"
 

@@ -92,7 +92,9 @@ def test_the_public_comment_runs_across_the_months_it_covers_with_its_dates_in_t
     assert by_month[12].value == "➡" and by_month[1].value == "━"
     assert fill_rgb(by_month[12]) == fill_rgb(by_month[1]) is not None
     notes = next(r for r in values(ws) if r and r[0] == body.label)[13]
-    assert "2018/12/10〜2019/01/15" in notes and "37日間" in notes and "意見12件" in notes
+    # Dates in the workbook's one style: 和暦 with the Western date beside.
+    assert "平成30年12月10日(2018年12月10日)〜平成31年1月15日(2019年1月15日)" in notes
+    assert "37日間" in notes and "意見12件" in notes
 
 
 def test_the_legend_explains_every_mark():

@@ -20,6 +20,7 @@ from measures.models import (
     Purpose,
     grade_for_rate,
 )
+from measures.services import progress_report_withdraw
 from reports.sheets.history import HISTORY_COLUMNS
 from reports.sheets.layout import APPLICATION_NAME
 from reports.sheets.progress import PROGRESS_LEADING, PROGRESS_PER_YEAR, PROGRESS_TRAILING
@@ -41,7 +42,15 @@ from .factories import add_report, add_target, make_measure, seed_plan
 pytestmark = pytest.mark.usefixtures("demo")
 
 LEAD, PER_YEAR = len(PROGRESS_LEADING), len(PROGRESS_PER_YEAR)
-SHEETS = ["概要", "施策別進捗", "策定スケジュール", "進捗履歴"]
+SHEETS = [
+    "概要",
+    "施策別進捗",
+    "令和元年度(2019年度)",
+    "令和2年度(2020年度)",
+    "令和3年度(2021年度)",
+    "策定スケジュール",
+    "進捗履歴",
+]
 
 
 def number(value):
@@ -62,7 +71,7 @@ def _progress_rows(workbook):
     return [row for row in values(workbook["施策別進捗"])[2:] if row]
 
 
-def test_the_workbook_has_four_japanese_sheets_a_title_and_a_creator():
+def test_the_workbook_has_japanese_sheets_one_per_fiscal_year_a_title_and_a_creator():
     workbook = export_workbook({"as_of": "2020-03-31"})
     assert workbook.sheetnames == SHEETS
     assert workbook.properties.creator == APPLICATION_NAME
@@ -93,15 +102,16 @@ def test_each_measure_row_shows_its_targets_figures_and_latest_report_as_in_the_
             grade = want.grade(plan)
             shown = _year_columns(row, index)
             shown[2:5] = [number(v) for v in shown[2:5]]
+            shown[7] = number(shown[7])
             assert shown == [
                 target.target_text if target else None,
                 f"{target.indicator_name}({target.indicator_unit})" if target else None,
                 target.target_value if target else None,
                 report.actual_value if report else None,
-                want.rate,
+                None if want.rate is None else want.rate / 100,
                 grade.code if grade else None,
                 f"{report.status.symbol} {report.status.name}" if report else "報告なし",
-                report.progress_percent if report else None,
+                None if report is None else Decimal(report.progress_percent) / 100,
             ], f"{measure.title} {year}"
             if report:
                 reports.append(report)
@@ -203,7 +213,7 @@ def test_the_overview_counts_each_status_and_evaluation_by_purpose_and_by_year()
     grades = list(plan.evaluation_scale.grades.order_by("order"))
     expected_purposes, expected_years = {}, {}
     for measure in plan.measures.select_related("purpose"):
-        purpose_label = f"{measure.purpose.code} {measure.purpose.short_text}"
+        purpose_label = f"{measure.purpose.code} {measure.purpose.text}"
         for year in plan.fiscal_years:
             want = expected_year(measure, year, as_of)
             for table, key in (
@@ -220,20 +230,43 @@ def test_the_overview_counts_each_status_and_evaluation_by_purpose_and_by_year()
                 counts[column] = counts.get(column, 0) + 1
                 counts["合計"] = counts.get("合計", 0) + 1
     for shown, expected in ((by_purpose, expected_purposes), (by_year, expected_years)):
-        assert set(shown) == set(expected)
+        assert set(shown) == set(expected) | {"計画全体"}
+        assert shown["計画全体"]["合計"] == plan.measures.count() * 3
         for label, counts in expected.items():
             columns = (
                 [str(s) for s in statuses] + ["報告なし"] + [f"評価 {g.code}" for g in grades] + ["合計"]
             )
             assert {c: shown[label][c] for c in columns} == {c: counts.get(c, 0) for c in columns}, label
-    assert sum(row["合計"] for row in by_year.values()) == plan.measures.count() * 3
+    assert (
+        sum(row["合計"] for label, row in by_year.items() if label != "計画全体") == plan.measures.count() * 3
+    )
 
 
 def test_the_history_lists_every_report_up_to_the_date_newest_first():
     plan = seed_plan()
     as_of = date(2020, 9, 30)
     rows = values(export_workbook({"as_of": as_of.isoformat()})["進捗履歴"])
-    assert rows[0] == [heading for heading, _ in HISTORY_COLUMNS]
+    assert (
+        rows[0]
+        == [heading for heading, _ in HISTORY_COLUMNS]
+        == [
+            "報告基準日",
+            "施策番号",
+            "施策名",
+            "年度",
+            "進捗状況",
+            "実績値",
+            "達成率",
+            "評価",
+            "進捗率",
+            "取組実績",
+            "課題",
+            "今後の方向性",
+            "報告者",
+            "取り下げ日",
+            "取り下げの理由",
+        ]
+    )
     reports = list(
         ProgressReport.objects.filter(as_of__lte=as_of)
         .select_related("measure", "status")
@@ -243,18 +276,45 @@ def test_the_history_lists_every_report_up_to_the_date_newest_first():
     for row, report in zip(rows[1:], reports, strict=True):
         target = report.measure.annual_targets.get(fiscal_year=report.fiscal_year)
         rate = target.achievement_rate(report.actual_value)
-        assert [as_date(row[0]), *row[1:5], number(row[5]), number(row[6]), *row[7:10]] == [
+        row = row + [None] * 15
+        assert [as_date(row[0]), *row[1:5], number(row[5]), number(row[6]), row[7], number(row[8])] == [
             report.as_of,
             report.measure.number,
             report.measure.title,
             fiscal.fiscal_year_label(report.fiscal_year),
             str(report.status),
             report.actual_value,
-            rate,
+            rate / 100,
             grade_for_rate(list(plan.evaluation_scale.grades.all()), rate).code,
-            report.progress_percent,
-            report.narrative,
+            Decimal(report.progress_percent) / 100,
         ]
+        assert row[9:12] == [report.narrative or None, report.issues or None, report.next_steps or None]
+        assert row[13:15] == [None, None]
+
+
+def test_a_withdrawn_report_stays_in_the_history_marked_with_its_date_reason_and_who(secretariat):
+    measure = Measure.objects.get(number=1)
+    report = add_report(measure, 2020, date(2020, 10, 1), progress=70, narrative="取り下げる報告")
+    progress_report_withdraw(
+        report=report,
+        withdrawn_on=date(2020, 10, 5),
+        reason="別の施策の数値を誤って入力したため",
+        by=secretariat,
+        loaded_version=report.version,
+    )
+    workbook = export_workbook({"as_of": "2020-12-31"})
+    rows = values(workbook["進捗履歴"])
+    withdrawn = [row for row in rows[1:] if "取り下げる報告" in row]
+    assert len(withdrawn) == 1
+    row = withdrawn[0]
+    assert row[4] == f"(取り下げ) {report.status}"
+    assert as_date(row[13]) == date(2020, 10, 5)
+    assert row[14] == "別の施策の数値を誤って入力したため(取り下げ: 事務局 太郎)"
+    standing = [row for row in rows[1:] if "取り下げる報告" not in row]
+    assert all(r[13:15] == [] or r[13:15] == [None, None] for r in standing)
+    for ws in workbook:
+        if ws.title != "進捗履歴":
+            assert "取り下げる報告" not in [str(c.value) for r in ws.iter_rows() for c in r], ws.title
 
 
 def test_the_author_of_a_report_is_named_in_the_history(secretariat):
@@ -262,7 +322,7 @@ def test_the_author_of_a_report_is_named_in_the_history(secretariat):
     add_report(measure, 2020, date(2020, 10, 15), narrative="事務局が記録", author=secretariat)
     rows = values(export_workbook({"as_of": "2020-10-15"})["進捗履歴"])
     assert rows[1][2] == measure.title and rows[1][9] == "事務局が記録"
-    assert rows[1][10] == secretariat.get_full_name() == "事務局 太郎"
+    assert rows[1][12] == secretariat.get_full_name() == "事務局 太郎"
 
 
 def test_a_report_dated_after_the_as_of_date_appears_nowhere_in_the_file():
@@ -287,18 +347,9 @@ def test_a_report_dated_after_the_as_of_date_appears_nowhere_in_the_file():
     for later in ("翌日の報告", "翌日の課題", "翌日の方向性", "999"):
         assert later not in texts
     row = next(r for r in _progress_rows(workbook) if r[2] == measure.title)
-    assert _year_columns(row, 1)[6:] == ["△ 遅延", 70]
+    assert _year_columns(row, 1)[6:] == ["△ 遅延", 0.7]
     history_dates = [as_date(r[0]) for r in values(workbook["進捗履歴"])[1:]]
     assert max(history_dates) == date(2020, 10, 1)
-
-
-def test_a_withdrawn_report_counts_nowhere():
-    measure = Measure.objects.get(number=1)
-    report = add_report(measure, 2020, date(2020, 10, 1), progress=70, narrative="取り下げる報告")
-    ProgressReport.objects.filter(pk=report.pk).update(
-        withdrawn_on=date(2020, 10, 5), withdrawal_reason="誤入力"
-    )
-    assert "取り下げる報告" not in every_text(export_workbook({"as_of": "2020-12-31"}))
 
 
 @pytest.mark.parametrize(
@@ -377,20 +428,28 @@ def test_text_a_user_typed_is_never_a_formula(secretariat):
     for name, xml in sheet_xml(content).items():
         assert "<f>" not in xml and "<f " not in xml, name
     workbook = open_workbook(content)
-    found = []
+    found = {}
     for ws in workbook:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
                     assert cell.data_type == "s", (ws.title, cell.coordinate)
                     assert cell.quotePrefix, (ws.title, cell.coordinate)
-                    found.append(cell.value)
-    # title (progress and history), department, target, indicator, narrative (progress and history),
-    # issues, next steps: each is there, as the user typed it.
-    assert sorted(found) == sorted(
-        [INJECTIONS[0], INJECTIONS[0], INJECTIONS[4], INJECTIONS[1], f"{INJECTIONS[2]}(件)"]
-        + [INJECTIONS[3], INJECTIONS[3], INJECTIONS[1], INJECTIONS[0]]
-    )
+                    found.setdefault(ws.title, []).append(cell.value)
+    # Each is there, as the user typed it: the title, department, target, indicator, narrative,
+    # issues and next steps on 施策別進捗 and on 2020's sheet, the title and department on the
+    # other years', the title, narrative, issues and next steps in the history.
+    title, department, target, indicator = INJECTIONS[0], INJECTIONS[4], INJECTIONS[1], f"{INJECTIONS[2]}(件)"
+    narrative, issues, next_steps = INJECTIONS[3], INJECTIONS[1], INJECTIONS[0]
+    everything = [title, department, target, indicator, narrative, issues, next_steps]
+    expected = {
+        "施策別進捗": everything,
+        "令和元年度(2019年度)": [title, department],
+        "令和2年度(2020年度)": everything,
+        "令和3年度(2021年度)": [title, department],
+        "進捗履歴": [title, narrative, issues, next_steps],
+    }
+    assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in expected.items()}
 
 
 def test_control_characters_and_odd_colours_do_not_break_the_file():
@@ -411,15 +470,16 @@ def test_control_characters_and_odd_colours_do_not_break_the_file():
     assert status_cell.value == "○ 実施中" and fill_rgb(status_cell) is None
 
 
-def test_every_sheet_prints_a4_landscape_one_page_wide_with_titles_header_and_footer():
+def test_every_sheet_prints_a4_landscape_with_titles_header_and_footer():
     plan = seed_plan()
     workbook = export_workbook({"as_of": "2020-03-31"})
     title_rows = {"概要": "$1:$1", "施策別進捗": "$1:$2", "策定スケジュール": "$1:$3", "進捗履歴": "$1:$1"}
+    title_rows |= {fiscal.fiscal_year_label(year): "$1:$1" for year in plan.fiscal_years}
     for ws in workbook:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0), ws.title
+        # Its own scale, not "fit to page", under which Excel ignores page breaks (test_excel_on_paper.py).
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage and 73 <= ws.page_setup.scale <= 100, ws.title
         assert ws.print_title_rows == title_rows[ws.title]
         assert ws.oddHeader.left.text == plan.name
         assert ws.oddHeader.right.text == "基準日 令和2年3月31日(2020年3月31日)"

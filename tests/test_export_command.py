@@ -25,7 +25,15 @@ def test_the_command_writes_the_workbook_as_of_the_date_given(tmp_path, capsys):
     output = tmp_path / "進捗.xlsx"
     call_command("export_progress", "--output", str(output), "--as-of", "2020-03-31")
     workbook = open_workbook(output.read_bytes())
-    assert workbook.sheetnames == ["概要", "施策別進捗", "策定スケジュール", "進捗履歴"]
+    assert workbook.sheetnames == [
+        "概要",
+        "施策別進捗",
+        "令和元年度(2019年度)",
+        "令和2年度(2020年度)",
+        "令和3年度(2021年度)",
+        "策定スケジュール",
+        "進捗履歴",
+    ]
     assert _facts(workbook)["基準日"] == fiscal.wareki_date_with_western(date(2020, 3, 31))
     history_dates = {as_date(r[0]) for r in values(workbook["進捗履歴"])[1:]}
     assert max(history_dates) == date(2020, 3, 31)

@@ -1,12 +1,15 @@
-"""Cells that show a progress status or a grade, the same on every sheet."""
+"""Cells that show a progress status, a grade or a date, the same on every sheet."""
 
 from __future__ import annotations
 
-from core.xlsx import SheetWriter, filled
+from datetime import date
+
+from core import fiscal
+from core.xlsx import SheetWriter, filled, formatted
 from measures.models import EvaluationGrade, ProgressStatus
 from measures.selectors import UNREPORTED_LABEL
 
-from .layout import CENTER
+from .layout import CENTER, DATE
 
 
 def status_cell(sheet: SheetWriter, status: ProgressStatus | None):
@@ -20,3 +23,10 @@ def grade_cell(sheet: SheetWriter, grade: EvaluationGrade | None):
     if grade is None:
         return sheet.value(None, CENTER)
     return sheet.text(grade.code, filled(CENTER, grade.color))
+
+
+def date_cell(sheet: SheetWriter, day: date | None, style=DATE):
+    """A date value shown as 令和2年3月31日(2020年3月31日); 令和元年5月1日 in an era's first year."""
+    if day is None:
+        return sheet.value(None, style)
+    return sheet.value(day, formatted(style, fiscal.xlsx_date_format(day)))

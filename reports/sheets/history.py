@@ -1,4 +1,4 @@
-"""進捗履歴: every standing report up to the as-of date, newest first."""
+"""進捗履歴: every report up to the as-of date, newest first, withdrawn ones included and marked."""
 
 from __future__ import annotations
 
@@ -7,62 +7,102 @@ from collections.abc import Iterable
 from openpyxl.utils import get_column_letter
 
 from core import fiscal
-from core.xlsx import SheetWriter
+from core.xlsx import SheetWriter, filled
 from measures.selectors import HistoryEntry
 
-from .cells import grade_cell, status_cell
+from .cells import date_cell, grade_cell, status_cell
 from .layout import (
     CENTER,
-    DATE,
+    DATE_WIDTH,
     HEADER,
     NOTE,
     PERCENT,
     RATE,
+    TEXT,
     PageInfo,
+    fraction,
     prepare_sheet,
     sheet_writer,
 )
 
 HISTORY_TITLE = "進捗履歴"
+WITHDRAWN_MARK = "(取り下げ)"
+WITHDRAWN = filled(CENTER, "#D9D9D9")
 
 HISTORY_COLUMNS = (
-    ("報告基準日", 12),
-    ("施策番号", 6),
-    ("施策名", 28),
-    ("年度", 18),
-    ("進捗状況", 10),
+    ("報告基準日", DATE_WIDTH),
+    ("施策番号", 5),
+    ("施策名", 20),
+    ("年度", 12),
+    ("進捗状況", 11),
     ("実績値", 9),
     ("達成率", 8),
     ("評価", 6),
     ("進捗率", 8),
-    ("取組実績", 44),
-    ("報告者", 14),
+    ("取組実績", 40),
+    ("課題", 22),
+    ("今後の方向性", 22),
+    ("報告者", 10),
+    ("取り下げ日", DATE_WIDTH),
+    ("取り下げの理由", 20),
 )
+# On paper: the figures and the narrative on one page, then (報告基準日, 施策番号 and 施策名
+# repeated) the issues, next steps, author and withdrawal on the next.
+HISTORY_TITLE_COLUMNS = 3
+HISTORY_PAGE_BREAKS = (11,)  # 課題
+
+
+def _withdrawal(entry: HistoryEntry) -> str:
+    """The reason, and who withdrew the report when that is recorded."""
+    withdrawal = entry.withdrawal
+    if withdrawal.withdrawn_by:
+        return f"{withdrawal.reason}(取り下げ: {withdrawal.withdrawn_by})"
+    return withdrawal.reason
 
 
 def _history_cells(sheet: SheetWriter, entry: HistoryEntry, year_labels: dict[int, str]) -> list:
     report = entry.report
     if entry.fiscal_year not in year_labels:
         year_labels[entry.fiscal_year] = fiscal.fiscal_year_label(entry.fiscal_year)
+    withdrawn = entry.withdrawal is not None
     return [
-        sheet.value(report.as_of, DATE),
+        date_cell(sheet, report.as_of),
         sheet.value(entry.measure_number),
         sheet.text(entry.measure_title),
         sheet.text(year_labels[entry.fiscal_year], CENTER),
-        status_cell(sheet, report.status),
+        sheet.text(f"{WITHDRAWN_MARK} {report.status}", WITHDRAWN)
+        if withdrawn
+        else status_cell(sheet, report.status),
         sheet.value(report.actual_value),
-        sheet.value(entry.rate, RATE),
+        sheet.value(fraction(entry.rate), RATE),
         grade_cell(sheet, entry.grade),
-        sheet.value(report.progress_percent, PERCENT),
+        sheet.value(fraction(report.progress_percent), PERCENT),
         sheet.text(report.narrative),
+        sheet.text(report.issues),
+        sheet.text(report.next_steps),
         sheet.text(report.author),
+        date_cell(sheet, entry.withdrawal.withdrawn_on if withdrawn else None),
+        sheet.text(_withdrawal(entry) if withdrawn else "", TEXT),
     ]
 
 
 def write_history(ws, *, page: PageInfo, entries: Iterable[HistoryEntry]) -> int:
-    """進捗履歴: every report up to the as-of date, newest first. Returns the count."""
-    sheet = sheet_writer(ws)
-    prepare_sheet(ws, page=page, widths=[w for _, w in HISTORY_COLUMNS], title_rows="1:1", freeze="D2")
+    """進捗履歴: every report up to the as-of date, newest first. Returns the count.
+
+    A withdrawn report stays on the list, marked 取り下げ in its status, with the date and the
+    reason; it counts on no other sheet.
+    """
+    widths = [w for _, w in HISTORY_COLUMNS]
+    sheet = sheet_writer(ws, widths)
+    prepare_sheet(
+        ws,
+        page=page,
+        widths=widths,
+        title_rows="1:1",
+        title_columns=HISTORY_TITLE_COLUMNS,
+        page_breaks=HISTORY_PAGE_BREAKS,
+        freeze="D2",
+    )
     sheet.append([sheet.text(heading, HEADER) for heading, _ in HISTORY_COLUMNS])
     year_labels: dict[int, str] = {}
     for entry in entries:

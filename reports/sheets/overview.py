@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef
+from openpyxl.worksheet.pagebreak import Break
+
 from core import fiscal
-from core.xlsx import SheetWriter, filled
-from measures.selectors import UNREPORTED_LABEL, ProgressSummary
+from core.xlsx import SheetWriter, fill_color, filled
+from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, ProgressSummary, ProgressTally
 
 from ..legend import Legend
 from .layout import (
@@ -19,63 +24,129 @@ from .layout import (
     RATE,
     TEXT,
     TITLE,
+    TOTAL,
     PageInfo,
+    fraction,
     prepare_sheet,
     sheet_writer,
 )
 
 OVERVIEW_TITLE = "概要"
 
-OVERVIEW_WIDTHS = (26,) + (11,) * 14
+OVERVIEW_WIDTHS = (36,) + (9,) * 14
 OVERVIEW_FACT_SPAN = 10  # a fact's value is merged over this many columns
+TOTAL_LABEL = PLAN_TOTAL_LABEL
+YEAR_PURPOSE_HEADING = "年度・目的別の集計(施策の件数)"
+CHART_TITLE = "年度・目的別の評価(施策の件数)"
+LEGEND_MEANING_SPAN = 6
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """Where a summary table landed: its header row, its first and last rows of counts, and the
+    column of its first grade."""
+
+    header: int
+    first: int
+    last: int
+    first_grade_column: int
 
 
 def _fact_row(sheet: SheetWriter, label: str, value: str) -> None:
-    row = sheet.append(
-        [sheet.text(label, LABEL), sheet.text(value)]
-        + [sheet.value(None, TEXT) for _ in range(OVERVIEW_FACT_SPAN - 1)]
-    )
+    cells = [sheet.text(label, LABEL), sheet.text(value)] + [
+        sheet.value(None, TEXT) for _ in range(OVERVIEW_FACT_SPAN - 1)
+    ]
+    row = sheet.append(cells, spans={2: OVERVIEW_FACT_SPAN})
     sheet.merge(row, 2, row, 1 + OVERVIEW_FACT_SPAN)
 
 
 def _summary_table(
-    sheet: SheetWriter, heading: str, summaries: list[ProgressSummary], legend: Legend
-) -> None:
+    sheet: SheetWriter,
+    heading: str,
+    rows: list[tuple[list[str], ProgressSummary]],
+    legend: Legend,
+    keys: Sequence[str] = ("区分",),
+    style=None,
+) -> TableRows:
+    """A heading, then one row per group: its key columns, the counts by status and grade, the
+    total and the average progress (a fraction, shown as a percentage)."""
     sheet.append([sheet.text(heading, HEADING)])
-    sheet.append(
-        [sheet.text("区分", HEADER)]
+    header = sheet.append(
+        [sheet.text(key, HEADER) for key in keys]
         + [sheet.text(str(status), filled(HEADER, status.color)) for status in legend.statuses]
         + [sheet.text(UNREPORTED_LABEL, HEADER)]
         + [sheet.text(f"評価 {grade.code}", filled(HEADER, grade.color)) for grade in legend.grades]
         + [sheet.text("合計", HEADER), sheet.text("平均進捗率", HEADER)]
     )
-    for summary in summaries:
+    for labels, summary in rows:
+        total = labels == [TOTAL_LABEL]
         sheet.append(
-            [sheet.text(summary.label)]
+            [sheet.text(label, TOTAL if total else None) for label in labels]
             + [sheet.value(summary.by_status.get(status.name, 0)) for status in legend.statuses]
             + [sheet.value(summary.unreported)]
             + [sheet.value(summary.by_grade.get(grade.code, 0)) for grade in legend.grades]
-            + [sheet.value(summary.total), sheet.value(summary.average_progress, RATE)]
+            + [sheet.value(summary.total), sheet.value(fraction(summary.average_progress), RATE)]
         )
-    if not summaries:
+    if not rows:
         sheet.append([sheet.text("該当する施策はありません。", NOTE)])
+    last = sheet.row_count
     sheet.blank()
+    return TableRows(header, header + 1, last, first_grade_column=len(keys) + len(legend.statuses) + 2)
+
+
+def _grade_chart(ws, table: TableRows, legend: Legend) -> BarChart:
+    """Stacked bars: for each fiscal year and purpose (the table's first two columns), its
+    measures by grade, one series per grade in the grade's colour."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = CHART_TITLE
+    chart.y_axis.title = "施策数"
+    chart.y_axis.majorGridlines = None
+    chart.width, chart.height = 24, 12  # cm: within one printed page
+    data = Reference(
+        ws,
+        min_col=table.first_grade_column,
+        max_col=table.first_grade_column + len(legend.grades) - 1,
+        min_row=table.header,
+        max_row=table.last,
+    )
+    chart.add_data(data, titles_from_data=True)
+    categories = Reference(ws, min_col=1, max_col=2, min_row=table.first, max_row=table.last)
+    for series, grade in zip(chart.series, legend.grades, strict=True):
+        series.cat = AxDataSource(multiLvlStrRef=MultiLevelStrRef(f=str(categories)))
+        rgb = fill_color(grade.color)
+        if rgb:
+            series.graphicalProperties.solidFill = rgb
+        series.graphicalProperties.line.solidFill = "404040"  # bars stay apart in black and white
+    chart.legend.position = "r"
+    return chart
 
 
 def _legend(sheet: SheetWriter, legend: Legend) -> None:
     sheet.append([sheet.text("凡例", HEADING)])
     for status in legend.statuses:
-        sheet.append([sheet.text("進捗状況", LABEL), sheet.text(str(status), filled(CENTER, status.color))])
+        row = sheet.append(
+            [
+                sheet.text("進捗状況", LABEL),
+                sheet.text(str(status), filled(CENTER, status.color)),
+                sheet.value(None, filled(CENTER, status.color)),
+            ],
+            spans={2: 2},
+        )
+        sheet.merge(row, 2, row, 3)
     for grade, meaning in legend.grade_meanings:
         row = sheet.append(
             [
                 sheet.text("評価", LABEL),
                 sheet.text(grade.code, filled(CENTER, grade.color)),
                 sheet.text(meaning),
-                *[sheet.value(None, TEXT) for _ in range(3)],
-            ]
+                *[sheet.value(None, TEXT) for _ in range(LEGEND_MEANING_SPAN - 1)],
+            ],
+            spans={3: LEGEND_MEANING_SPAN},
         )
-        sheet.merge(row, 3, row, 6)
+        sheet.merge(row, 3, row, 2 + LEGEND_MEANING_SPAN)
     sheet.append([sheet.text("集計の単位は「施策×年度」です。達成率 = 実績値 ÷ 目標値 × 100。", NOTE)])
 
 
@@ -87,11 +158,12 @@ def write_overview(
     filters: Sequence[tuple[str, str]],
     measure_count: int,
     generated_at: datetime,
-    summaries: dict[str, list[ProgressSummary]],
+    tally: ProgressTally,
     legend: Legend,
 ) -> None:
-    """概要: the plan, the date, the filters, and the counts by status and evaluation."""
-    sheet = sheet_writer(ws)
+    """概要: the plan, the date, the filters, the counts by status and evaluation for each purpose,
+    each year, each purpose in each year and the whole plan, the legend and the chart."""
+    sheet = sheet_writer(ws, OVERVIEW_WIDTHS)
     prepare_sheet(ws, page=page, widths=OVERVIEW_WIDTHS, title_rows="1:1")
     sheet.append([sheet.text(f"{page.plan_name} 進捗状況", TITLE)])
     sheet.blank()
@@ -104,6 +176,33 @@ def write_overview(
         sheet, "作成日時", f"{fiscal.wareki_date_with_western(generated_at.date())} {generated_at:%H:%M}"
     )
     sheet.blank()
-    _summary_table(sheet, "目的別の集計(施策×年度の件数)", summaries["purposes"], legend)
-    _summary_table(sheet, "年度別の集計(施策×年度の件数)", summaries["years"], legend)
+    plan_total = [([TOTAL_LABEL], tally.plan_summary())] if measure_count else []
+    purposes = tally.purposes()
+    summaries = tally.summaries()
+    _summary_table(
+        sheet,
+        "目的別の集計(施策×年度の件数)",
+        # The purpose's whole text: never cut with …, however long.
+        [([f"{purposes[s.key].code} {purposes[s.key].text}"], s) for s in summaries["purposes"]] + plan_total,
+        legend,
+    )
+    _summary_table(
+        sheet,
+        "年度別の集計(施策×年度の件数)",
+        [([s.label], s) for s in summaries["years"]] + plan_total,
+        legend,
+    )
+    by_year = _summary_table(
+        sheet,
+        YEAR_PURPOSE_HEADING,
+        [
+            ([fiscal.fiscal_year_label(year), purposes[s.key].code], s)
+            for year, s in tally.year_purpose_summaries()
+        ],
+        legend,
+        keys=("年度", "区分"),
+    )
     _legend(sheet, legend)
+    if measure_count and legend.grades:
+        ws.row_breaks.append(Break(id=sheet.row_count))  # the chart on a page of its own
+        ws.add_chart(_grade_chart(ws, by_year, legend), f"A{sheet.row_count + 2}")

@@ -11,25 +11,26 @@ from core import fiscal
 from core.xlsx import SheetWriter
 from measures.selectors import MeasureProgress, YearProgress
 
-from .cells import grade_cell, status_cell
+from .cells import date_cell, grade_cell, status_cell
 from .layout import (
     CENTER,
-    DATE,
+    DATE_WIDTH,
     HEADER,
     NOTE,
     PERCENT,
     RATE,
     PageInfo,
+    fraction,
     prepare_sheet,
     sheet_writer,
 )
 
 PROGRESS_TITLE = "施策別進捗"
 
-DATA_BAR = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=100, color="5B9BD5")
+DATA_BAR = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5")
 
 # (heading, column width) of the progress sheet: before the years, for each year, after them.
-PROGRESS_LEADING = (("施策番号", 6), ("目的", 5), ("施策名", 28), ("所管課", 14), ("施策のキーワード", 16))
+PROGRESS_LEADING = (("施策番号", 5), ("目的", 5), ("施策名", 28), ("所管課", 14), ("施策のキーワード", 16))
 PROGRESS_PER_YEAR = (
     ("年度目標", 24),
     ("指標(単位)", 14),
@@ -37,11 +38,20 @@ PROGRESS_PER_YEAR = (
     ("実績値", 9),
     ("達成率", 8),
     ("評価", 6),
-    ("進捗状況", 10),
+    ("進捗状況", 11),
     ("進捗率", 8),
 )
-PROGRESS_TRAILING = (("最新の取組実績", 36), ("課題", 28), ("今後の方向性", 28), ("最新の報告基準日", 12))
+PROGRESS_TRAILING = (
+    ("最新の取組実績", 36),
+    ("課題", 28),
+    ("今後の方向性", 28),
+    ("最新の報告基準日", DATE_WIDTH),
+)
 PROGRESS_FREEZE = "D3"  # below the two header rows, right of 施策名
+# On screen the years sit side by side; on paper each year begins a page, and so do the latest
+# report's texts, 施策番号, 目的 and 施策名 repeated on each. For a meeting, each year's own sheet
+# fits one page (years.py).
+PROGRESS_TITLE_COLUMNS = 3
 
 
 def _year_cells(sheet: SheetWriter, year: YearProgress) -> list:
@@ -51,10 +61,10 @@ def _year_cells(sheet: SheetWriter, year: YearProgress) -> list:
         sheet.text(target.indicator if target else ""),
         sheet.value(target.target_value if target else None),
         sheet.value(report.actual_value if report else None),
-        sheet.value(year.rate, RATE),
+        sheet.value(fraction(year.rate), RATE),
         grade_cell(sheet, year.grade),
         status_cell(sheet, report.status if report else None),
-        sheet.value(report.progress_percent if report else None, PERCENT),
+        sheet.value(fraction(report.progress_percent) if report else None, PERCENT),
     ]
 
 
@@ -73,7 +83,7 @@ def _progress_cells(sheet: SheetWriter, row: MeasureProgress) -> list:
         sheet.text(latest.narrative if latest else ""),
         sheet.text(latest.issues if latest else ""),
         sheet.text(latest.next_steps if latest else ""),
-        sheet.value(latest.as_of if latest else None, DATE),
+        date_cell(sheet, latest.as_of if latest else None),
     ]
 
 
@@ -110,10 +120,25 @@ def progress_widths(years: Sequence[int]) -> list[float]:
     return widths + [w for _, w in PROGRESS_TRAILING]
 
 
+def progress_page_breaks(years: Sequence[int]) -> list[int]:
+    """The columns that begin a printed page: each year after the first, then the trailing texts."""
+    leading, per_year = len(PROGRESS_LEADING), len(PROGRESS_PER_YEAR)
+    return [leading + 1 + index * per_year for index in range(1, len(years) + 1)]
+
+
 def write_progress(ws, *, page: PageInfo, years: Sequence[int], rows: Iterable[MeasureProgress]) -> int:
     """施策別進捗: one row per measure, each fiscal year's figures under its merged label. Returns the count."""
-    sheet = sheet_writer(ws)
-    prepare_sheet(ws, page=page, widths=progress_widths(years), title_rows="1:2", freeze=PROGRESS_FREEZE)
+    widths = progress_widths(years)
+    sheet = sheet_writer(ws, widths)
+    prepare_sheet(
+        ws,
+        page=page,
+        widths=widths,
+        title_rows="1:2",
+        title_columns=PROGRESS_TITLE_COLUMNS,
+        page_breaks=progress_page_breaks(years),
+        freeze=PROGRESS_FREEZE,
+    )
     _progress_header(sheet, years)
     for row in rows:
         sheet.append(_progress_cells(sheet, row))

@@ -23,11 +23,23 @@ from schedule.selectors import (
     ScheduleGrid,
 )
 
-from .layout import BOX, CENTER, HEADER, LABEL, NOTE, TEXT, TITLE, PageInfo, prepare_sheet, sheet_writer
+from .layout import (
+    BOX,
+    CENTER,
+    HEADER,
+    LABEL,
+    NOTE,
+    PLAIN,
+    TEXT,
+    TITLE,
+    PageInfo,
+    prepare_sheet,
+    sheet_writer,
+)
 
 SCHEDULE_TITLE = "策定スケジュール"
 PHASE_ROW_LABEL = "全体スケジュール"
-MARK = Style(border=BOX, alignment=Alignment(horizontal="center", vertical="center"))
+MARK = Style(font=PLAIN, border=BOX, alignment=Alignment(horizontal="center", vertical="center"))
 HELD = filled(MARK, "#BDD7EE")
 PUBLIC_COMMENT = filled(MARK, "#FFF2CC")
 PHASE_BAND = filled(CENTER, "#E2EFDA")
@@ -50,18 +62,25 @@ def _mark_cell(sheet: SheetWriter, cell: GridCell):
     return sheet.text(text, PUBLIC_COMMENT if cell.comments else MARK)
 
 
+_date = fiscal.wareki_date_with_western
+
+
 def _notes(row: GridRow) -> str:
     """The public comment's dates and results, which a month cell has no room for."""
     periods = {c.period.pk: c.period for cell in row.cells for c in cell.comments}.values()
     notes = []
     for period in periods:
-        note = f"{period.subject}: {period.period_label}"
+        if period.start_date and period.end_date:  # the workbook's one date style
+            dates = f"{_date(period.start_date)}〜{_date(period.end_date)}"
+        else:
+            dates = period.period_label
+        note = f"{period.subject}: {dates}"
         if period.days:
             note += f"({period.days}日間)"
         if period.comments_received is not None:
             note += f"、意見{period.comments_received}件"
         if period.answers_published_on:
-            note += f"、区の考え方公表 {period.answers_published_on:%Y/%m/%d}"
+            note += f"、区の考え方公表 {_date(period.answers_published_on)}"
         notes.append(note)
     return "\n".join(notes)
 
@@ -76,7 +95,9 @@ def _phase_lane(sheet: SheetWriter, lane: Sequence[PhaseCell], label: str) -> No
             cells.extend(sheet.value(None, PHASE_BAND) for _ in range(phase_cell.span - 1))
             spans.append((column, column + phase_cell.span - 1))
         column += phase_cell.span
-    row = sheet.append(cells + [sheet.value(None, TEXT)])
+    row = sheet.append(
+        cells + [sheet.value(None, TEXT)], spans={first: last - first + 1 for first, last in spans}
+    )
     for first, last in spans:
         sheet.merge(row, first, row, last)
 
@@ -107,7 +128,7 @@ def _grid(sheet: SheetWriter, grid: ScheduleGrid) -> None:
 
 def write_schedule(ws, *, page: PageInfo, grids: Sequence[ScheduleGrid]) -> None:
     """策定スケジュール: each fiscal year's table as the ward drew it, then the legend."""
-    sheet = sheet_writer(ws)
+    sheet = sheet_writer(ws, WIDTHS)
     prepare_sheet(ws, page=page, widths=WIDTHS, title_rows="1:3")
     sheet.append([sheet.text(SCHEDULE_TITLE, TITLE)])
     for grid in grids:

@@ -1,0 +1,145 @@
+"""One sheet per fiscal year, laid out to print on one A4 landscape page wide: what a manager
+takes to a meeting. Each purpose's measures end with the purpose's total, the sheet with the plan's.
+
+The rows are the same stream as 施策別進捗's: every year's sheet is written as each row passes
+(writing_years), the totals read from the ProgressTally that counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from core import fiscal
+from core.xlsx import SheetWriter
+from measures.models import Purpose
+from measures.selectors import (
+    PLAN_TOTAL_LABEL,
+    UNREPORTED_LABEL,
+    MeasureProgress,
+    ProgressSummary,
+    ProgressTally,
+)
+
+from ..legend import Legend
+from .cells import grade_cell, status_cell
+from .layout import (
+    CENTER,
+    HEADER,
+    NOTE,
+    PERCENT,
+    RATE,
+    TOTAL,
+    PageInfo,
+    fraction,
+    prepare_sheet,
+    sheet_writer,
+)
+
+# (heading, width): together one A4 landscape page wide at 75 % or more.
+YEAR_COLUMNS = (
+    ("施策番号", 5),
+    ("目的", 5),
+    ("施策名", 20),
+    ("所管課", 11),
+    ("年度目標", 17),
+    ("指標(単位)", 12),
+    ("目標値", 7),
+    ("実績値", 7),
+    ("達成率", 8),
+    ("評価", 5),
+    ("進捗状況", 11),
+    ("進捗率", 8),
+    ("取組実績", 20),
+    ("課題", 17),
+    ("今後の方向性", 17),
+)
+GRADE_COLUMN, STATUS_COLUMN, PROGRESS_COLUMN = 10, 11, 12
+
+
+def year_sheet_title(fiscal_year: int) -> str:
+    """令和2年度(2020年度): the year's label, which is a valid sheet name (no more than 31 characters)."""
+    return fiscal.fiscal_year_label(fiscal_year)
+
+
+class YearSheet:
+    """One fiscal year's sheet, written a measure at a time."""
+
+    def __init__(
+        self, ws, *, page: PageInfo, fiscal_year: int, index: int, tally: ProgressTally, legend: Legend
+    ):
+        self.fiscal_year, self.index = fiscal_year, index
+        self.tally, self.legend = tally, legend
+        self.ws = ws
+        widths = [w for _, w in YEAR_COLUMNS]
+        self.sheet: SheetWriter = sheet_writer(ws, widths)
+        prepare_sheet(ws, page=page, widths=widths, title_rows="1:1", freeze="D2")
+        self.sheet.append([self.sheet.text(heading, HEADER) for heading, _ in YEAR_COLUMNS])
+        self.purpose: Purpose | None = None
+        self.count = 0
+
+    def add(self, row: MeasureProgress) -> None:
+        if self.purpose is not None and row.purpose.pk != self.purpose.pk:
+            self._purpose_total()
+        self.purpose = row.purpose
+        sheet, year = self.sheet, row.years[self.index]
+        target, report = year.target, year.report
+        sheet.append(
+            [
+                sheet.value(row.number),
+                sheet.text(row.purpose.code, CENTER),
+                sheet.text(row.title),
+                sheet.text("、".join(row.departments)),
+                sheet.text(target.target_text if target else ""),
+                sheet.text(target.indicator if target else ""),
+                sheet.value(target.target_value if target else None),
+                sheet.value(report.actual_value if report else None),
+                sheet.value(fraction(year.rate), RATE),
+                grade_cell(sheet, year.grade),
+                status_cell(sheet, report.status if report else None),
+                sheet.value(fraction(report.progress_percent) if report else None, PERCENT),
+                sheet.text(report.narrative if report else ""),
+                sheet.text(report.issues if report else ""),
+                sheet.text(report.next_steps if report else ""),
+            ]
+        )
+        self.count += 1
+
+    def _total_row(self, code: str, label: str, summary: ProgressSummary) -> None:
+        """Counts by grade and by status and the average progress, under their columns."""
+        sheet = self.sheet
+        cells = [sheet.value(None, TOTAL) for _ in YEAR_COLUMNS]
+        cells[1] = sheet.text(code, TOTAL)
+        cells[2] = sheet.text(label, TOTAL)
+        cells[3] = sheet.text(f"{summary.total}施策", TOTAL)
+        # Only what some measure has, one a line (「B 2」「△ 遅延 1」): zeros would fill the page.
+        grades = [f"{g.code} {n}" for g in self.legend.grades if (n := summary.by_grade.get(g.code, 0))]
+        statuses = [f"{s} {n}" for s in self.legend.statuses if (n := summary.by_status.get(s.name, 0))]
+        cells[GRADE_COLUMN - 1] = sheet.text("\n".join(grades), TOTAL)
+        if summary.unreported:
+            statuses.append(f"{UNREPORTED_LABEL} {summary.unreported}")
+        cells[STATUS_COLUMN - 1] = sheet.text("\n".join(statuses), TOTAL)
+        cells[PROGRESS_COLUMN - 1] = sheet.value(fraction(summary.average_progress), RATE)  # one decimal
+        sheet.append(cells)
+
+    def _purpose_total(self) -> None:
+        summary = self.tally.year_purpose_summary(self.fiscal_year, self.purpose.pk)
+        self._total_row(self.purpose.code, f"{self.purpose.code} 計", summary)
+
+    def finish(self) -> None:
+        if not self.count:
+            self.sheet.append([self.sheet.text("条件に合う施策はありません。", NOTE)])
+            return
+        self._purpose_total()
+        # No autofilter here: sorting would move the totals away from their measures.
+        self._total_row("", PLAN_TOTAL_LABEL, self.tally.year_summary(self.fiscal_year))
+
+
+def writing_years(rows: Iterable[MeasureProgress], sheets: Sequence[YearSheet]) -> Iterator[MeasureProgress]:
+    """Pass the rows through unchanged, writing each to every year's sheet on the way.
+
+    Put it after ProgressTally.counting, so that a purpose's total is complete when it is written.
+    """
+    for row in rows:
+        for sheet in sheets:
+            sheet.add(row)
+        yield row
