@@ -4,13 +4,10 @@ data (that stays behind the sign-in, in /reports/)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from django.conf import settings
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from core.pages import private_page
@@ -40,24 +37,21 @@ def _published_dataset(slug: str) -> tuple[Dataset, Published]:
     return dataset, published
 
 
-def _file_headers(response, request, dataset: Dataset, modified, filename: str) -> None:
+def _file_headers(response, request, dataset: Dataset, filename: str) -> None:
     # CSV has no place for metadata that keeps the table a plain table: the licence and the
     # column dictionary are named here (RFC 8288 links), on /opendata/ and in the catalogue.
     page = request.build_absolute_uri(reverse("opendata:index"))
     response["Link"] = f'<{LICENSE_URL}>; rel="license", <{page}#{dataset.slug}>; rel="describedby"'
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if modified is not None:
-        response["Last-Modified"] = http_date(datetime.combine(modified, time(), tzinfo=UTC).timestamp())
 
 
 @require_safe
 def dataset_csv(request, dataset: str):
     dataset, published = _published_dataset(dataset)
-    modified = modified_on(dataset, published)
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in csv_lines(dataset, published)), content_type=CSV_CONTENT_TYPE
     )
-    _file_headers(response, request, dataset, modified, dataset.csv_filename)
+    _file_headers(response, request, dataset, dataset.csv_filename)
     return response
 
 
@@ -71,7 +65,7 @@ def dataset_json(request, dataset: str):
         (chunk.encode("utf-8") for chunk in json_chunks(dataset, published, meta)),
         content_type=JSON_CONTENT_TYPE,
     )
-    _file_headers(response, request, dataset, modified, dataset.json_filename)
+    _file_headers(response, request, dataset, dataset.json_filename)
     return response
 
 

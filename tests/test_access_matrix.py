@@ -227,6 +227,7 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
         "/admin/measures/measure/999999/change/",
         "/admin/measures/progressreport/999999/history/",
         "/admin/schedule/scheduleditem/999999/change/",
+        "/opendata/no-such-dataset.csv",
     ],
 )
 def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):

@@ -14,11 +14,14 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from core.fiscal import fiscal_year_label
@@ -304,3 +307,22 @@ def test_a_wrong_local_government_code_stops_start_up(code):
     )
     assert result.returncode != 0
     assert "OPENDATA_LOCAL_GOVERNMENT_CODE must be a 全国地方公共団体コード" in result.stderr
+
+
+def test_the_last_updated_date_is_the_latest_change_of_the_rows_a_file_holds(client, published):
+    long_ago = datetime(2022, 4, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    for app in ("measures", "schedule"):
+        for model in apps.get_app_config(app).get_models():
+            if hasattr(model, "history"):
+                model.history.update(history_date=long_ago)
+    assert json_file(client, "measures")["metadata"]["modified"] == "2022-04-01"
+    # A change to a plan nobody may see moves nothing.
+    hidden = make_plan(name="非公開の次期計画", first=2022, last=2024)
+    add_report(make_measure(plan=hidden, number=1, title="非公開の施策"), 2022, date(2022, 9, 30))
+    assert json_file(client, "reports")["metadata"]["modified"] == "2022-04-01"
+    # A new report on the published plan does, and the page shows the same date.
+    add_report(Measure.objects.get(plan=published, number=1), 2021, date(2021, 12, 1))
+    today = timezone.localdate().isoformat()
+    assert json_file(client, "reports")["metadata"]["modified"] == today
+    assert json_file(client, "schedule")["metadata"]["modified"] == "2022-04-01"
+    assert f"{today}(" in client.get("/opendata/").content.decode()
