@@ -47,6 +47,15 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _is_local_government_code(code: str) -> bool:
+    """Six ASCII digits whose last is the check digit: 11 minus (the first five weighted 6 to 2,
+    modulo 11), its last digit. 131059: 1×6+3×5+1×4+0×3+5×2 = 35, 35 mod 11 = 2, 11 − 2 = 9."""
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(code, (6, 5, 4, 3, 2), strict=False))
+    return (11 - total % 11) % 10 == int(code[5])
+
+
 DEBUG = _env_bool("DEBUG", True)
 
 # The fallback key is only for DEBUG on a developer's machine.
@@ -72,6 +81,7 @@ INSTALLED_APPS = [
     "measures",
     "schedule",
     "reports",
+    "opendata",
     # The project package is an app too: base templates, site pages and the roles migration.
     "bunkyo",
 ]
@@ -166,6 +176,20 @@ if not REPORT_ISSUER:
     raise ImproperlyConfigured(
         "REPORT_ISSUER must name the issuing department, e.g. 文京区 企画政策部 情報政策課"
     )
+
+# Open data (/opendata/): the issuing body, in every row of every file as the 自治体標準オープンデータセット
+# rules ask. The 全国地方公共団体コード is 6 digits, the last a check digit over the first five.
+OPENDATA_LOCAL_GOVERNMENT_CODE = os.environ.get("OPENDATA_LOCAL_GOVERNMENT_CODE", "131059").strip()
+if not _is_local_government_code(OPENDATA_LOCAL_GOVERNMENT_CODE):
+    raise ImproperlyConfigured(
+        "OPENDATA_LOCAL_GOVERNMENT_CODE must be a 全国地方公共団体コード (6 digits with its check digit), "
+        f"not {OPENDATA_LOCAL_GOVERNMENT_CODE!r}"
+    )
+OPENDATA_LOCAL_GOVERNMENT_NAME = " ".join(
+    os.environ.get("OPENDATA_LOCAL_GOVERNMENT_NAME", "東京都文京区").split()
+)
+if not OPENDATA_LOCAL_GOVERNMENT_NAME:
+    raise ImproperlyConfigured("OPENDATA_LOCAL_GOVERNMENT_NAME must name the body, e.g. 東京都文京区")
 
 # The change history is a record: past versions are shown, never written back (core/admin_base.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -99,6 +99,19 @@ def wrapped_lines(text: str, width: float, size: float = DEFAULT_FONT_SIZE) -> i
     return sum(max(1, math.ceil(text_units(line) * scale / per_line)) for line in text.split("\n"))
 
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (or a DDE payload): the one rule,
+    used by the workbook's cells (Excel's quote prefix) and by the open-data CSV (csv_text)."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def csv_text(value: str) -> str:
+    """A CSV cell that no spreadsheet opens as a formula: one beginning with = + - @, a tab or a
+    carriage return gets a leading apostrophe (OWASP's advice for CSV injection), the rest is
+    left exactly as typed. Only for text: numbers and dates are written as they are."""
+    return "'" + value if starts_formula(value) else value
+
+
 def clean_text(value: object) -> str:
     """Text without the control characters Excel rejects (pasted text sometimes has them)."""
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
@@ -159,7 +172,7 @@ class SheetWriter:
             text = clean_text(text)
             cell = Cell(self.ws, 1, 1, text, array)
         cell.data_type = "s"  # openpyxl makes a string beginning with = a formula (# one an error); undo it
-        if text.startswith(FORMULA_TRIGGERS):
+        if starts_formula(text):
             cell.quotePrefix = True  # Excel's leading apostrophe: it stays text when the cell is edited
         return cell
 

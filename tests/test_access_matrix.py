@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from measures.models import Measure, ProgressReport
+from measures.models import Measure, Plan, ProgressReport
 from schedule.models import ScheduledItem
 
 from .factories import add_report
@@ -42,6 +42,12 @@ SITE_RULES = {
     "reports:print_measure": _signed_in(200),
     "schedule:table": _signed_in(200),
     "schedule:item": _signed_in(200),
+    # Open data: a published plan's files, page and catalogue, to everyone alike (tests/test_opendata.py
+    # has the unpublished case: no files, 404).
+    "opendata:index": _all(200),
+    "opendata:catalog": _all(200),
+    "opendata:dataset_csv": _all(200),
+    "opendata:dataset_json": _all(200),
 }
 
 # The admin: the staff-only site. Non-staff roles are sent to the admin's login page.
@@ -125,6 +131,7 @@ def objects(demo, secretariat):
 
     measure = Measure.objects.get(number=1)
     add_report(measure, 2021, date(2021, 12, 1))
+    Plan.objects.filter(pk=measure.plan_id).update(published=True)  # its open data is served
     AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", user_agent="t", failures_since_start=1)
     AccessLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
@@ -167,6 +174,8 @@ def _concrete_url(route: str, name: str, objects) -> str:
         url = url.replace("<int:pk>", str(objects["measure"].pk))
     elif name == "schedule:item":
         url = url.replace("<int:pk>", str(objects["item"].pk))
+    elif name.startswith("opendata:dataset_"):
+        url = url.replace("<slug:dataset>", "measures")
     assert "<" not in url and "(?P" not in url, f"cannot fill {route}"
     return url
 
@@ -218,6 +227,7 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
         "/admin/measures/measure/999999/change/",
         "/admin/measures/progressreport/999999/history/",
         "/admin/schedule/scheduleditem/999999/change/",
+        "/opendata/no-such-dataset.csv",
     ],
 )
 def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):

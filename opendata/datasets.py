@@ -1,0 +1,351 @@
+"""The open datasets: what each one holds, column by column, and its rows.
+
+Each dataset is a table with one header row and one value per cell, as the 自治体標準オープンデータセット
+rules ask: the first columns are 全国地方公共団体コード, ID and 地方公共団体名, every date is ISO
+(YYYY-MM-DD) with the fiscal year and its label (年度, 年度表示) beside it. The column dictionary
+below is the one source for the CSV header, the JSON keys and metadata, and the /opendata/ page.
+
+Rows come from the same selectors as the workbook and the printable pages
+(measures.selectors.measure_progress_rows, report_history_stream), so a rule such as "as of" or
+"standing (not withdrawn)" is the same here. People's names are never read into a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+
+from core import fiscal
+from measures.models import Measure, Plan
+from measures.selectors import measure_progress_rows, plan_default_as_of, report_history_stream
+
+from . import selectors
+
+LICENSE_NAME = "公共データ利用規約(第1.0版)"
+LICENSE_SHORT_NAME = "PDL1.0"
+LICENSE_URL = "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+LICENSE_NOTE = "クリエイティブ・コモンズ 表示 4.0 国際(CC BY 4.0)と互換性があります。"
+
+TEXT = "文字列"
+INTEGER = "整数"
+NUMBER = "数値"
+DATE = "日付(YYYY-MM-DD)"
+
+# A list in one cell (a measure with two departments) is joined with this.
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the JSON key
+    name: str  # the CSV header and the page's 項目名
+    type: str
+    description: str
+
+
+@dataclass
+class Published:
+    """What is public now: the published plans and the schedule years they show."""
+
+    plans: list[Plan]
+    schedule_years: list[int] = field(default_factory=list)
+
+    @classmethod
+    def read(cls) -> Published:
+        plans = selectors.plans_published()
+        return cls(plans, selectors.schedule_years_published(plans))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    slug: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Published], Iterator[dict]]
+    modified: Callable[[Published], date | None]
+
+    @property
+    def csv_filename(self) -> str:
+        return f"{self.slug}.csv"
+
+    @property
+    def json_filename(self) -> str:
+        return f"{self.slug}.json"
+
+
+def _leading(row_id: str | int) -> dict:
+    return {
+        "local_government_code": settings.OPENDATA_LOCAL_GOVERNMENT_CODE,
+        "id": str(row_id),
+        "local_government_name": settings.OPENDATA_LOCAL_GOVERNMENT_NAME,
+    }
+
+
+def _year(fiscal_year: int) -> dict:
+    return {"fiscal_year": fiscal_year, "fiscal_year_label": fiscal.fiscal_year_label(fiscal_year)}
+
+
+def _leading_columns(id_meaning: str) -> tuple[Column, ...]:
+    return (
+        Column(
+            "local_government_code", "全国地方公共団体コード", TEXT, "データを公開する自治体のコード(6桁)。"
+        ),
+        Column("id", "ID", TEXT, id_meaning),
+        Column("local_government_name", "地方公共団体名", TEXT, "データを公開する自治体の名称。"),
+    )
+
+
+YEAR_COLUMNS = (
+    Column("fiscal_year", "年度", INTEGER, "西暦の年度(4月1日から翌年3月31日まで)。例: 2021"),
+    Column("fiscal_year_label", "年度表示", TEXT, "和暦と西暦の年度表示。例: 令和3年度(2021年度)"),
+)
+
+PLAN_COLUMNS = (
+    Column("plan_id", "計画ID", INTEGER, "計画の番号(変わりません)。"),
+    Column("plan_name", "計画名", TEXT, "計画の名称。"),
+)
+
+MEASURE_COLUMNS = (
+    Column("measure_id", "施策ID", INTEGER, "施策の番号(変わりません)。"),
+    Column("measure_number", "施策番号", INTEGER, "計画の中での施策の番号。"),
+    Column("measure_title", "施策名", TEXT, "施策の名称。"),
+)
+
+
+# ---- 1. 施策別の年度ごとの進捗 ---------------------------------------------------------------
+
+_MEASURE_YEARS_COLUMNS = (
+    *_leading_columns("施策IDと年度をハイフンでつないだもの(例: 12-2021)。施策と年度の組ごとに1行。"),
+    *PLAN_COLUMNS,
+    *MEASURE_COLUMNS,
+    Column("purpose_code", "計画の目的", TEXT, "施策が属する計画の目的の記号(ア・イ・ウ)。"),
+    Column("departments", "所管課", TEXT, f"所管課の名称。複数の場合は「{LIST_SEPARATOR}」区切り。"),
+    *YEAR_COLUMNS,
+    Column(
+        "as_of", "集計基準日", DATE, "この行の状況を集計した基準日。この日までの進捗報告で集計しています。"
+    ),
+    Column("target_text", "年度目標", TEXT, "その年度の目標。"),
+    Column("indicator_name", "指標名", TEXT, "目標を測る指標の名称。"),
+    Column("indicator_unit", "単位", TEXT, "指標の単位。"),
+    Column("target_value", "目標値", NUMBER, "その年度の目標値。"),
+    Column("actual_value", "実績値", NUMBER, "基準日までの最新の進捗報告の実績値。"),
+    Column("achievement_rate", "達成率(%)", NUMBER, "実績値÷目標値×100(小数第1位まで)。"),
+    Column("evaluation", "評価", TEXT, "達成率による評価(例: A 100%以上、B 80%以上、C 50%以上、D 50%未満)。"),
+    Column("status", "進捗状況", TEXT, "基準日までの最新の進捗報告の進捗状況。"),
+    Column("progress_percent", "進捗率(%)", INTEGER, "基準日までの最新の進捗報告の進捗率(0〜100)。"),
+    Column("report_id", "進捗報告ID", INTEGER, "この行の数値をとった進捗報告のID(進捗報告データのID)。"),
+    Column("report_as_of", "報告基準日", DATE, "その進捗報告の基準日。"),
+)
+
+
+def _measure_year_rows(published: Published) -> Iterator[dict]:
+    for plan in published.plans:
+        as_of = plan_default_as_of(plan)
+        measures = Measure.objects.filter(plan=plan)
+        for measure in measure_progress_rows(plan=plan, as_of=as_of, measures=measures):
+            for year in measure.years:
+                target, report = year.target, year.report
+                yield {
+                    **_leading(f"{measure.pk}-{year.fiscal_year}"),
+                    "plan_id": plan.pk,
+                    "plan_name": plan.name,
+                    "measure_id": measure.pk,
+                    "measure_number": measure.number,
+                    "measure_title": measure.title,
+                    "purpose_code": measure.purpose.code,
+                    "departments": LIST_SEPARATOR.join(measure.departments),
+                    **_year(year.fiscal_year),
+                    "as_of": as_of,
+                    "target_text": target.target_text if target else None,
+                    "indicator_name": target.indicator_name if target else None,
+                    "indicator_unit": target.indicator_unit if target else None,
+                    "target_value": target.target_value if target else None,
+                    "actual_value": report.actual_value if report else None,
+                    "achievement_rate": year.rate,
+                    "evaluation": year.grade.code if year.grade else None,
+                    "status": report.status.name if report else None,
+                    "progress_percent": report.progress_percent if report else None,
+                    "report_id": report.pk if report else None,
+                    "report_as_of": report.as_of if report else None,
+                }
+
+
+MEASURE_YEARS = Dataset(
+    slug="measures",
+    title="施策別の年度ごとの進捗状況",
+    description="公開している計画の施策ごとに、計画期間の各年度の目標・実績値・達成率・評価・進捗状況・進捗率を、"
+    "集計基準日(計画期間中は今日、終了後は期間の末日または最後の進捗報告の日)の時点でまとめたもの。施策と年度の組ごとに1行。",
+    columns=_MEASURE_YEARS_COLUMNS,
+    rows=_measure_year_rows,
+    modified=lambda published: selectors.modified_measures(published.plans),
+)
+
+
+# ---- 2. 進捗報告 ------------------------------------------------------------------------------
+
+_REPORT_COLUMNS = (
+    *_leading_columns("進捗報告の番号(変わりません)。"),
+    *PLAN_COLUMNS,
+    *MEASURE_COLUMNS,
+    *YEAR_COLUMNS,
+    Column("as_of", "報告基準日", DATE, "報告の基準日(この日時点の状況)。"),
+    Column("status", "進捗状況", TEXT, "進捗状況(未着手・実施中など)。"),
+    Column("progress_percent", "進捗率(%)", INTEGER, "進捗率(0〜100)。"),
+    Column("actual_value", "実績値", NUMBER, "実績値。"),
+    Column("indicator_unit", "単位", TEXT, "その年度の目標の指標の単位。"),
+    Column("achievement_rate", "達成率(%)", NUMBER, "この報告の実績値÷その年度の目標値×100(小数第1位まで)。"),
+    Column("evaluation", "評価", TEXT, "この報告の達成率による評価。"),
+    Column("narrative", "取組実績", TEXT, "取組の実績。"),
+    Column("issues", "課題", TEXT, "課題。"),
+    Column("next_steps", "今後の方向性", TEXT, "今後の方向性。"),
+)
+
+
+def _report_rows(published: Published) -> Iterator[dict]:
+    for plan in published.plans:
+        as_of = plan_default_as_of(plan)
+        measures = Measure.objects.filter(plan=plan)
+        # Standing reports only: a withdrawn report counts nowhere, and is not published.
+        for entry in report_history_stream(plan=plan, as_of=as_of, measures=measures):
+            report = entry.report
+            yield {
+                **_leading(report.pk),
+                "plan_id": plan.pk,
+                "plan_name": plan.name,
+                "measure_id": entry.measure_pk,
+                "measure_number": entry.measure_number,
+                "measure_title": entry.measure_title,
+                **_year(entry.fiscal_year),
+                "as_of": report.as_of,
+                "status": report.status.name,
+                "progress_percent": report.progress_percent,
+                "actual_value": report.actual_value,
+                "indicator_unit": entry.indicator_unit or None,
+                "achievement_rate": entry.rate,
+                "evaluation": entry.grade.code if entry.grade else None,
+                "narrative": report.narrative,
+                "issues": report.issues,
+                "next_steps": report.next_steps,
+            }
+
+
+REPORTS = Dataset(
+    slug="reports",
+    title="進捗報告",
+    description="公開している計画の施策ごとの進捗報告(取り下げたものを除く)。新しい報告基準日から順に1報告1行。報告者名は含みません。",
+    columns=_REPORT_COLUMNS,
+    rows=_report_rows,
+    modified=lambda published: selectors.modified_reports(published.plans),
+)
+
+
+# ---- 3. 策定スケジュール: 会議・報告の予定 -----------------------------------------------------
+
+_SCHEDULED_ITEM_COLUMNS = (
+    *_leading_columns("会議・報告の予定の番号(変わりません)。"),
+    *YEAR_COLUMNS,
+    Column("body", "会議体", TEXT, "会議体または報告先(IT・情報セキュリティ委員会、議会報告など)。"),
+    Column("kind", "種別", TEXT, "会議または報告。"),
+    Column("planned_month", "予定月", INTEGER, "予定の月(1〜12)。"),
+    Column("planned_date", "予定日", DATE, "予定日(決まっている場合)。"),
+    Column("actual_date", "実施日", DATE, "実施した日。"),
+    Column("status", "状況", TEXT, "予定・実施済・延期・中止。"),
+    Column("subject", "議題・報告事項", TEXT, "議題または報告事項。"),
+    Column("phase", "検討段階", TEXT, "骨子検討・素案検討などの検討段階。"),
+)
+
+
+def _scheduled_item_rows(published: Published) -> Iterator[dict]:
+    for item in selectors.scheduled_items_published(published.schedule_years).iterator(chunk_size=2000):
+        yield {
+            **_leading(item.pk),
+            **_year(item.fiscal_year),
+            "body": item.body.name,
+            "kind": item.get_kind_display(),
+            "planned_month": item.planned_month,
+            "planned_date": item.planned_date,
+            "actual_date": item.actual_date,
+            "status": item.get_status_display(),
+            "subject": item.subject,
+            "phase": item.phase.name if item.phase else None,
+        }
+
+
+SCHEDULED_ITEMS = Dataset(
+    slug="schedule",
+    title="策定スケジュール(会議・報告の予定)",
+    description="公開している計画の策定スケジュール(計画の前年度から最終年度まで)の会議・報告の予定と実施状況。1予定1行。",
+    columns=_SCHEDULED_ITEM_COLUMNS,
+    rows=_scheduled_item_rows,
+    modified=lambda published: selectors.modified_scheduled_items(published.schedule_years),
+)
+
+
+# ---- 4. 策定スケジュール: パブリック・コメント -------------------------------------------------
+
+_PUBLIC_COMMENT_COLUMNS = (
+    *_leading_columns("パブリック・コメントの番号(変わりません)。"),
+    *YEAR_COLUMNS,
+    Column("body", "会議体", TEXT, "実施する会議体。"),
+    Column("subject", "案件名", TEXT, "意見を募集する案件。"),
+    Column("planned_start_month", "開始予定月", INTEGER, "募集を始める予定の月(1〜12)。"),
+    Column("start_date", "募集開始日", DATE, "募集開始日(公表日)。"),
+    Column("end_date", "募集終了日", DATE, "募集終了日。"),
+    Column("comments_received", "意見の件数", INTEGER, "寄せられた意見の件数。"),
+    Column("answers_published_on", "区の考え方の公表日", DATE, "意見に対する区の考え方を公表した日。"),
+)
+
+
+def _public_comment_rows(published: Published) -> Iterator[dict]:
+    for period in selectors.public_comments_published(published.schedule_years).iterator(chunk_size=2000):
+        yield {
+            **_leading(period.pk),
+            **_year(period.fiscal_year),
+            "body": period.body.name,
+            "subject": period.subject,
+            "planned_start_month": period.planned_start_month,
+            "start_date": period.start_date,
+            "end_date": period.end_date,
+            "comments_received": period.comments_received,
+            "answers_published_on": period.answers_published_on,
+        }
+
+
+PUBLIC_COMMENTS = Dataset(
+    slug="public-comments",
+    title="策定スケジュール(パブリック・コメント)",
+    description="公開している計画の策定スケジュールのパブリック・コメントの募集期間・意見の件数・区の考え方の公表日。1件1行。",
+    columns=_PUBLIC_COMMENT_COLUMNS,
+    rows=_public_comment_rows,
+    modified=lambda published: selectors.modified_public_comments(published.schedule_years),
+)
+
+
+DATASETS = (MEASURE_YEARS, REPORTS, SCHEDULED_ITEMS, PUBLIC_COMMENTS)
+DATASETS_BY_SLUG = {dataset.slug: dataset for dataset in DATASETS}
+
+
+def number_value(value: Decimal) -> int | float:
+    """A figure as JSON writes it: 10 for 10.00, 12.5 for 12.50."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def number_text(value: Decimal) -> str:
+    """A figure as CSV writes it: 10 for 10.00, 12.5 for 12.50 (never an exponent)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def modified_on(dataset: Dataset, published: Published) -> date | None:
+    """The dataset's last-updated date: the latest change history record of the rows it holds,
+    else the newest 策定日 of the published plans (rows loaded without history)."""
+    modified = dataset.modified(published)
+    if modified is None:
+        adopted = [plan.adopted_on for plan in published.plans if plan.adopted_on]
+        modified = max(adopted) if adopted else None
+    return modified

@@ -1,0 +1,94 @@
+"""What is public, and when it last changed. Every read here is a fixed number of queries.
+
+Only a plan marked 公開 (``Plan.published``) is open data: its measures, targets and standing
+reports, and the drafting schedule of the years it shows (from the year before it to its last
+year, as its workbook does). Nothing of an unpublished plan is read here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
+from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
+
+
+def plans_published() -> list[Plan]:
+    """The published plans, oldest first. One query."""
+    return list(Plan.objects.filter(published=True).order_by("first_fiscal_year", "pk"))
+
+
+def schedule_years_published(plans: list[Plan]) -> list[int]:
+    """The schedule years the published plans show: each from its drafting year to its last year."""
+    years: set[int] = set()
+    for plan in plans:
+        years.update(range(plan.drafting_fiscal_year, plan.last_fiscal_year + 1))
+    return sorted(years)
+
+
+def scheduled_items_published(years: list[int]) -> QuerySet[ScheduledItem]:
+    """The meetings and reports of those years, in the schedule's order (bodies, then fiscal months)."""
+    return (
+        ScheduledItem.objects.filter(fiscal_year__in=years)
+        .select_related("body", "phase")
+        .order_by(*ScheduledItem._meta.ordering, "pk")
+    )
+
+
+def public_comments_published(years: list[int]) -> QuerySet[PublicCommentPeriod]:
+    """The public comment periods of those years, in the schedule's order."""
+    return (
+        PublicCommentPeriod.objects.filter(fiscal_year__in=years)
+        .select_related("body")
+        .order_by(*PublicCommentPeriod._meta.ordering, "pk")
+    )
+
+
+def _latest(model, **lookups) -> date | None:
+    """The day of the latest change history record of ``model``'s rows that match (one query)."""
+    latest = model.history.filter(**lookups).aggregate(latest=Max("history_date"))["latest"]
+    return timezone.localdate(latest) if latest else None
+
+
+def _newest(*days: date | None) -> date | None:
+    known = [day for day in days if day is not None]
+    return max(known) if known else None
+
+
+def modified_measures(plans: list[Plan]) -> date | None:
+    """When the measures dataset last changed: the plans, purposes, measures, targets or reports
+    (a withdrawal too, which takes a row out). Five queries."""
+    ids = [plan.pk for plan in plans]
+    return _newest(
+        _latest(Plan, id__in=ids),
+        _latest(Purpose, plan_id__in=ids),
+        _latest(Measure, plan_id__in=ids),
+        _latest(AnnualTarget, measure__plan_id__in=ids),
+        _latest(ProgressReport, measure__plan_id__in=ids),
+    )
+
+
+def modified_reports(plans: list[Plan]) -> date | None:
+    """When the progress reports dataset last changed: the measures or their reports. Two queries."""
+    ids = [plan.pk for plan in plans]
+    return _newest(
+        _latest(Measure, plan_id__in=ids),
+        _latest(ProgressReport, measure__plan_id__in=ids),
+    )
+
+
+def modified_scheduled_items(years: list[int]) -> date | None:
+    """When the schedule's meetings and reports last changed: the items, their bodies and phases. Three queries."""
+    return _newest(
+        _latest(ScheduledItem, fiscal_year__in=years),
+        _latest(Body),
+        _latest(Phase, fiscal_year__in=years),
+    )
+
+
+def modified_public_comments(years: list[int]) -> date | None:
+    """When the public comment periods last changed: the periods and the bodies. Two queries."""
+    return _newest(_latest(PublicCommentPeriod, fiscal_year__in=years), _latest(Body))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("catalog.jsonld", views.catalog, name="catalog"),
+    path("<slug:dataset>.csv", views.dataset_csv, name="dataset_csv"),
+    path("<slug:dataset>.json", views.dataset_json, name="dataset_json"),
+]

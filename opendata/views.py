@@ -1,0 +1,109 @@
+"""/opendata/: public, no sign-in. Only published plans (Plan.published) are served, to everyone
+alike: a signed-in user gets the same files as an anonymous visitor, never an unpublished plan's
+data (that stays behind the sign-in, in /reports/)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from core.pages import private_page
+
+from . import catalog as dcat
+from .datasets import DATASETS, DATASETS_BY_SLUG, LICENSE_URL, Dataset, Published, modified_on
+from .formats import CSV_CONTENT_TYPE, JSON_CONTENT_TYPE, csv_lines, json_chunks, metadata
+
+
+def _urls(request, dataset: Dataset) -> dict:
+    return {
+        "csv_url": request.build_absolute_uri(reverse("opendata:dataset_csv", args=[dataset.slug])),
+        "json_url": request.build_absolute_uri(reverse("opendata:dataset_json", args=[dataset.slug])),
+        "page_url": request.build_absolute_uri(reverse("opendata:index")),
+        "catalog_url": request.build_absolute_uri(reverse("opendata:catalog")),
+    }
+
+
+def _published_dataset(slug: str) -> tuple[Dataset, Published]:
+    """The dataset and what is public; 404 for an unknown dataset or while no plan is published."""
+    dataset = DATASETS_BY_SLUG.get(slug)
+    if dataset is None:
+        raise Http404("そのデータセットはありません。")
+    published = Published.read()
+    if not published.plans:
+        raise Http404("公開している計画はありません。")
+    return dataset, published
+
+
+def _file_headers(response, request, dataset: Dataset, filename: str) -> None:
+    # CSV has no place for metadata that keeps the table a plain table: the licence and the
+    # column dictionary are named here (RFC 8288 links), on /opendata/ and in the catalogue.
+    page = request.build_absolute_uri(reverse("opendata:index"))
+    response["Link"] = f'<{LICENSE_URL}>; rel="license", <{page}#{dataset.slug}>; rel="describedby"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+
+@require_safe
+def dataset_csv(request, dataset: str):
+    dataset, published = _published_dataset(dataset)
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in csv_lines(dataset, published)), content_type=CSV_CONTENT_TYPE
+    )
+    _file_headers(response, request, dataset, dataset.csv_filename)
+    return response
+
+
+@require_safe
+def dataset_json(request, dataset: str):
+    dataset, published = _published_dataset(dataset)
+    modified = modified_on(dataset, published)
+    urls = _urls(request, dataset)
+    meta = metadata(dataset, published, modified=modified, urls=urls)
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in json_chunks(dataset, published, meta)),
+        content_type=JSON_CONTENT_TYPE,
+    )
+    _file_headers(response, request, dataset, dataset.json_filename)
+    return response
+
+
+@require_safe
+def catalog(request):
+    published = Published.read()
+    entries = []
+    if published.plans:
+        entries = [(d, modified_on(d, published), _urls(request, d)) for d in DATASETS]
+    page_url = request.build_absolute_uri(reverse("opendata:index"))
+    document = dcat.catalog_document(
+        entries=entries, page_url=page_url, catalog_url=request.build_absolute_uri(request.path)
+    )
+    return JsonResponse(
+        document,
+        content_type=dcat.JSONLD_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+
+
+# The page shows the header's user name to a signed-in visitor: not for a shared cache.
+@private_page
+@require_safe
+def index(request):
+    published = Published.read()
+    datasets = []
+    if published.plans:
+        datasets = [
+            {"dataset": d, "modified": modified_on(d, published), "urls": _urls(request, d)} for d in DATASETS
+        ]
+    return render(
+        request,
+        "opendata/index.html",
+        {
+            "published": published,
+            "datasets": datasets,
+            "catalog_url": request.build_absolute_uri(reverse("opendata:catalog")),
+            "license_url": LICENSE_URL,
+            "publisher": settings.OPENDATA_LOCAL_GOVERNMENT_NAME,
+        },
+    )
