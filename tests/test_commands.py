@@ -74,7 +74,7 @@ def test_demo_accounts_are_refused_outside_debug(settings):
 def test_the_seed_is_the_drafting_document_and_the_demo_adopts_the_plan_after_its_schedule():
     call_command("load_plan", stdout=StringIO())
     plan = Plan.objects.get()
-    assert (plan.status, plan.adopted_on) == (Plan.Status.DRAFTING, None)
+    assert (plan.status, plan.adopted_on, plan.published) == (Plan.Status.DRAFTING, None, False)
 
     call_command("load_plan", demo=True, stdout=StringIO())
     plan.refresh_from_db()
@@ -90,7 +90,14 @@ def test_the_seed_is_the_drafting_document_and_the_demo_adopts_the_plan_after_it
     created, adopted = plan.history.order_by("history_date", "history_id")
     assert (created.history_type, created.status) == ("+", Plan.Status.DRAFTING)
     assert (adopted.history_type, adopted.status, adopted.adopted_on) == ("~", "adopted", date(2019, 3, 29))
-    assert adopted.history_change_reason == "デモデータ: 策定済にしました(策定日 平成31年3月29日)。"
+    assert adopted.history_change_reason == (
+        "デモデータ: 策定済にし、オープンデータとして公開しました(策定日 平成31年3月29日)。"
+    )
+    # Published, so that /opendata/ has something to serve after make run, to anyone.
+    assert plan.published
+    from django.test import Client
+
+    assert Client().get("/opendata/measures.csv").status_code == 200
 
 
 @pytest.mark.django_db

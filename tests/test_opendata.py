@@ -65,6 +65,7 @@ def published(demo) -> Plan:
 
 
 def test_without_a_published_plan_the_page_says_so_and_there_are_no_files(client, demo):
+    Plan.objects.update(published=False)  # the demo publishes its plan (load_plan --demo)
     response = client.get("/opendata/")
     assert response.status_code == 200
     assert "現在、公開している計画はありません。" in response.content.decode()

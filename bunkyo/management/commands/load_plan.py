@@ -53,15 +53,21 @@ class Command(BaseCommand):
                 self._adopt_demo_plans(say)
 
     def _adopt_demo_plans(self, say) -> None:
-        """The plans the demo reports are on, still 策定中, become 策定済 (validated, in their history)."""
+        """The plans the demo reports are on, still 策定中, become 策定済 and 公開 (validated, in their history)."""
         drafting = Plan.objects.filter(
             status=Plan.Status.DRAFTING, measures__progress_reports__isnull=False
         ).distinct()
         label = fiscal.wareki_date(DEMO_ADOPTED_ON)
         for plan in drafting:
+            # Published too, so that /opendata/ and the API answer without signing in after make run.
+            plan.published = True
             plan_adopt(
                 plan=plan,
                 adopted_on=DEMO_ADOPTED_ON,
-                reason=f"デモデータ: 策定済にしました(策定日 {label})。",
+                reason=f"デモデータ: 策定済にし、オープンデータとして公開しました(策定日 {label})。",
             )
-            say(self.style.SUCCESS(f"デモ用に計画「{plan.name}」を策定済にしました(策定日 {label})。"))
+            say(
+                self.style.SUCCESS(
+                    f"デモ用に計画「{plan.name}」を策定済にし(策定日 {label})、オープンデータとして公開しました。"
+                )
+            )
