@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("schedule/", include("schedule.urls")),
+    path("api/", include("bunkyo.api")),
 ]
