@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
     # The filters (django-filter and a strict ordering) and the pagination are set on
     # core.api.ReadViewSet, which every endpoint derives from: named here, DRF would import
     # core.api while it starts, before the views core.api builds on.
+    # Writes are JSON (docs/api.md); the browsable API's raw form sends JSON too.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
