@@ -213,8 +213,9 @@ class MeasureSerializer(api.ModelSerializer):
 class MeasureViewSet(api.ReadViewSet):
     """施策と、計画期間の各年度の基準日時点の状態(目標・実績値・達成率・評価・進捗状況・進捗率)。
 
-    絞り込みは報告のページ(/reports/)と同じ意味です。plan を省くと現行の計画(サインインしていない
-    場合は公開の計画)、as_of を省くと今日(終了した計画では計画期間の最終日)です。
+    絞り込みは報告のページ(/reports/)と同じ意味です。
+    plan を省くと現行の計画(サインインしていない場合は公開の計画)、
+    as_of を省くと今日(終了した計画では計画期間の最終日)です。
     """
 
     queryset = Measure.objects.select_related("purpose").prefetch_related(
