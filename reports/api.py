@@ -19,7 +19,16 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import api
-from measures.models import AnnualTarget, EvaluationGrade, Measure, Plan, ProgressReport, Purpose, Technology
+from measures.models import (
+    AnnualTarget,
+    EvaluationGrade,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
 from measures.selectors import measure_progress_rows, plan_current
 
 from .filters import MeasureProgressFilter, ReportScopeForm
@@ -58,9 +67,21 @@ class MeasureApiScopeForm(ReportScopeForm):
         return cleaned
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _IdFilter(django_filters.ModelChoiceFilter):
+    """A choice by id, said so in the schema (a filter with a method gives drf-spectacular no type)."""
+
+
 class MeasureApiFilter(MeasureProgressFilter):
     """The report pages' filters, and the API's: purpose (the same as objective), technology,
     evaluation and updated_since."""
+
+    # The report pages' status filter, typed for the schema.
+    status = _IdFilter(
+        label=MeasureProgressFilter.base_filters["status"].label,
+        queryset=ProgressStatus.objects.all(),
+        method="filter_status",
+    )
 
     purpose = django_filters.ModelChoiceFilter(
         label="計画の目的(objective と同じ)",
