@@ -193,6 +193,30 @@ class DateFilter(django_filters.DateFilter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also 1/0); anything else is an error, not silently ignored as by Django's."""
+
+    widget = forms.TextInput
+    _values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("true または false を指定してください。", code="invalid") from None
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class UpdatedSinceField(forms.DateTimeField):
     """A date and time (2021-04-01T09:00:00+09:00), or a date (2021-04-01: from 0:00 in Japan)."""
 

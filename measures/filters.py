@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import django_filters
 
-from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
+from core.api import BooleanFilter, DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
 
 from .models import (
     AnnualTarget,
@@ -41,7 +41,7 @@ def _updated_since(*models) -> UpdatedSinceFilter:
 
 
 class PlanFilter(django_filters.FilterSet):
-    published = django_filters.BooleanFilter(label="公開")
+    published = BooleanFilter(label="公開")
     updated_since = _updated_since(Plan)
 
     class Meta:
@@ -91,7 +91,7 @@ class ProgressReportFilter(_MeasureRecordFilter):
         field_name="as_of",
         lookup_expr="lte",
     )
-    standing = django_filters.BooleanFilter(
+    standing = BooleanFilter(
         label="取り下げていない報告だけ(true)/取り下げた報告だけ(false)",
         field_name="withdrawn_on",
         lookup_expr="isnull",

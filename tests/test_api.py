@@ -302,6 +302,8 @@ def test_a_system_signs_in_with_the_secretariats_token(client, plan, secretariat
         ("/api/progress-reports/?cursor=zzz", "cursor"),
         ("/api/progress-reports/?fiscal_year=abc", "fiscal_year"),
         ("/api/progress-reports/?as_of=令和99年1月1日", "as_of"),
+        ("/api/progress-reports/?standing=maybe", "standing"),
+        ("/api/plans/?published=yes", "published"),
         ("/api/scheduled-items/?status=done", "status"),
         ("/api/annual-targets/?measure=x", "measure"),
     ],
