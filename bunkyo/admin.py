@@ -15,6 +15,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import TokenProxy
 
 from core import references
 from core.admin_base import DeleteRulesMixin, InputRulesMixin
@@ -27,6 +28,9 @@ User = get_user_model()
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# API tokens are made on the server (`manage.py drf_create_token <user>`, docs/api.md), not on an
+# admin page: DRF's would show every key to whoever opens it, and it has none of the admin's rules.
+admin.site.unregister(TokenProxy)
 
 
 class AccountChangeForm(LoadedStateForm, UserChangeForm):

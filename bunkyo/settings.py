@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
+    # Token sign-in for other systems' API calls (docs/api.md); tokens are made with drf_create_token.
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    # Swagger UI's files, served as our own static files: nothing is loaded from a CDN.
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "core",
@@ -257,6 +262,48 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# --- The API under /api/ (docs/api.md) ---------------------------------------------------------
+# Anyone may read a published plan; signed-in roles read what their view permissions allow; only
+# the secretariat writes (core/api_permissions.py). Every list is paginated; bad filters are 400s.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api_permissions.ApiPermission"],
+    # The filters (django-filter and a strict ordering) and the pagination are set on
+    # core.api.ReadViewSet, which every endpoint derives from: named here, DRF would import
+    # core.api while it starts, before the views core.api builds on.
+    # Writes are JSON (docs/api.md); the browsable API's raw form sends JSON too.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "文京区官民データ活用推進計画 進捗管理 API",
+    "DESCRIPTION": (
+        "計画・目的・施策・年度目標・進捗報告と策定スケジュールを読み取るAPIです。公開の計画は"
+        "サインインなしで読めます(取り下げた報告と職員名は除く)。書き込みは事務局だけです。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "measures.models.Plan.Status",
+        "BodyKindEnum": "schedule.models.Body.Kind",
+        "ItemKindEnum": "schedule.models.ScheduledItem.Kind",
+        "ItemStatusEnum": "schedule.models.ScheduledItem.Status",
+    },
 }
 
 # --- Static files (whitenoise serves them from the application in production) --------------

@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("schedule/", include("schedule.urls")),
+    path("api/", include("bunkyo.api")),
     path("opendata/", include("opendata.urls")),
 ]

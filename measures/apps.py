@@ -6,9 +6,14 @@ class MeasuresConfig(AppConfig):
     verbose_name = "計画・施策・進捗"
 
     def ready(self):
+        from core.publication import register_public_years
         from core.references import protect_links
 
         from .models import Measure, Purpose
+        from .selectors import published_schedule_years
+
+        # Anyone may read the drafting schedule that a published plan shows (schedule/api.py).
+        register_public_years(published_schedule_years)
 
         # Each link carries meaning — who is responsible (所管課), the plan's own イメージ図
         # (キーワード, テクノロジー) — and the history records no many-to-many change: deleting a

@@ -37,13 +37,27 @@ def today() -> date:
     return timezone.localdate()
 
 
-def plan_current(on: date | None = None) -> Plan | None:
-    """The plan whose period covers the fiscal year of ``on`` (today), else the newest plan."""
+def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None) -> Plan | None:
+    """The plan whose period covers the fiscal year of ``on`` (today), else the newest plan;
+    among ``plans`` when given (the published ones, for a visitor who is not signed in)."""
     year = fiscal.fiscal_year_of(on or today())
+    plans = Plan.objects.all() if plans is None else plans
     return (
-        Plan.objects.filter(first_fiscal_year__lte=year, last_fiscal_year__gte=year).first()
-        or Plan.objects.order_by("-last_fiscal_year").first()
+        plans.filter(first_fiscal_year__lte=year, last_fiscal_year__gte=year).first()
+        or plans.order_by("-last_fiscal_year").first()
     )
+
+
+def published_schedule_years() -> set[int]:
+    """The fiscal years of the drafting schedule that published plans show: from each one's
+    drafting year (the year before it) to its last. One query."""
+    return {
+        year
+        for first, last in Plan.objects.filter(published=True).values_list(
+            "first_fiscal_year", "last_fiscal_year"
+        )
+        for year in range(first - 1, last + 1)
+    }
 
 
 def plan_default_as_of(plan: Plan, on: date | None = None) -> date:

@@ -51,7 +51,7 @@ def progress_report_withdraw(
     """
     current = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if current.version != loaded_version:
-        raise ValidationError(concurrent_edit_message(current, loaded_version))
+        raise ValidationError(concurrent_edit_message(current, loaded_version), code="concurrent_edit")
     if current.withdrawn_on is not None:
         raise ValidationError(ALREADY_WITHDRAWN)
     current.withdrawn_on = withdrawn_on

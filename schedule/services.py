@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from core.versioning import concurrent_edit_message
+
 from .models import ScheduledItem
 
 
@@ -53,3 +55,20 @@ def scheduled_items_mark_held(*, items: QuerySet[ScheduledItem]) -> MarkHeldResu
         if "actual_date" in changed:
             result.dated_from_plan.append(item)
     return result
+
+
+@transaction.atomic
+def scheduled_item_update(*, item: ScheduledItem, changes: dict, loaded_version: int) -> ScheduledItem:
+    """Change an item (the API's PATCH) by the admin's rules: the whole item validated, nothing
+    saved on error, and refused when someone saved it after ``loaded_version`` was read.
+
+    The row is read again under a lock, so the check and the save see the same version.
+    """
+    current = ScheduledItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
+    if current.version != loaded_version:
+        raise ValidationError(concurrent_edit_message(current, loaded_version), code="concurrent_edit")
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    return current

@@ -50,6 +50,31 @@ SITE_RULES = {
     "opendata:dataset_json": _all(200),
 }
 
+# The API (docs/api.md): anyone reads a published plan (the fixture publishes the ward's), each role
+# what its view permissions allow (every role views both apps). Withdrawing is a POST only.
+API_MODELS = {
+    "plan": "measures.Plan",
+    "purpose": "measures.Purpose",
+    "measure": "measures.Measure",
+    "annualtarget": "measures.AnnualTarget",
+    "progressreport": "measures.ProgressReport",
+    "department": "measures.Department",
+    "keyword": "measures.Keyword",
+    "technology": "measures.Technology",
+    "body": "schedule.Body",
+    "phase": "schedule.Phase",
+    "scheduleditem": "schedule.ScheduledItem",
+    "publiccommentperiod": "schedule.PublicCommentPeriod",
+}
+API_RULES = {
+    "api:api-root": _all(200),
+    "api:schema": _all(200),
+    "api:docs": _all(200),
+    **{f"api:{basename}-list": _all(200) for basename in API_MODELS},
+    **{f"api:{basename}-detail": _all(200) for basename in API_MODELS},
+    "api:progressreport-withdraw": _all(405),
+}
+
 # The admin: the staff-only site. Non-staff roles are sent to the admin's login page.
 NOT_STAFF = {"anonymous": ADMIN_LOGIN, "council": ADMIN_LOGIN, "manager": ADMIN_LOGIN}
 ADMIN_SITE_RULES = {
@@ -105,6 +130,8 @@ def _patterns(patterns=None, prefix="", namespace=None):
 def _rule(name: str) -> dict | None:
     if name in SITE_RULES:
         return SITE_RULES[name]
+    if name in API_RULES:
+        return API_RULES[name]
     if name in ADMIN_EXCEPTIONS:
         return ADMIN_EXCEPTIONS[name]
     if name in ADMIN_SITE_RULES:
@@ -131,7 +158,7 @@ def objects(demo, secretariat):
 
     measure = Measure.objects.get(number=1)
     add_report(measure, 2021, date(2021, 12, 1))
-    Plan.objects.filter(pk=measure.plan_id).update(published=True)  # its open data is served
+    Plan.objects.filter(pk=measure.plan_id).update(published=True)  # its API and open data answer anyone
     AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", user_agent="t", failures_since_start=1)
     AccessLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
@@ -145,10 +172,25 @@ def objects(demo, secretariat):
     }
 
 
+def _api_url(name: str) -> str:
+    """An API URL, by name, with the id of an object that anyone may read."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    basename, _, kind = name.removeprefix("api:").rpartition("-")
+    if kind in ("detail", "withdraw"):
+        obj = apps.get_model(API_MODELS[basename])._default_manager.order_by("pk").first()
+        assert obj is not None, f"no {basename} to open {name}"
+        return reverse(name, kwargs={"pk": obj.pk})
+    return reverse(name)
+
+
 def _concrete_url(route: str, name: str, objects) -> str:
     """Fill a pattern's parameters with real values."""
     if name == "admin:catch_all":
         return "/admin/no-such-page/"
+    if name.startswith("api:"):
+        return _api_url(name)
     if name == "admin:view_on_site":
         return f"/admin/r/{objects['measure_ct'].pk}/{objects['measure'].pk}/"
     if name == "admin:app_list":

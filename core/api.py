@@ -1,0 +1,330 @@
+"""The API's building blocks, shared by every app's endpoints (docs/api.md).
+
+Who may do what (ApiPermission), the pagination (by page, or by cursor where rows shift), the
+filter fields that read fiscal years and dates as the rest of the site does, a strict ordering
+filter, and the serializer base that describes each field in Japanese and refuses what the admin
+refuses. Every bad query parameter is a 400 naming the parameter, never a 404 or a 500.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, filters, pagination, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .api_permissions import ApiPermission, is_public  # noqa: F401 - used by every app's API
+from .fields import ControlCharacterValidator, DateFormField, FiscalYearFormField, HandledDateValidator
+
+CONCURRENT_EDIT = "concurrent_edit"
+
+
+# ---- Who may do what ---------------------------------------------------------------------------
+
+
+class PrivateCacheMixin:
+    """What a signed-in user reads is kept by no shared cache or browser (as every page behind the sign-in)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# ---- Errors -----------------------------------------------------------------------------------
+
+
+def django_errors(error: DjangoValidationError) -> dict | list:
+    """A model's or service's ValidationError as DRF's error body: by field, else non_field_errors."""
+    if hasattr(error, "error_dict"):
+        return {
+            (serializers.api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): messages
+            for name, messages in error.message_dict.items()
+        }
+    return {serializers.api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "他の職員が先に変更しました。"
+    default_code = CONCURRENT_EDIT
+
+
+def raise_for(error: DjangoValidationError):
+    """Answer a refused write: 409 when someone else saved first (the version), else 400."""
+    codes = [e.code for e in error.error_list] if not hasattr(error, "error_dict") else []
+    if hasattr(error, "error_dict"):
+        codes = [e.code for errors in error.error_dict.values() for e in errors]
+    if CONCURRENT_EDIT in codes:
+        raise Conflict({"version": error.messages})
+    raise serializers.ValidationError(django_errors(error))
+
+
+def exception_handler(exc, context):
+    """DRF's, with a Django ValidationError (a model's clean, a service) answered as a 400."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+# ---- Pagination ----------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+PAGE_SIZE_MESSAGE = f"page_size は1から{MAX_PAGE_SIZE}までの整数で指定してください。"
+
+
+def _page_size(request, default: int) -> int:
+    raw = request.query_params.get("page_size")
+    if raw in (None, ""):
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise exceptions.ValidationError({"page_size": [PAGE_SIZE_MESSAGE]})
+    return size
+
+
+class PagePagination(pagination.PageNumberPagination):
+    """?page=2&page_size=20. A page beyond the last, or no page number, is a 400 naming ``page``."""
+
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    page_query_description = "ページ番号(1から)。"
+    page_size_query_description = f"1ページの件数(1〜{MAX_PAGE_SIZE}、既定{PAGE_SIZE})。"
+
+    def get_page_size(self, request):
+        return _page_size(request, self.page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"page": ["page はありません。1から最後のページまでの番号を指定してください。"]}
+            ) from None
+
+
+class CursorPagination(pagination.CursorPagination):
+    """For lists whose rows shift while someone pages through them (new reports, moved meetings):
+    the ``next`` and ``previous`` links carry a cursor, and no row is skipped or shown twice.
+    The ordering chosen with ``ordering`` is followed by the id, so that it is total."""
+
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    cursor_query_description = "前のページの next / previous にある値。自分で作らないでください。"
+    page_size_query_description = f"1ページの件数(1〜{MAX_PAGE_SIZE}、既定{PAGE_SIZE})。"
+
+    def get_page_size(self, request):
+        return _page_size(request, self.page_size)
+
+    def get_ordering(self, request, queryset, view):
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not any(name.lstrip("-") in ("id", "pk") for name in ordering):
+            ordering += ("-id" if ordering and ordering[0].startswith("-") else "id",)
+        return ordering
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {
+                    "cursor": [
+                        "cursor が正しくありません。一覧の next / previous の値をそのまま使ってください。"
+                    ]
+                }
+            ) from None
+
+
+# ---- Filters ---------------------------------------------------------------------------------------
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """``ordering`` as DRF reads it, but a field it does not offer is a 400 naming the parameter."""
+
+    ordering_description = "並べ替え。項目名、降順は先頭に「-」(例: -id)。カンマ区切りで複数指定できます。"
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            fields = [term.strip() for term in raw.split(",") if term.strip()]
+            allowed = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
+            unknown = [term for term in fields if term.lstrip("-") not in allowed]
+            if unknown or not fields:
+                raise exceptions.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"ordering に使えない項目です: {'、'.join(unknown) or raw}。"
+                            f"使える項目: {'、'.join(sorted(allowed))}。"
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class FiscalYearFilter(django_filters.NumberFilter):
+    """A fiscal year typed as 2019, 2019年度, 令和元年度 or 平成31年度 (core.fields.FiscalYearFormField)."""
+
+    field_class = FiscalYearFormField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DateFilter(django_filters.DateFilter):
+    """A date typed as 2020-03-31, 2020/03/31 or 令和2年3月31日, in 1989–2100."""
+
+    field_class = DateFormField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [HandledDateValidator(str(kwargs.get("label", "日付")))])
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also 1/0); anything else is an error, not silently ignored as by Django's."""
+
+    widget = forms.TextInput
+    _values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("true または false を指定してください。", code="invalid") from None
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class UpdatedSinceField(forms.DateTimeField):
+    """A date and time (2021-04-01T09:00:00+09:00), or a date (2021-04-01: from 0:00 in Japan)."""
+
+    default_error_messages = {
+        "invalid": "日時を正しく入力してください。2021-04-01 または 2021-04-01T09:00:00+09:00 のように入力します。"
+    }
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None:
+            HandledDateValidator("updated_since")(moment)
+        return moment
+
+
+def changed_since(queryset, value, *models):
+    """Rows of ``queryset`` (whose model is ``models[0]``) with a history entry at or after ``value``.
+
+    No table has an updated-at column; the change history (django-simple-history) records every
+    save with its time, so it is the one record of when a row changed. Each further model is one
+    that points at the first through ``measure`` (a measure changed when its targets or reports did).
+    """
+    if value is None:
+        return queryset
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    own, *related = models
+    changed = queryset.filter(pk__in=own.history.filter(history_date__gte=value).values("id"))
+    for model in related:
+        changed = changed | queryset.filter(
+            pk__in=model.history.filter(history_date__gte=value).values("measure_id")
+        )
+    return changed
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UpdatedSinceFilter(django_filters.Filter):
+    field_class = UpdatedSinceField
+
+
+# ---- Serializers ------------------------------------------------------------------------------------
+
+
+class DescribedSerializerMixin:
+    """Every field described in Japanese (its label, from the model's verbose_name, when it has no
+    help text), and every field written follows the admin's input rules (core.fields.apply_input_rules):
+    text without control characters, dates in 1989–2100."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if not field.help_text and field.label:
+                field.help_text = str(field.label)
+            if field.read_only:
+                continue
+            if isinstance(field, serializers.CharField):
+                field.validators.append(ControlCharacterValidator())
+            if isinstance(field, serializers.DateField):
+                field.validators.append(HandledDateValidator(str(field.label or name)))
+        return fields
+
+
+class Serializer(DescribedSerializerMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(DescribedSerializerMixin, serializers.ModelSerializer):
+    pass
+
+
+class FiscalYearLabelField(serializers.CharField):
+    """The label of the row's fiscal year (令和元年度(2019年度)), from core.fiscal."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "fiscal_year")
+        kwargs.setdefault("help_text", "年度の表示名(例: 令和元年度(2019年度))。")
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        from .fiscal import fiscal_year_label
+
+        return fiscal_year_label(value)
+
+
+def fiscal_year_label_field() -> FiscalYearLabelField:
+    return FiscalYearLabelField()
+
+
+# ---- Views ---------------------------------------------------------------------------------------
+
+
+class ReadViewSet(PrivateCacheMixin, viewsets.ReadOnlyModelViewSet):
+    """A list and a detail, narrowed to what is published for a visitor who is not signed in."""
+
+    # The lookup (e.g. "measure__plan__published") by which an anonymous visitor's rows are
+    # narrowed to published plans; or override public_queryset.
+    published_lookup: str | None = None
+    filter_backends = (DjangoFilterBackend, StrictOrderingFilter)
+    pagination_class = PagePagination
+
+    def public_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.published_lookup is None:
+            return queryset
+        return queryset.filter(**{self.published_lookup: True}).distinct()
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the model, not a request
+            return queryset
+        if is_public(self.request):
+            queryset = self.public_queryset(queryset)
+        return queryset

@@ -1,0 +1,138 @@
+"""One FilterSet per list of the plan's records, for the API (docs/api.md).
+
+The measures' own list, which reads progress as of a date, is reports.api.MeasureApiFilter: it
+extends the report pages' MeasureProgressFilter, which measures may not import. The parameters
+here mean the same as there: ``plan``, ``purpose``, ``department``, ``keyword``, ``technology``,
+``status``, ``fiscal_year`` (era forms too) and ``as_of``; ``updated_since`` reads the change history.
+"""
+
+from __future__ import annotations
+
+import django_filters
+
+from core.api import BooleanFilter, DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
+
+from .models import (
+    AnnualTarget,
+    Department,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
+
+INVALID_CHOICE = {"invalid_choice": "指定されたものは登録されていません。一覧にあるidを指定してください。"}
+
+
+def _choice(label: str, model, field_name: str) -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        label=label, field_name=field_name, queryset=model.objects.all(), error_messages=INVALID_CHOICE
+    )
+
+
+def _updated_since(*models) -> UpdatedSinceFilter:
+    return UpdatedSinceFilter(
+        label="この日時以降に変更されたもの(変更履歴の日時)",
+        method=lambda queryset, name, value: changed_since(queryset, value, *models),
+    )
+
+
+class PlanFilter(django_filters.FilterSet):
+    published = BooleanFilter(label="公開")
+    updated_since = _updated_since(Plan)
+
+    class Meta:
+        model = Plan
+        fields = ("published", "updated_since")
+
+
+class PurposeFilter(django_filters.FilterSet):
+    plan = _choice("計画", Plan, "plan")
+    keyword = _choice("施策のキーワード", Keyword, "keywords")
+    technology = _choice("使用するテクノロジー等", Technology, "technologies")
+    updated_since = _updated_since(Purpose)
+
+    class Meta:
+        model = Purpose
+        fields = ("plan", "keyword", "technology", "updated_since")
+
+
+class _MeasureRecordFilter(django_filters.FilterSet):
+    """The filters of records that belong to a measure (targets, reports), by the measure's traits."""
+
+    plan = _choice("計画", Plan, "measure__plan")
+    purpose = _choice("計画の目的", Purpose, "measure__purpose")
+    measure = _choice("施策", Measure, "measure")
+    department = _choice("所管課", Department, "measure__departments")
+    keyword = _choice("施策のキーワード", Keyword, "measure__keywords")
+    technology = _choice("使用するテクノロジー等", Technology, "measure__technologies")
+    fiscal_year = FiscalYearFilter(label="年度(例: 2019、令和元年度、平成31年度)")
+
+    @property
+    def qs(self):
+        return super().qs.distinct()
+
+
+class AnnualTargetFilter(_MeasureRecordFilter):
+    updated_since = _updated_since(AnnualTarget)
+
+    class Meta:
+        model = AnnualTarget
+        fields = ("plan", "purpose", "measure", "department", "keyword", "technology", "fiscal_year")
+
+
+class ProgressReportFilter(_MeasureRecordFilter):
+    status = _choice("進捗状況", ProgressStatus, "status")
+    as_of = DateFilter(
+        label="基準日: この日までの報告(例: 2020-03-31、令和2年3月31日)",
+        field_name="as_of",
+        lookup_expr="lte",
+    )
+    standing = BooleanFilter(
+        label="取り下げていない報告だけ(true)/取り下げた報告だけ(false)",
+        field_name="withdrawn_on",
+        lookup_expr="isnull",
+    )
+    updated_since = _updated_since(ProgressReport)
+
+    class Meta:
+        model = ProgressReport
+        fields = (
+            "plan",
+            "purpose",
+            "measure",
+            "department",
+            "keyword",
+            "technology",
+            "status",
+            "fiscal_year",
+            "as_of",
+            "standing",
+        )
+
+
+class DepartmentFilter(django_filters.FilterSet):
+    updated_since = _updated_since(Department)
+
+    class Meta:
+        model = Department
+        fields = ("updated_since",)
+
+
+class KeywordFilter(django_filters.FilterSet):
+    updated_since = _updated_since(Keyword)
+
+    class Meta:
+        model = Keyword
+        fields = ("updated_since",)
+
+
+class TechnologyFilter(django_filters.FilterSet):
+    updated_since = _updated_since(Technology)
+
+    class Meta:
+        model = Technology
+        fields = ("updated_since",)

@@ -1,0 +1,282 @@
+"""The measures under /api/, each with its state for every fiscal year as of a date (docs/api.md).
+
+This lives in reports, not measures, because it reads progress the way the report pages do and
+takes the same query string: its FilterSet extends reports.filters.MeasureProgressFilter (plan,
+as_of, fiscal_year, objective, department, keyword, status, with ReportScopeForm's checks and
+measures.selectors.plan_default_as_of for the default 基準日), and measures may not import
+reports. Each page's yearly state comes from measures.selectors.measure_progress_rows, the same
+rows as the workbook and the printable pages, in a fixed number of queries whatever the page size.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from core import api
+from measures.models import (
+    AnnualTarget,
+    EvaluationGrade,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
+from measures.selectors import measure_progress_rows, plan_current
+
+from .filters import MeasureProgressFilter, ReportScopeForm
+
+EVALUATION_HELP = "評価(例: A)。選んだ年度のどれかがこの評価の施策。"
+
+
+class MeasureApiScopeForm(ReportScopeForm):
+    """ReportScopeForm, plus: a visitor who is not signed in reads published plans only (the
+    current published plan when none is named; none at all when nothing is published), and
+    ``evaluation`` must be a grade of the plan's scale."""
+
+    public_only = False
+
+    def clean(self):
+        if self.public_only and not self.has_error("plan") and self.cleaned_data.get("plan") is None:
+            plan = plan_current(plans=Plan.objects.filter(published=True))
+            if plan is None:  # nothing is published: an empty list, not someone else's plan
+                self.selected_plan = None
+                return self.cleaned_data
+            self.cleaned_data["plan"] = plan
+        cleaned = super().clean()
+        code = cleaned.get("evaluation")
+        plan = self.selected_plan
+        if code and plan is not None:
+            codes = list(
+                EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).values_list(
+                    "code", flat=True
+                )
+            )
+            if code not in codes:
+                self.add_error(
+                    "evaluation",
+                    f"評価「{code}」はこの計画の評価基準にありません。使える評価: {'、'.join(codes) or 'なし'}。",
+                )
+        return cleaned
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _IdFilter(django_filters.ModelChoiceFilter):
+    """A choice by id, said so in the schema (a filter with a method gives drf-spectacular no type)."""
+
+
+class MeasureApiFilter(MeasureProgressFilter):
+    """The report pages' filters, and the API's: purpose (the same as objective), technology,
+    evaluation and updated_since."""
+
+    # The report pages' status filter, typed for the schema.
+    status = _IdFilter(
+        label=MeasureProgressFilter.base_filters["status"].label,
+        queryset=ProgressStatus.objects.all(),
+        method="filter_status",
+    )
+
+    purpose = django_filters.ModelChoiceFilter(
+        label="計画の目的(objective と同じ)",
+        field_name="purpose",
+        queryset=Purpose.objects.all(),
+        error_messages={"invalid_choice": "指定された目的は登録されていません。"},
+    )
+    technology = django_filters.ModelChoiceFilter(
+        label="使用するテクノロジー等",
+        field_name="technologies",
+        queryset=Technology.objects.all(),
+        error_messages={"invalid_choice": "指定されたテクノロジー等は登録されていません。"},
+    )
+    updated_since = api.UpdatedSinceFilter(
+        label="この日時以降に施策・年度目標・進捗報告が変更された施策(変更履歴の日時)",
+        method="filter_updated_since",
+    )
+    # Last: it reads the progress of the measures the other filters leave.
+    evaluation = django_filters.CharFilter(label=EVALUATION_HELP, method="filter_evaluation", max_length=4)
+
+    class Meta(MeasureProgressFilter.Meta):
+        form = MeasureApiScopeForm
+        fields = (*MeasureProgressFilter.Meta.fields, "purpose", "technology", "updated_since", "evaluation")
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        self.public_only = request is not None and api.is_public(request)
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            if self.public_only:
+                form.public_only = True
+                form.fields["plan"].queryset = Plan.objects.filter(published=True)
+        return self._form
+
+    def filter_updated_since(self, queryset, name, value):
+        return api.changed_since(queryset, value, Measure, AnnualTarget, ProgressReport)
+
+    def filter_evaluation(self, queryset, name, value):
+        """Measures with this grade in one of the years, as of the date: from the progress rows."""
+        rows = measure_progress_rows(
+            plan=self.selected_plan,
+            as_of=self.as_of_date,
+            measures=queryset,
+            fiscal_years=self.fiscal_years,
+            with_names=False,
+        )
+        graded = [
+            row.pk for row in rows if any(y.grade is not None and y.grade.code == value for y in row.years)
+        ]
+        return queryset.filter(pk__in=graded)
+
+    def filter_queryset(self, queryset):
+        if self.selected_plan is None:
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
+
+class _KeepFilterSet(DjangoFilterBackend):
+    """DRF's django-filter backend, keeping the validated FilterSet on the view: its plan, date
+    and years say how the page's progress is read."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
+
+
+# ---- The yearly state ----------------------------------------------------------------------------
+
+
+class TargetSerializer(api.Serializer):
+    target_text = serializers.CharField(read_only=True, help_text="年度目標。")
+    indicator_name = serializers.CharField(read_only=True, help_text="指標名。")
+    indicator_unit = serializers.CharField(read_only=True, help_text="単位。")
+    target_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True, help_text="目標値。"
+    )
+
+
+def _year_field(field_class, source: str, help_text: str, **kwargs):
+    return field_class(source=source, read_only=True, allow_null=True, help_text=help_text, **kwargs)
+
+
+class YearProgressSerializer(api.Serializer):
+    """One fiscal year of a measure as of the date: measures.selectors.YearProgress."""
+
+    fiscal_year = serializers.IntegerField(read_only=True, help_text="年度(西暦)。")
+    fiscal_year_label = api.fiscal_year_label_field()
+    target = TargetSerializer(read_only=True, allow_null=True, help_text="その年度の目標(なければnull)。")
+    report_id = _year_field(
+        serializers.IntegerField, "report.pk", "状態を決めた進捗報告のid(報告がなければnull)。"
+    )
+    report_as_of = _year_field(serializers.DateField, "report.as_of", "その報告の報告基準日。")
+    status = _year_field(serializers.IntegerField, "report.status.pk", "進捗状況のid。")
+    status_name = _year_field(serializers.CharField, "report.status.name", "進捗状況(報告がなければnull)。")
+    actual_value = _year_field(
+        serializers.DecimalField, "report.actual_value", "実績値。", max_digits=14, decimal_places=2
+    )
+    progress_percent = _year_field(serializers.IntegerField, "report.progress_percent", "進捗率(%)。")
+    achievement_rate = _year_field(
+        serializers.DecimalField,
+        "rate",
+        "達成率(%) = 実績値 ÷ 目標値 × 100。",
+        max_digits=12,
+        decimal_places=1,
+    )
+    evaluation = _year_field(serializers.CharField, "grade.code", "評価(例: A)。報告がなければnull。")
+    evaluation_label = _year_field(serializers.CharField, "grade.label", "評価の説明。")
+
+
+class MeasureSerializer(api.ModelSerializer):
+    purpose_code = serializers.CharField(
+        source="purpose.code", read_only=True, help_text="計画の目的の項番。"
+    )
+    as_of = serializers.SerializerMethodField(help_text="各年度の状態を読んだ基準日。")
+    years = serializers.SerializerMethodField(help_text="計画期間の各年度の、基準日時点の状態。")
+
+    class Meta:
+        model = Measure
+        fields = (
+            "id",
+            "plan",
+            "purpose",
+            "purpose_code",
+            "number",
+            "title",
+            "description",
+            "departments",
+            "keywords",
+            "technologies",
+            "order",
+            "as_of",
+            "years",
+        )
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_as_of(self, measure):
+        as_of = self.context.get("as_of")
+        return as_of.isoformat() if as_of else None
+
+    @extend_schema_field(YearProgressSerializer(many=True))
+    def get_years(self, measure):
+        row = self.context["progress"].get(measure.pk)
+        return YearProgressSerializer(row.years if row else [], many=True).data
+
+
+class MeasureViewSet(api.ReadViewSet):
+    """施策と、計画期間の各年度の基準日時点の状態(目標・実績値・達成率・評価・進捗状況・進捗率)。
+
+    絞り込みは報告のページ(/reports/)と同じ意味です。
+    plan を省くと現行の計画(サインインしていない場合は公開の計画)、
+    as_of を省くと今日(終了した計画では計画期間の最終日)です。
+    """
+
+    queryset = Measure.objects.select_related("purpose").prefetch_related(
+        "departments", "keywords", "technologies"
+    )
+    serializer_class = MeasureSerializer
+    filterset_class = MeasureApiFilter
+    filter_backends = (_KeepFilterSet, api.StrictOrderingFilter)
+    published_lookup = "plan__published"
+    ordering_fields = ("id", "number", "order")
+    ordering = ("purpose__order", "order", "number", "id")
+
+    def _with_progress(self, measures: list[Measure], filterset: MeasureApiFilter) -> dict:
+        rows = measure_progress_rows(
+            plan=filterset.selected_plan,
+            as_of=filterset.as_of_date,
+            measures=Measure.objects.filter(pk__in=[m.pk for m in measures]),
+            fiscal_years=filterset.fiscal_years,
+            with_names=False,
+        )
+        return {
+            **self.get_serializer_context(),
+            "progress": {row.pk: row for row in rows},
+            "as_of": filterset.as_of_date,
+        }
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        filterset = self.filterset
+        context = self._with_progress(page, filterset) if filterset.selected_plan else {"progress": {}}
+        context.setdefault("as_of", filterset.as_of_date if filterset.selected_plan else None)
+        return self.get_paginated_response(MeasureSerializer(page, many=True, context=context).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        measure = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        data = request.query_params.copy()
+        data["plan"] = str(measure.plan_id)
+        filterset = MeasureApiFilter(data, queryset=Measure.objects.all(), request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        context = self._with_progress([measure], filterset)
+        return Response(MeasureSerializer(measure, context=context).data)

@@ -1,0 +1,71 @@
+"""One FilterSet per list of the drafting schedule, for the API (docs/api.md)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
+
+from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+
+INVALID_CHOICE = {"invalid_choice": "指定されたものは登録されていません。一覧にあるidを指定してください。"}
+YEAR_LABEL = "年度(例: 2018、平成30年度)"
+
+
+def _updated_since(model) -> UpdatedSinceFilter:
+    return UpdatedSinceFilter(
+        label="この日時以降に変更されたもの(変更履歴の日時)",
+        method=lambda queryset, name, value: changed_since(queryset, value, model),
+    )
+
+
+class BodyFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label="種別", choices=Body.Kind.choices)
+    updated_since = _updated_since(Body)
+
+    class Meta:
+        model = Body
+        fields = ("kind", "updated_since")
+
+
+class PhaseFilter(django_filters.FilterSet):
+    fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
+    updated_since = _updated_since(Phase)
+
+    class Meta:
+        model = Phase
+        fields = ("fiscal_year", "updated_since")
+
+
+class ScheduledItemFilter(django_filters.FilterSet):
+    body = django_filters.ModelChoiceFilter(
+        label="会議体", queryset=Body.objects.all(), error_messages=INVALID_CHOICE
+    )
+    phase = django_filters.ModelChoiceFilter(
+        label="検討段階", queryset=Phase.objects.all(), error_messages=INVALID_CHOICE
+    )
+    kind = django_filters.ChoiceFilter(label="種別", choices=ScheduledItem.Kind.choices)
+    status = django_filters.ChoiceFilter(label="状況", choices=ScheduledItem.Status.choices)
+    fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
+    as_of = DateFilter(
+        label="基準日: この日までに実施したもの(実施日。例: 2019-03-31、平成31年3月31日)",
+        field_name="actual_date",
+        lookup_expr="lte",
+    )
+    updated_since = _updated_since(ScheduledItem)
+
+    class Meta:
+        model = ScheduledItem
+        fields = ("body", "phase", "kind", "status", "fiscal_year", "as_of", "updated_since")
+
+
+class PublicCommentPeriodFilter(django_filters.FilterSet):
+    body = django_filters.ModelChoiceFilter(
+        label="会議体", queryset=Body.objects.all(), error_messages=INVALID_CHOICE
+    )
+    fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
+    updated_since = _updated_since(PublicCommentPeriod)
+
+    class Meta:
+        model = PublicCommentPeriod
+        fields = ("body", "fiscal_year", "updated_since")
