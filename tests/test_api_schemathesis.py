@@ -8,6 +8,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
@@ -59,7 +61,19 @@ schema = schemathesis.openapi.from_dict(_schema(), config=CONFIG)
 
 
 @pytest.fixture
-def token(demo, secretariat):
+def keep_the_test_connection():
+    """Requests go straight to the WSGI application, whose request signals close the database
+    connection after each one; inside the test's transaction that closes it for good (PostgreSQL).
+    Django's own test client unhooks the same handler while it runs a request; so does this."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(demo, secretariat, keep_the_test_connection):
     plan = seed_plan()
     plan.published = True
     plan.save()
