@@ -231,3 +231,22 @@ def test_the_page_the_workbook_and_the_print_page_refuse_a_bad_filter_alike(clie
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert "<strong>基準日</strong>: 日付を正しく入力してください。" in response.content.decode()
+
+
+def test_the_page_describes_every_sheet_the_workbook_holds(client, manager):
+    """「ファイルの内容」 names each sheet of the file it offers, the year sheets as one entry."""
+    from .page_text import parse
+
+    response, content = _download(client, manager)
+    sheets = open_workbook(content).sheetnames
+    listed = [
+        dt.text
+        for dt in parse(client.get(PAGE).content).find("section", cls="workbook-contents").find_all("dt")
+    ]
+    year_sheets = [name for name in sheets if re.fullmatch(r"(令和|平成)\S+年度\(\d{4}年度\)", name)]
+    assert year_sheets, sheets
+    assert listed == [
+        name if name not in year_sheets else "年度ごとのシート"
+        for name in sheets
+        if name not in year_sheets[1:]
+    ]
