@@ -199,16 +199,12 @@ class MeasureAdmin(TrackedAdmin):
             field.widget.attrs["rows"] = 5
         return field
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        measure = self.get_object(request, object_id) if str(object_id).isdigit() else None
-        if measure is not None:
-            extra_context = {
-                **(extra_context or {}),
-                "reports": measure_reports(measure),
-                "add_report_url": add_report_url(measure),
-                "may_add_report": request.user.has_perm("measures.add_progressreport"),
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # the measure the page already read: no second look-up
+            context["reports"] = measure_reports(obj)
+            context["add_report_url"] = add_report_url(obj)
+            context["may_add_report"] = request.user.has_perm("measures.add_progressreport")
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="目的", ordering="purpose__order")
     def purpose_code(self, obj):
