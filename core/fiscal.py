@@ -148,6 +148,10 @@ _WESTERN_XLSX = '(yyyy"年"m"月"d"日")'
 WAREKI_DATE_WITH_WESTERN_XLSX = '[$-411]ggge"年"m"月"d"日"' + _WESTERN_XLSX
 
 
+# R2.3.31, H31.4.30, R1.5.1: the short form Japanese offices write in a narrow column.
+SHORT_WAREKI_DATE_XLSX = "[$-411]ge.m.d"
+
+
 def xlsx_date_format(day: date) -> str:
     """The number format showing ``day`` as wareki_date_with_western does: 令和元年5月1日(2019年5月1日)."""
     era = era_of_date(day)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -44,6 +44,7 @@ class Style:
     border: Border | None = None
     alignment: Alignment | None = None
     number_format: str | None = None
+    protection: Protection | None = None  # only counts on a protected sheet (the department's template)
 
 
 def fill_color(color: str) -> str | None:
@@ -59,14 +60,28 @@ def filled(style: Style, color: str) -> Style:
     if rgb is None:
         return style
     return Style(
-        style.font, PatternFill("solid", fgColor=rgb), style.border, style.alignment, style.number_format
+        style.font,
+        PatternFill("solid", fgColor=rgb),
+        style.border,
+        style.alignment,
+        style.number_format,
+        style.protection,
     )
 
 
 @lru_cache(maxsize=256)
 def formatted(style: Style, number_format: str) -> Style:
     """The style with another number format (a date in an era's first year has its own)."""
-    return Style(style.font, style.fill, style.border, style.alignment, number_format)
+    return Style(style.font, style.fill, style.border, style.alignment, number_format, style.protection)
+
+
+UNLOCKED = Protection(locked=False)
+
+
+@lru_cache(maxsize=256)
+def unlocked(style: Style, fill: PatternFill | None = None) -> Style:
+    """The style of a cell to fill in on a protected sheet: not locked, and on ``fill`` when given."""
+    return Style(style.font, fill or style.fill, style.border, style.alignment, style.number_format, UNLOCKED)
 
 
 # Row heights. Excel and LibreOffice grow a row for wrapped text only when they lay the sheet
@@ -146,7 +161,7 @@ class SheetWriter:
         array = self._arrays.get(style)
         if array is None:
             prototype = Cell(self.ws)
-            for name in ("font", "fill", "border", "alignment", "number_format"):
+            for name in ("font", "fill", "border", "alignment", "number_format", "protection"):
                 if getattr(style, name) is not None:
                     setattr(prototype, name, getattr(style, name))
             array = self._arrays[style] = prototype._style

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure, Plan
@@ -23,6 +24,7 @@ from schedule.selectors import schedule_fiscal_years, schedule_grid
 
 from .filters import MeasureProgressFilter
 from .legend import legend_for
+from .sheets.exchange import KIND_WORKBOOK, PROPERTY_KIND, PROPERTY_PLAN
 from .sheets.history import HISTORY_TITLE, write_history
 from .sheets.layout import APPLICATION_NAME, PageInfo
 from .sheets.overview import OVERVIEW_TITLE, write_overview
@@ -98,6 +100,9 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{export.plan.name} 進捗状況({export.page.as_of_label}時点)"
     workbook.properties.creator = APPLICATION_NAME
+    # What the file is, so that a year sheet filled in and uploaded is read for its plan (exchange.py).
+    workbook.custom_doc_props.append(StringProperty(name=PROPERTY_KIND, value=KIND_WORKBOOK))
+    workbook.custom_doc_props.append(IntProperty(name=PROPERTY_PLAN, value=export.plan.pk))
     overview = workbook.create_sheet(OVERVIEW_TITLE)
     progress = workbook.create_sheet(PROGRESS_TITLE)
     year_sheets = [workbook.create_sheet(year_sheet_title(year)) for year in export.fiscal_years]

@@ -128,10 +128,10 @@ def test_each_fiscal_year_has_its_own_sheet_with_a_total_for_each_purpose_and_th
     for year in plan.fiscal_years:
         rows = values(workbook[fiscal.fiscal_year_label(year)])
         header = rows[0]
-        assert header[:3] == ["施策番号", "目的", "施策名"]
-        titles = [row[2] for row in rows[1:] if row and isinstance(row[0], int)]
+        assert header[:4] == ["施策ID", "施策番号", "目的", "施策名"]
+        titles = [row[3] for row in rows[1:] if row and isinstance(row[0], int)]
         assert titles == [m.title for m in plan.measures.order_by("purpose__order", "order", "number", "pk")]
-        totals = {row[2]: dict(zip(header, row, strict=False)) for row in rows[1:] if row and row[0] is None}
+        totals = {row[3]: dict(zip(header, row, strict=False)) for row in rows[1:] if row and row[0] is None}
         assert list(totals) == [f"{p.code} 計" for p in purposes] + [PLAN_TOTAL]
         for label, members in [
             *((f"{p.code} 計", list(p.measures.all())) for p in purposes),

@@ -12,8 +12,14 @@ from measures.selectors import UNREPORTED_LABEL
 from .layout import CENTER, DATE
 
 
-def status_cell(sheet: SheetWriter, status: ProgressStatus | None):
-    """A status with its symbol, coloured as configured: readable in black and white too."""
+def status_cell(sheet: SheetWriter, status: ProgressStatus | None, *, input_style=None):
+    """A status with its symbol, coloured as configured: readable in black and white too.
+
+    In a template to fill in (``input_style``), no report is an empty cell rather than 報告なし.
+    """
+    if input_style is not None:
+        style = input_style(CENTER)
+        return sheet.value(None, style) if status is None else sheet.text(str(status), style)
     if status is None:
         return sheet.text(UNREPORTED_LABEL, CENTER)
     return sheet.text(str(status), filled(CENTER, status.color))
@@ -25,8 +31,11 @@ def grade_cell(sheet: SheetWriter, grade: EvaluationGrade | None):
     return sheet.text(grade.code, filled(CENTER, grade.color))
 
 
-def date_cell(sheet: SheetWriter, day: date | None, style=DATE):
-    """A date value shown as 令和2年3月31日(2020年3月31日); 令和元年5月1日 in an era's first year."""
-    if day is None:
-        return sheet.value(None, style)
+def date_cell(sheet: SheetWriter, day: date | None, style=DATE, *, short: bool = False):
+    """A date value shown as 令和2年3月31日(2020年3月31日); 令和元年5月1日 in an era's first year.
+
+    ``short``: in the style's own short form (R2.3.31), for a narrow column.
+    """
+    if day is None or short:
+        return sheet.value(day, style)
     return sheet.value(day, formatted(style, fiscal.xlsx_date_format(day)))

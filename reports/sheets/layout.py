@@ -52,6 +52,13 @@ DATE = Style(
 # 平成31年12月31日(2019年12月31日) is 32 units, but its digits are wider than Calibri's in the
 # Japanese fonts (and in DejaVu Sans, LibreOffice's stand-in): a narrower column shows ####.
 DATE_WIDTH = 38
+# The same date in a narrow column (a year's sheet and the department's template): R2.3.31.
+SHORT_DATE = Style(
+    font=PLAIN,
+    border=BOX,
+    alignment=Alignment(horizontal="center", vertical="top"),
+    number_format=fiscal.SHORT_WAREKI_DATE_XLSX,
+)
 # Percentages are stored as fractions (1.05 is 105 %), so a manager's formula on them is right.
 RATE = Style(
     font=PLAIN, border=BOX, alignment=Alignment(horizontal="right", vertical="top"), number_format="0.0%"

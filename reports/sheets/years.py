@@ -7,10 +7,10 @@ The rows are the same stream as 施策別進捗's: every year's sheet is written
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from core import fiscal
-from core.xlsx import SheetWriter
+from core.xlsx import SheetWriter, Style
 from measures.models import Purpose
 from measures.selectors import (
     PLAN_TOTAL_LABEL,
@@ -18,16 +18,31 @@ from measures.selectors import (
     MeasureProgress,
     ProgressSummary,
     ProgressTally,
+    YearProgress,
 )
 
 from ..legend import Legend
-from .cells import grade_cell, status_cell
+from .cells import date_cell, grade_cell, status_cell
+from .exchange import (
+    DEPARTMENTS,
+    GRADE,
+    HEADINGS,
+    PROGRESS,
+    PURPOSE,
+    STATUS,
+    TITLE,
+    YEAR_COLUMNS,
+    column_number,
+)
 from .layout import (
     CENTER,
     HEADER,
     NOTE,
+    NUMBER,
     PERCENT,
     RATE,
+    SHORT_DATE,
+    TEXT,
     TOTAL,
     PageInfo,
     fraction,
@@ -35,25 +50,42 @@ from .layout import (
     sheet_writer,
 )
 
-# (heading, width): together one A4 landscape page wide at 75 % or more.
-YEAR_COLUMNS = (
-    ("施策番号", 5),
-    ("目的", 5),
-    ("施策名", 20),
-    ("所管課", 11),
-    ("年度目標", 17),
-    ("指標(単位)", 12),
-    ("目標値", 7),
-    ("実績値", 7),
-    ("達成率", 8),
-    ("評価", 5),
-    ("進捗状況", 11),
-    ("進捗率", 8),
-    ("取組実績", 20),
-    ("課題", 17),
-    ("今後の方向性", 17),
-)
-GRADE_COLUMN, STATUS_COLUMN, PROGRESS_COLUMN = 10, 11, 12
+GRADE_COLUMN, STATUS_COLUMN, PROGRESS_COLUMN = (column_number(h) for h in (GRADE, STATUS, PROGRESS))
+
+
+def _same(style: Style) -> Style:
+    return style
+
+
+def year_cells(
+    sheet: SheetWriter,
+    row: MeasureProgress,
+    year: YearProgress,
+    *,
+    input_style: Callable[[Style], Style] = _same,
+) -> list:
+    """One measure's row for one year, in exchange.YEAR_COLUMNS' order; the department's
+    template passes ``input_style`` to unlock (and colour) the cells it is to fill in."""
+    target, report = year.target, year.report
+    return [
+        sheet.value(row.pk, CENTER),
+        sheet.value(row.number),
+        sheet.text(row.purpose.code, CENTER),
+        sheet.text(row.title),
+        sheet.text("、".join(row.departments)),
+        sheet.text(target.target_text if target else ""),
+        sheet.text(target.indicator if target else ""),
+        sheet.value(target.target_value if target else None),
+        sheet.value(report.actual_value if report else None, input_style(NUMBER)),
+        sheet.value(fraction(year.rate), RATE),
+        grade_cell(sheet, year.grade),
+        status_cell(sheet, report.status if report else None, input_style=input_style),
+        sheet.value(fraction(report.progress_percent) if report else None, input_style(PERCENT)),
+        sheet.text(report.narrative if report else "", input_style(TEXT)),
+        sheet.text(report.issues if report else "", input_style(TEXT)),
+        sheet.text(report.next_steps if report else "", input_style(TEXT)),
+        date_cell(sheet, report.as_of if report else None, input_style(SHORT_DATE), short=True),
+    ]
 
 
 def year_sheet_title(fiscal_year: int) -> str:
@@ -70,10 +102,10 @@ class YearSheet:
         self.fiscal_year, self.index = fiscal_year, index
         self.tally, self.legend = tally, legend
         self.ws = ws
-        widths = [w for _, w in YEAR_COLUMNS]
+        widths = [column.width for column in YEAR_COLUMNS]
         self.sheet: SheetWriter = sheet_writer(ws, widths)
         prepare_sheet(ws, page=page, widths=widths, title_rows="1:1", freeze="D2")
-        self.sheet.append([self.sheet.text(heading, HEADER) for heading, _ in YEAR_COLUMNS])
+        self.sheet.append([self.sheet.text(heading, HEADER) for heading in HEADINGS])
         self.purpose: Purpose | None = None
         self.count = 0
 
@@ -81,36 +113,16 @@ class YearSheet:
         if self.purpose is not None and row.purpose.pk != self.purpose.pk:
             self._purpose_total()
         self.purpose = row.purpose
-        sheet, year = self.sheet, row.years[self.index]
-        target, report = year.target, year.report
-        sheet.append(
-            [
-                sheet.value(row.number),
-                sheet.text(row.purpose.code, CENTER),
-                sheet.text(row.title),
-                sheet.text("、".join(row.departments)),
-                sheet.text(target.target_text if target else ""),
-                sheet.text(target.indicator if target else ""),
-                sheet.value(target.target_value if target else None),
-                sheet.value(report.actual_value if report else None),
-                sheet.value(fraction(year.rate), RATE),
-                grade_cell(sheet, year.grade),
-                status_cell(sheet, report.status if report else None),
-                sheet.value(fraction(report.progress_percent) if report else None, PERCENT),
-                sheet.text(report.narrative if report else ""),
-                sheet.text(report.issues if report else ""),
-                sheet.text(report.next_steps if report else ""),
-            ]
-        )
+        self.sheet.append(year_cells(self.sheet, row, row.years[self.index]))
         self.count += 1
 
     def _total_row(self, code: str, label: str, summary: ProgressSummary) -> None:
         """Counts by grade and by status and the average progress, under their columns."""
         sheet = self.sheet
         cells = [sheet.value(None, TOTAL) for _ in YEAR_COLUMNS]
-        cells[1] = sheet.text(code, TOTAL)
-        cells[2] = sheet.text(label, TOTAL)
-        cells[3] = sheet.text(f"{summary.total}施策", TOTAL)
+        cells[column_number(PURPOSE) - 1] = sheet.text(code, TOTAL)
+        cells[column_number(TITLE) - 1] = sheet.text(label, TOTAL)
+        cells[column_number(DEPARTMENTS) - 1] = sheet.text(f"{summary.total}施策", TOTAL)
         # Only what some measure has, one a line (「B 2」「△ 遅延 1」): zeros would fill the page.
         grades = [f"{g.code} {n}" for g in self.legend.grades if (n := summary.by_grade.get(g.code, 0))]
         statuses = [f"{s} {n}" for s in self.legend.statuses if (n := summary.by_status.get(s.name, 0))]
