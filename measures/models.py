@@ -602,6 +602,8 @@ class ProgressReport(VersionedModel):
         editable=False,  # set by the server when the report is created, never from a form
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    # Where a report came from when it was not typed in: the Excel upload writes its file here.
+    notes = LongTextField("備考", max_length=NOTE_MAX_LENGTH, blank=True, editable=False)
     # Reports are never deleted: a wrong one is withdrawn, with the reason, and stays on record.
     # Set only by the withdrawal (services.progress_report_withdraw), on its own page.
     withdrawn_on = models.DateField("取り下げ日", null=True, blank=True, editable=False)
@@ -643,6 +645,7 @@ class ProgressReport(VersionedModel):
             text_length_constraint(
                 "next_steps", NARRATIVE_MAX_LENGTH, name="report_next_steps_max_length", label="今後の方向性"
             ),
+            text_length_constraint("notes", NOTE_MAX_LENGTH, name="report_notes_max_length", label="備考"),
             text_length_constraint(
                 "withdrawal_reason",
                 NOTE_MAX_LENGTH,

@@ -9,14 +9,16 @@ withdrew it. A correction is a new report, or a withdrawal followed by a new one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from core.versioning import concurrent_edit_message
 
-from .models import Plan, ProgressReport
+from .models import Measure, Plan, ProgressReport, ProgressStatus
 
 ALREADY_SAVED = (
     "登録済みの進捗報告は変更できません。内容を直すには、新しい報告を追加するか、"
@@ -25,19 +27,109 @@ ALREADY_SAVED = (
 ALREADY_WITHDRAWN = "この進捗報告はすでに取り下げられています。"
 
 
-@transaction.atomic
-def progress_report_create(*, report: ProgressReport, author=None) -> ProgressReport:
-    """Add a new report after validating all of it: the one way reports are written.
+# Rows inserted a statement at a time: well inside SQLite's and PostgreSQL's parameter limits.
+CREATE_BATCH_SIZE = 500
 
-    The author is whoever creates the report, set here by the server and never from a form.
-    It never changes afterwards, not even by a withdrawal.
+
+class InvalidReports(Exception):
+    """Some of the reports to add break a rule: {index in the list: its ValidationError}. Nothing was saved."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} report(s) invalid")
+
+
+def _unique_message() -> str:
+    constraint = next(
+        c for c in ProgressReport._meta.constraints if c.name == "report_one_per_measure_year_date"
+    )
+    return str(constraint.violation_error_message)
+
+
+def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, ValidationError]:
+    """Every rule a new report must meet, for a list of them at once: {index: error}, empty when all pass.
+
+    The model's own rules (full_clean: each field, the period of the plan, the dates of the
+    fiscal year) for each report, then what needs the database, each in one query for the whole
+    list: that the measure and the status exist, and that no standing report of the same
+    measure, year and 報告基準日 exists already, nor twice in the list. A report must be given
+    its measure (with its plan) and its status as objects, as a form or the upload does.
     """
-    if not report._state.adding:
-        raise ValidationError(ALREADY_SAVED)
-    report.author = author
-    report.full_clean()
-    report.save()
-    return report
+    errors: dict[int, ValidationError] = {}
+
+    def add(index: int, error: ValidationError) -> None:
+        merged = errors[index].update_error_dict({}) if index in errors else {}
+        errors[index] = ValidationError(error.update_error_dict(merged))
+
+    for index, report in enumerate(reports):
+        if not report._state.adding:
+            add(index, ValidationError(ALREADY_SAVED))
+            continue
+        try:
+            # The foreign keys are checked below for all reports at once; the unique rule too.
+            report.full_clean(
+                exclude=["measure", "status"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            add(index, error)
+    measure_ids = {r.measure_id for r in reports if r.measure_id is not None}
+    status_ids = {r.status_id for r in reports if r.status_id is not None}
+    known_measures = set(Measure.objects.filter(pk__in=measure_ids).values_list("pk", flat=True))
+    known_statuses = set(ProgressStatus.objects.filter(pk__in=status_ids).values_list("pk", flat=True))
+    for index, report in enumerate(reports):
+        if report.measure_id not in known_measures:
+            add(index, ValidationError({"measure": "施策を選んでください。選んだ施策は削除されています。"}))
+        if report.status_id not in known_statuses:
+            add(index, ValidationError({"status": "進捗状況を選んでください。"}))
+    keys = [(r.measure_id, r.fiscal_year, r.as_of) for r in reports]
+    existing = set(
+        ProgressReport.objects.standing()
+        .filter(measure_id__in=measure_ids, as_of__in={k[2] for k in keys if k[2] is not None})
+        .values_list("measure_id", "fiscal_year", "as_of")
+    )
+    seen: set = set()
+    for index, key in enumerate(keys):
+        if None in key or not reports[index]._state.adding:
+            continue
+        if key in existing or key in seen:
+            add(index, ValidationError({NON_FIELD_ERRORS: [_unique_message()]}))
+        seen.add(key)
+    return errors
+
+
+@transaction.atomic
+def progress_reports_create(
+    *, reports: Sequence[ProgressReport], author=None, change_reason: str = ""
+) -> list[ProgressReport]:
+    """Add new reports after validating all of them: the one way reports are written.
+
+    The admin adds one, the upload (reports.services) hundreds; either all are saved, each with
+    its history entry (the author as who made it, ``change_reason`` as why), or, when any breaks
+    a rule, none is and InvalidReports names each. The author is whoever creates the reports, set
+    here by the server and never from a form; it never changes afterwards, not even by a
+    withdrawal. A fixed number of queries, whatever the number of reports, but one INSERT per
+    CREATE_BATCH_SIZE of them.
+    """
+    for report in reports:
+        report.author = author
+    errors = progress_reports_validate(reports)
+    if errors:
+        raise InvalidReports(errors)
+    return bulk_create_with_history(
+        list(reports),
+        ProgressReport,
+        batch_size=CREATE_BATCH_SIZE,
+        default_user=author,
+        default_change_reason=change_reason or None,
+    )
+
+
+def progress_report_create(*, report: ProgressReport, author=None) -> ProgressReport:
+    """Add one report (the admin's form, the API): progress_reports_create for a list of one."""
+    try:
+        return progress_reports_create(reports=[report], author=author)[0]
+    except InvalidReports as invalid:
+        raise invalid.errors[0] from None
 
 
 @transaction.atomic
