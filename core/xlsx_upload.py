@@ -353,7 +353,8 @@ class _BoundedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._raw.read(min(len(buffer), _CHUNK))
+        # Never ask for more than one byte past the budget: zipfile inflates no more than asked.
+        data = self._raw.read(min(len(buffer), _CHUNK, self._budget.left + 1))
         self._budget.left -= len(data)
         if self._budget.left < 0:
             raise _refuse(TOO_LARGE_UNCOMPRESSED, self._budget.name, limit=_size_text(self._budget.limit))

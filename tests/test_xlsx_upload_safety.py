@@ -423,6 +423,24 @@ def test_a_zip_bomb_that_understates_its_size_inflates_no_further_than_declared(
     )
 
 
+def test_what_this_module_inflates_itself_is_counted_whatever_the_entry_declares():
+    # zipfile stops at the declared size already (the test above); this is the second guard,
+    # the reader every entry this module parses goes through.
+    from core.xlsx_upload import _Budget
+
+    data = _rezip(_workbook_bytes(), replace={SHEET: _spaces_sheet(2 * MB)})
+    budget = _Budget(1 * MB, NAME)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, budget.open(archive, archive.getinfo(SHEET)) as stream:
+        with pytest.raises(UnreadableWorkbook) as refused:
+            while stream.read(64 * 1024):
+                pass
+    assert refused.value.message == (
+        "「進捗_情報政策課.xlsx」は展開後のサイズが上限の1 MBを超えるため読み込めません。"
+        "テンプレート以外のシートや画像を削除して保存し直してから、もう一度アップロードしてください。"
+    )
+    assert budget.left == -1  # it inflated one byte past the limit, no more
+
+
 MEASURE = """
 import json, resource, sys, time, tracemalloc
 from core.xlsx_upload import UnreadableWorkbook, open_uploaded_workbook
