@@ -122,6 +122,7 @@ NOT_WORKBOOK = (
     "「{name}」はZIP形式ですが、Excelのブックではありません(Wordの文書など)。"
     "記入したテンプレート(.xlsx)を選んでください。"
 )
+ODS = "「{name}」はOpenDocument(.ods)形式のファイルです。" + _SAVE_AGAIN
 CORRUPT = "「{name}」は壊れているため読み込めません。Excelで開けることを確かめ、" + _SAVE_AGAIN
 TOO_MANY_ENTRIES = (
     "「{name}」は内部のファイル数が上限({limit:,}個)を超えているため読み込めません。"
@@ -318,7 +319,7 @@ def _check_archive(archive: zipfile.ZipFile, name: str, limits: UploadLimits) ->
     if len(entries) > limits.max_entries:
         raise _refuse(TOO_MANY_ENTRIES, name, limit=limits.max_entries)
     if _WORKBOOK_PART not in {entry.filename for entry in entries}:
-        raise _refuse(NOT_WORKBOOK, name)
+        raise _refuse(ODS if _is_opendocument_spreadsheet(archive) else NOT_WORKBOOK, name)
     if any(entry.flag_bits & 0x1 for entry in entries):  # zip's own (legacy) encryption
         raise _refuse(PASSWORD, name)
     if sum(entry.file_size for entry in entries) > limits.max_uncompressed_bytes:
@@ -328,6 +329,17 @@ def _check_archive(archive: zipfile.ZipFile, name: str, limits: UploadLimits) ->
             entry.compress_size, 1
         ):
             raise _refuse(EXTREME_RATIO, name)
+
+
+def _is_opendocument_spreadsheet(archive: zipfile.ZipFile) -> bool:
+    """LibreOffice's own format: its first entry, `mimetype`, names it (a few dozen bytes)."""
+    try:
+        info = archive.getinfo("mimetype")
+        if info.file_size > 100:
+            return False
+        return archive.read(info) == b"application/vnd.oasis.opendocument.spreadsheet"
+    except Exception:  # missing, or unreadable: just not an .ods
+        return False
 
 
 class _Budget:

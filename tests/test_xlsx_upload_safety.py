@@ -334,6 +334,17 @@ def test_a_plain_zip_is_refused():
     assert _refusal(out.getvalue()) == NOT_WORKBOOK
 
 
+def test_an_opendocument_spreadsheet_is_refused_with_what_to_do():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as ods:  # as LibreOffice writes it: mimetype first, stored
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>', zipfile.ZIP_DEFLATED)
+    assert _refusal(out.getvalue()) == (
+        "「進捗_情報政策課.xlsx」はOpenDocument(.ods)形式のファイルです。"
+        "Excel(.xlsx)形式で保存し直してから、もう一度アップロードしてください。"
+    )
+
+
 CORRUPT = (
     "「進捗_情報政策課.xlsx」は壊れているため読み込めません。"
     "Excelで開けることを確かめ、Excel(.xlsx)形式で保存し直してから、もう一度アップロードしてください。"
