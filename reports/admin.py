@@ -1,12 +1,26 @@
-"""The Excel export as an action on the measure list, added to measures' own admin (core.admin_base)."""
+"""The Excel export as an action on the measure list, added to measures' own admin (core.admin_base),
+and the Excel upload of progress (進捗のExcel取込)."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
+from core import fiscal
 from core.admin_base import add_model_action
+from core.users import display_name
+from core.xlsx_upload import DEFAULT_LIMITS
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS
 
+from .collection import ProgressTemplate, template_response
+from .forms import MAX_UPLOAD_FILES, TemplateForm, UploadForm
+from .models import ProgressImport
+from .services import progress_import_confirm, progress_import_discard, progress_import_preview
 from .workbook import export_of_selection, progress_workbook_response
+
+ADD_REPORT = "measures.add_progressreport"
 
 
 def export_progress(model_admin, request, queryset):
@@ -24,3 +38,171 @@ add_model_action(
     description="選択した施策の進捗をExcelで出力",
     permission=EXPORT_PROGRESS,
 )
+
+
+# ---- 進捗のExcel取込: templates out, filled-in files back, a preview, then the reports ---------------
+
+
+@admin.register(ProgressImport)
+class ProgressImportAdmin(admin.ModelAdmin):
+    """The upload of filled-in templates. Its list is the record of every upload; adding one is
+    the upload page, and an upload's page is its preview, where it is confirmed or dropped.
+
+    Whoever may add progress reports may do all of it; nothing here is ever changed by hand.
+    """
+
+    list_display = (
+        "number",
+        "uploaded_label",
+        "uploader",
+        "file_names",
+        "target_label",
+        "state",
+        "report_count",
+    )
+    list_display_links = ("number", "uploaded_label")
+    list_filter = ("state",)
+    list_select_related = ("plan", "uploaded_by", "uploaded_by__staff_profile")
+    list_per_page = 50
+
+    def _may_import(self, request) -> bool:
+        return request.user.has_perm(ADD_REPORT)
+
+    def has_module_permission(self, request):
+        return self._may_import(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_import(request)
+
+    def has_add_permission(self, request):
+        return self._may_import(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="取込番号", ordering="pk")
+    def number(self, upload):
+        return upload.pk
+
+    @admin.display(description="アップロード日時", ordering="uploaded_at")
+    def uploaded_label(self, upload):
+        return fiscal.wareki_datetime(upload.uploaded_at)
+
+    @admin.display(description="取込者", ordering="uploaded_by__username")
+    def uploader(self, upload):
+        return display_name(upload.uploaded_by)
+
+    @admin.display(description="計画と年度")
+    def target_label(self, upload):
+        return f"{upload.plan.name} {fiscal.fiscal_year_label(upload.fiscal_year)}"
+
+    @admin.display(description="ファイル")
+    def file_names(self, upload):
+        return upload.file_names
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("template/", view(self.template_view), name="reports_progressimport_template"),
+            path("<int:object_id>/preview/", view(self.preview_view), name="reports_progressimport_preview"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+
+    def _upload_page(self, request, *, upload_form=None, template_form=None, status=200):
+        context = self._context(
+            request,
+            title="進捗のExcel取込",
+            upload_form=upload_form or UploadForm(),
+            template_form=template_form or TemplateForm(),
+            limits=DEFAULT_LIMITS,
+            max_files=MAX_UPLOAD_FILES,
+            recent=ProgressImport.objects.select_related("plan", "uploaded_by")[:5],
+        )
+        return TemplateResponse(request, "admin/reports/progressimport/upload.html", context, status=status)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self._upload_page(request)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._upload_page(request, upload_form=form, status=400)
+        files = [(file.name, file) for file in form.cleaned_data["files"]]
+        upload = progress_import_preview(scope=form.cleaned_data["target"], files=files, user=request.user)
+        return HttpResponseRedirect(reverse("admin:reports_progressimport_preview", args=[upload.pk]))
+
+    def template_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TemplateForm(request.GET)
+        if not form.is_valid():
+            return self._upload_page(request, template_form=form, status=400)
+        scope = form.cleaned_data["target"]
+        return template_response(
+            ProgressTemplate(
+                plan=scope.plan, fiscal_year=scope.fiscal_year, department=form.cleaned_data["department"]
+            )
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404("指定された取込は見つかりません。")
+        return HttpResponseRedirect(reverse("admin:reports_progressimport_preview", args=[object_id]))
+
+    def preview_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        upload = ProgressImport.objects.select_related("plan", "uploaded_by").filter(pk=object_id).first()
+        if upload is None:
+            raise Http404("指定された取込は見つかりません。")
+        error = None
+        if request.method == "POST":
+            action = request.POST.get("action")
+            try:
+                if action == "confirm":
+                    upload = progress_import_confirm(upload=upload, user=request.user)
+                    self.log_addition(request, upload, f"進捗報告{upload.report_count}件をExcelから登録")
+                    self.message_user(
+                        request,
+                        f"進捗報告を{upload.report_count}件登録しました(取込番号{upload.pk})。",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:reports_progressimport_changelist"))
+                if action == "discard":
+                    progress_import_discard(upload=upload, user=request.user)
+                    self.message_user(request, f"取込番号{upload.pk}を取りやめました。何も登録していません。")
+                    return HttpResponseRedirect(reverse("admin:reports_progressimport_add"))
+                error = "操作を選び直してください。"
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            except PermissionDenied as exc:
+                error = str(exc)
+            upload.refresh_from_db()
+        context = self._context(
+            request,
+            title=f"取込番号{upload.pk}の確認",
+            upload=upload,
+            target_label=self.target_label(upload),
+            uploader=display_name(upload.uploaded_by),
+            uploaded_label=self.uploaded_label(upload),
+            error=error,
+            may_confirm=(
+                upload.state == ProgressImport.State.PREVIEW
+                and not upload.problems
+                and upload.reports
+                and upload.uploaded_by_id == request.user.pk
+            ),
+        )
+        return TemplateResponse(
+            request,
+            "admin/reports/progressimport/preview.html",
+            context,
+            status=400 if error else 200,
+        )

@@ -56,9 +56,7 @@ def status_choices(statuses: Sequence[ProgressStatus]) -> list[str]:
     return [str(status) for status in statuses]
 
 
-def instructions(
-    *, statuses: Sequence[ProgressStatus], fiscal_year: int, with_list: bool
-) -> list[str]:
+def instructions(*, statuses: Sequence[ProgressStatus], fiscal_year: int, with_list: bool) -> list[str]:
     """The lines above the table: what to fill in, how, and what not to touch."""
     start, _ = fiscal.fiscal_year_bounds(fiscal_year)
     end = fiscal.follow_up_end(fiscal_year)
@@ -172,7 +170,6 @@ def write_template(
     page: PageInfo,
     title: str,
     fiscal_year: int,
-    department_name: str | None,
     statuses: Sequence[ProgressStatus],
     rows: Iterable[MeasureProgress],
     created_on: date,
