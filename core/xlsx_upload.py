@@ -13,7 +13,7 @@ this order, each before anything costlier:
    declared) is refused;
 5. openpyxl opens it (read-only; with defusedxml installed it refuses entity declarations itself);
 6. every worksheet is streamed once, with defusedxml's SAX parser, through a bounded reader:
-   merged ranges are collected and rows and columns counted against the limits, so the
+   merged ranges are collected (up to a limit) and rows and columns counted against theirs, so the
    caller's row loop never meets a sheet it cannot afford.
 
 Declared sizes are not trusted on their own: zipfile stops inflating an entry at its declared
@@ -70,6 +70,10 @@ MAX_ROWS = 10_000
 # cell in column XFD would make each row 16,384 cells long. The template has 17 columns;
 # 256 is the old .xls width.
 MAX_COLUMNS = 256
+# Merged ranges in all the sheets of one file, each kept as text. The template merges a few
+# title cells; the upload refuses merged cells in its rows anyway. 1,000 keeps a sheet of
+# nothing but <mergeCell> elements (a few million in 50 MB) from filling memory.
+MAX_MERGED_RANGES = 1_000
 
 # The first bytes of an OLE compound file: an old .xls, or a password-protected .xlsx.
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -90,6 +94,7 @@ class UploadLimits:
     max_entries: int = MAX_ENTRIES
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS
+    max_merged_ranges: int = MAX_MERGED_RANGES
 
 
 DEFAULT_LIMITS = UploadLimits()
@@ -147,6 +152,10 @@ TOO_MANY_ROWS = (
 TOO_MANY_COLUMNS = (
     "「{name}」のシート「{sheet}」は列数が上限の{limit:,}列を超えています。"
     "テンプレートの列より右に入力した値や書式を削除してから、もう一度アップロードしてください。"
+)
+TOO_MANY_MERGED = (
+    "「{name}」は結合セルが上限の{limit:,}か所を超えています。"
+    "セルの結合を解除してから、もう一度アップロードしてください。"
 )
 SHEET_CORRUPT = (
     "「{name}」のシート「{sheet}」は壊れているため読み込めません。Excelで開けることを確かめ、" + _SAVE_AGAIN
@@ -443,10 +452,11 @@ class _SheetHandler(ContentHandler):
     the widest column, empty or not.
     """
 
-    def __init__(self, *, title: str, rows_before: int, limits: UploadLimits):
+    def __init__(self, *, title: str, rows_before: int, merged_before: int, limits: UploadLimits):
         super().__init__()
         self.title = title
         self.rows_before = rows_before
+        self.merged_before = merged_before
         self.limits = limits
         self.merged: list[str] = []
         self.max_row = 0
@@ -477,6 +487,8 @@ class _SheetHandler(ContentHandler):
             self._column = 0
             self._see(self._row, 0)
         elif tag == "mergeCell":
+            if self.merged_before + len(self.merged) >= self.limits.max_merged_ranges:
+                raise _Limit(TOO_MANY_MERGED, limit=self.limits.max_merged_ranges)
             self.merged.append(attrs["ref"])
         elif tag == "dimension":
             ref = attrs.get("ref", "")
@@ -490,11 +502,13 @@ def _scan_worksheets(
 ) -> dict[str, list[str]]:
     """Stream each worksheet once: its merged ranges, and the row and column limits."""
     merged: dict[str, list[str]] = {}
-    rows = 0
+    rows = merged_count = 0
     for sheet in workbook.worksheets:
         # Read-only worksheets keep the part they are read from; openpyxl has no public name for it.
         path = sheet._worksheet_path
-        handler = _SheetHandler(title=sheet.title, rows_before=rows, limits=limits)
+        handler = _SheetHandler(
+            title=sheet.title, rows_before=rows, merged_before=merged_count, limits=limits
+        )
         parser = _xml_parser(handler)
         try:
             with budget.open(archive, archive.getinfo(path)) as stream:
@@ -509,6 +523,7 @@ def _scan_worksheets(
             raise _refuse(SHEET_CORRUPT, name, error, sheet=sheet.title) from error
         merged[sheet.title] = handler.merged
         rows += handler.max_row
+        merged_count += len(handler.merged)
     return merged
 
 

@@ -590,3 +590,19 @@ def test_a_cell_beyond_the_column_limit_is_refused():
         "「進捗_情報政策課.xlsx」のシート「進捗」は列数が上限の256列を超えています。"
         "テンプレートの列より右に入力した値や書式を削除してから、もう一度アップロードしてください。"
     )
+
+
+def test_more_merged_ranges_than_the_limit_are_refused():
+    merges = "".join(f'<mergeCell ref="A{r}:B{r}"/>' for r in range(1, 1_002))
+    sheet = (
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData/><mergeCells count="1001">{merges}</mergeCells></worksheet>'
+    )
+    data = _rezip(_workbook_bytes(), replace={SHEET: sheet.encode()})
+    assert _refusal(data) == (
+        "「進捗_情報政策課.xlsx」は結合セルが上限の1,000か所を超えています。"
+        "セルの結合を解除してから、もう一度アップロードしてください。"
+    )
+    with open_uploaded_workbook(
+        io.BytesIO(data), name=NAME, limits=UploadLimits(max_merged_ranges=1_001)
+    ) as book:
+        assert len(book.merged_ranges["進捗"]) == 1_001
