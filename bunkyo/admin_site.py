@@ -10,10 +10,14 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.shortcuts import render
 
-# (section title, app label, model names in order). A model of the app that no section names
-# is added at the end of its app's last section, so a new model is never hidden.
+# (section title, app label, model names in order; "app.model" for another app's). A model of the
+# app that no section names is added at the end of its app's last section, so a new model is never hidden.
 MENU = (
-    ("計画・施策・進捗", "measures", ("measure", "progressreport", "annualtarget", "plan", "purpose")),
+    (
+        "計画・施策・進捗",
+        "measures",
+        ("measure", "progressreport", "reports.progressimport", "annualtarget", "plan", "purpose"),
+    ),
     ("策定スケジュール", "schedule", ("scheduleditem", "publiccommentperiod", "body", "phase")),
     (
         "設定(所管課・キーワード・評価基準など)",
@@ -42,23 +46,33 @@ class BunkyoAdminSite(admin.AdminSite):
         if app_label is not None:  # one app's own page: Django's order
             return apps
         by_label = {app["app_label"]: app for app in apps}
+        models = {
+            (app["app_label"], model["object_name"].lower()): model for app in apps for model in app["models"]
+        }
         sections, placed = [], set()
         for title, label, names in MENU:
             app = by_label.get(label)
             if app is None:  # the user may not see this app at all
                 continue
-            models = {model["object_name"].lower(): model for model in app["models"]}
-            chosen = [models[name] for name in names if name in models]
-            placed |= {(label, name) for name in names}
+            keys = [tuple(name.split(".")) if "." in name else (label, name) for name in names]
+            chosen = [models[key] for key in keys if key in models]
+            placed |= set(keys)
             if chosen:
                 sections.append({**app, "name": title, "models": chosen})
         menu_apps = {label for _, label, _ in MENU}
+        # An app whose every model a section lists has no menu of its own.
+        listed_elsewhere = {
+            app["app_label"]
+            for app in apps
+            if app["app_label"] not in menu_apps
+            and all((app["app_label"], m["object_name"].lower()) in placed for m in app["models"])
+        }
         for label in menu_apps & by_label.keys():
             rest = [m for m in by_label[label]["models"] if (label, m["object_name"].lower()) not in placed]
             if rest:
                 last = next(s for s in reversed(sections) if s["app_label"] == label)
                 last["models"] = last["models"] + rest
-        return sections + [app for app in apps if app["app_label"] not in menu_apps]
+        return sections + [app for app in apps if app["app_label"] not in menu_apps | listed_elsewhere]
 
 
 class BunkyoAdminConfig(AdminConfig):

@@ -65,6 +65,9 @@ class ProgressImportAdmin(admin.ModelAdmin):
     list_select_related = ("plan", "uploaded_by", "uploaded_by__staff_profile")
     list_per_page = 50
 
+    def get_fields(self, request, obj=None):
+        return []  # nothing is edited here: an upload is added by its own page (add_view)
+
     def _may_import(self, request) -> bool:
         return request.user.has_perm(ADD_REPORT)
 

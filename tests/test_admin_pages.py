@@ -132,7 +132,7 @@ def test_the_admin_menu_follows_the_secretariats_work(client, secretariat):
     sections = [caption.text for caption in content.find_all("caption")]
     models = [th.text for th in content.find_all("th", scope="row")]
     assert sections[:3] == ["計画・施策・進捗", "策定スケジュール", "設定(所管課・キーワード・評価基準など)"]
-    assert models[:2] == ["施策", "進捗報告"]
+    assert models[:3] == ["施策", "進捗報告", "進捗のExcel取込"]
     assert models.index("会議・報告の予定") < models.index("所管課")
     assert models[-6:] == [
         "所管課",

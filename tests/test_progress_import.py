@@ -141,8 +141,22 @@ def test_template_fill_upload_preview_confirm_adds_the_reports_and_the_excel_sho
     content = template_bytes(secretariat_client, department=info)
     filled = Filled(content)
     one, four = measure(1), measure(4)
-    filled.fill(one, actual=1234, status="◎ 完了", progress=1, narrative="電子申請を30手続に拡大", as_of="令和4年5月31日")
-    filled.fill(four, actual=None, status="○ 実施中", progress=0.6, issues="職員研修が必要", as_of=datetime(2022, 6, 1))
+    filled.fill(
+        one,
+        actual=1234,
+        status="◎ 完了",
+        progress=1,
+        narrative="電子申請を30手続に拡大",
+        as_of="令和4年5月31日",
+    )
+    filled.fill(
+        four,
+        actual=None,
+        status="○ 実施中",
+        progress=0.6,
+        issues="職員研修が必要",
+        as_of=datetime(2022, 6, 1),
+    )
     before = _report_count()
 
     preview = upload(secretariat_client, ("情報政策課.xlsx", filled.bytes()))
@@ -155,7 +169,9 @@ def test_template_fill_upload_preview_confirm_adds_the_reports_and_the_excel_sho
 
     response = confirm(secretariat_client)
     assert response.status_code == 302
-    added = ProgressReport.objects.filter(measure__in=[one, four], fiscal_year=YEAR).order_by("-created_at", "-pk")
+    added = ProgressReport.objects.filter(measure__in=[one, four], fiscal_year=YEAR).order_by(
+        "-created_at", "-pk"
+    )
     first = added.get(measure=one, as_of=date(2022, 5, 31))
     assert first.actual_value == Decimal("1234") and first.progress_percent == 100
     assert first.status.name == "完了" and first.narrative == "電子申請を30手続に拡大"
@@ -172,12 +188,16 @@ def test_template_fill_upload_preview_confirm_adds_the_reports_and_the_excel_sho
     workbook = load_workbook(io.BytesIO(export_bytes({"as_of": "2022-06-30"})))
     rows = values(workbook[fiscal.fiscal_year_label(YEAR)])
     header = rows[0]
-    by_id = {row[0]: dict(zip(header, row, strict=False)) for row in rows[1:] if row and isinstance(row[0], int)}
+    by_id = {
+        row[0]: dict(zip(header, row, strict=False)) for row in rows[1:] if row and isinstance(row[0], int)
+    }
     assert by_id[one.pk][x.ACTUAL_VALUE] == 1234 and by_id[one.pk][x.STATUS] == "◎ 完了"
     assert by_id[four.pk][x.PROGRESS] == 0.6 and by_id[four.pk].get(x.ACTUAL_VALUE) is None
 
 
-def test_a_department_template_holds_only_its_measures_with_inputs_unlocked_and_drop_downs(secretariat_client):
+def test_a_department_template_holds_only_its_measures_with_inputs_unlocked_and_drop_downs(
+    secretariat_client,
+):
     koho = Department.objects.get(name="広報課")
     filled = Filled(template_bytes(secretariat_client, department=koho))
     ws = filled.ws
@@ -186,7 +206,9 @@ def test_a_department_template_holds_only_its_measures_with_inputs_unlocked_and_
         for row in range(filled.header + 1, ws.max_row + 1)
         if ws.cell(row, filled.columns[x.MEASURE_ID]).value is not None
     ]
-    assert ids == [m.pk for m in Measure.objects.filter(departments=koho).order_by("number")] == [measure(2).pk]
+    assert (
+        ids == [m.pk for m in Measure.objects.filter(departments=koho).order_by("number")] == [measure(2).pk]
+    )
     assert filled.workbook.sheetnames == [fiscal.fiscal_year_label(YEAR)]
     assert ws.protection.sheet
     row = filled.row_of(measure(2))
@@ -221,7 +243,9 @@ def test_uploading_the_same_file_again_adds_nothing(secretariat_client):
 
 
 def test_an_upload_is_confirmed_once(secretariat_client):
-    filled = Filled(template_bytes(secretariat_client)).fill(measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30")
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+    )
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     first = latest_upload()
     assert confirm(secretariat_client, first).status_code == 302
@@ -233,7 +257,9 @@ def test_an_upload_is_confirmed_once(secretariat_client):
 
 
 def test_a_report_added_after_the_preview_stops_the_confirmation(secretariat_client):
-    filled = Filled(template_bytes(secretariat_client)).fill(measure(5), status="○ 実施中", progress=0.4, as_of="2022/5/1")
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(5), status="○ 実施中", progress=0.4, as_of="2022/5/1"
+    )
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     add_report(measure(5), YEAR, date(2022, 4, 15), progress=30)
     count = _report_count()
@@ -273,7 +299,11 @@ def _retag(content: bytes, **props) -> bytes:
     kept = [p for p in workbook.custom_doc_props if p.name not in props]
     workbook.custom_doc_props.props = kept
     for name, value in props.items():
-        prop = IntProperty(name=name, value=value) if isinstance(value, int) else StringProperty(name=name, value=value)
+        prop = (
+            IntProperty(name=name, value=value)
+            if isinstance(value, int)
+            else StringProperty(name=name, value=value)
+        )
         workbook.custom_doc_props.append(prop)
     output = io.BytesIO()
     workbook.save(output)
@@ -284,18 +314,46 @@ def _retag(content: bytes, **props) -> bytes:
     "values, where, message",
     [
         ({"measure_id": 99999}, "A列(施策ID)", "施策ID「99999」の施策はこの計画にありません。"),
-        ({"status": "完了済み"}, "L列(進捗状況)", "進捗状況「完了済み」は選択肢にありません。未着手、実施中、完了、遅延、中止 から選んでください。"),
+        (
+            {"status": "完了済み"},
+            "L列(進捗状況)",
+            "進捗状況「完了済み」は選択肢にありません。未着手、実施中、完了、遅延、中止 から選んでください。",
+        ),
         ({"progress": 1.5}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「1.5」)。"),
         ({"progress": "半分"}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「半分」)。"),
-        ({"actual": "約10件"}, "I列(実績値)", "実績値は数で入力してください(「約10件」は数として読めません)。"),
+        (
+            {"actual": "約10件"},
+            "I列(実績値)",
+            "実績値は数で入力してください(「約10件」は数として読めません)。",
+        ),
         ({"actual": -3}, "I列(実績値)", "実績値はマイナスにできません。0以上の数で入力してください。"),
         ({"as_of": "2021/13/45"}, "Q列(報告基準日)", "日付を正しく入力してください。"),
-        ({"as_of": "令和4年2月30日"}, "Q列(報告基準日)", "日付を正しく入力してください。「令和4年2月30日」という日付はありません。"),
-        ({"as_of": True}, "Q列(報告基準日)", "報告基準日は日付で入力してください(「True」は日付として読めません)。"),
-        ({"as_of": "2021/3/31"}, "Q列(報告基準日)", "報告基準日は令和3年度(2021年度)の開始日(2021/04/01)以降にしてください。"),
-        ({"as_of": "2023/4/1"}, "Q列(報告基準日)", "報告基準日は令和3年度(2021年度)の開始日(2021/04/01)から、"),
+        (
+            {"as_of": "令和4年2月30日"},
+            "Q列(報告基準日)",
+            "日付を正しく入力してください。「令和4年2月30日」という日付はありません。",
+        ),
+        (
+            {"as_of": True},
+            "Q列(報告基準日)",
+            "報告基準日は日付で入力してください(「True」は日付として読めません)。",
+        ),
+        (
+            {"as_of": "2021/3/31"},
+            "Q列(報告基準日)",
+            "報告基準日は令和3年度(2021年度)の開始日(2021/04/01)以降にしてください。",
+        ),
+        (
+            {"as_of": "2023/4/1"},
+            "Q列(報告基準日)",
+            "報告基準日は令和3年度(2021年度)の開始日(2021/04/01)から、",
+        ),
         ({"as_of": None}, "Q列(報告基準日)", "報告基準日を入力してください。"),
-        ({"title": "別の施策名"}, "D列(施策名)", "入力欄でない「施策名」が変わっています(ファイル: 「別の施策名」、"),
+        (
+            {"title": "別の施策名"},
+            "D列(施策名)",
+            "入力欄でない「施策名」が変わっています(ファイル: 「別の施策名」、",
+        ),
         ({"progress": "=50"}, "M列(進捗率)", "数式(=50)は取り込めません。計算した値を入力してください。"),
     ],
 )
@@ -318,17 +376,28 @@ def test_a_measure_of_another_department_is_refused(secretariat_client):
     filled.ws.cell(row, filled.columns[x.MEASURE_ID]).value = measure(2).pk
     filled.fill(measure(2), status="○ 実施中", progress=0.5, as_of="2022/5/1")
     text = _problems(secretariat_client, filled.bytes())
-    assert "施策「2 オープンデータ活用の推進」は戸籍住民課の所管ではありません(所管: 情報政策課、広報課)。" in text
+    assert (
+        "施策「2 オープンデータ活用の推進」は戸籍住民課の所管ではありません(所管: 情報政策課、広報課)。"
+        in text
+    )
 
 
 def test_a_template_of_another_year_or_plan_or_outside_the_plan_is_refused(secretariat_client):
     content = template_bytes(secretariat_client, year=2020)
     text = _problems(secretariat_client, content)
-    assert "このファイルは令和2年度(2020年度)のテンプレートです。取り込む年度は令和3年度(2021年度)です。" in text
+    assert (
+        "このファイルは令和2年度(2020年度)のテンプレートです。取り込む年度は令和3年度(2021年度)です。" in text
+    )
     text = _problems(secretariat_client, _retag(content, **{x.PROPERTY_FISCAL_YEAR: 2022}), year=2021)
-    assert "このファイルの年度(令和4年度(2022年度))は計画の期間(令和元年度(2019年度)〜令和3年度(2021年度))の外です。" in text
+    assert (
+        "このファイルの年度(令和4年度(2022年度))は計画の期間(令和元年度(2019年度)〜令和3年度(2021年度))の外です。"
+        in text
+    )
     text = _problems(secretariat_client, _retag(content, **{x.PROPERTY_PLAN: 424242}))
-    assert "このファイルは別の計画のものです。取り込む計画「文京区官民データ活用推進計画」のテンプレートに記入してください。" in text
+    assert (
+        "このファイルは別の計画のものです。取り込む計画「文京区官民データ活用推進計画」のテンプレートに記入してください。"
+        in text
+    )
     plain = Workbook()
     plain.active.append(["施策ID", "実績値"])
     output = io.BytesIO()
@@ -340,7 +409,9 @@ def test_a_template_of_another_year_or_plan_or_outside_the_plan_is_refused(secre
 def test_extra_sheets_merged_cells_and_an_emptied_sheet_are_refused(secretariat_client):
     filled = Filled(template_bytes(secretariat_client))
     filled.workbook.create_sheet("メモ")
-    filled.ws.merge_cells(start_row=filled.header + 1, start_column=14, end_row=filled.header + 2, end_column=14)
+    filled.ws.merge_cells(
+        start_row=filled.header + 1, start_column=14, end_row=filled.header + 2, end_column=14
+    )
     text = _problems(secretariat_client, filled.bytes())
     assert "シート「メモ」はテンプレートにないシートです。" in text
     assert f"セル N{filled.header + 1}:N{filled.header + 2} が結合されています。" in text
@@ -352,9 +423,11 @@ def test_extra_sheets_merged_cells_and_an_emptied_sheet_are_refused(secretariat_
 
 
 def test_a_text_beginning_with_an_equals_sign_is_refused_and_never_stored(secretariat_client):
-    filled = Filled(template_bytes(secretariat_client)).fill(measure(3), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=0.5, as_of="2022/5/1"
+    )
     cell = filled.cell(measure(3), x.NARRATIVE)
-    cell.value = "=HYPERLINK(\"http://example.com\")"
+    cell.value = '=HYPERLINK("http://example.com")'
     cell.data_type = "s"  # typed with a leading apostrophe: text, not a formula
     text = _problems(secretariat_client, filled.bytes())
     assert "「=」で始まる文は取り込めません" in text
@@ -363,12 +436,18 @@ def test_a_text_beginning_with_an_equals_sign_is_refused_and_never_stored(secret
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("記入.xlsx", b"\xef\xbb\xbf\xe6\x96\xbd\xe7\xad\x96ID,\xe5\xae\x9f\xe7\xb8\xbe\xe5\x80\xa4\r\n1,2\r\n", "はCSVファイルのようです。"),
+        (
+            "記入.xlsx",
+            b"\xef\xbb\xbf\xe6\x96\xbd\xe7\xad\x96ID,\xe5\xae\x9f\xe7\xb8\xbe\xe5\x80\xa4\r\n1,2\r\n",
+            "はCSVファイルのようです。",
+        ),
         ("記入.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000, "形式"),
         ("記入.xlsx", b"PK\x03\x04broken", "壊れているため読み込めません"),
     ],
 )
-def test_files_that_are_not_what_they_claim_get_a_message_and_no_500(secretariat_client, name, content, message):
+def test_files_that_are_not_what_they_claim_get_a_message_and_no_500(
+    secretariat_client, name, content, message
+):
     text = _problems(secretariat_client, content, name=name)
     assert message in text and "「記入.xlsx」" in text
 
