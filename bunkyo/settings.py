@@ -349,9 +349,11 @@ LOGGING = {
         # runserver's access lines, as Django writes them.
         "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
     },
+    # The calendar feed's subscription token (?token=) is never written to the log.
+    "filters": {"hide_feed_token": {"()": "schedule.log.HideFeedToken"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "request"},
-        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+        "console": {"class": "logging.StreamHandler", "formatter": "request", "filters": ["hide_feed_token"]},
+        "django.server": {**DEFAULT_LOGGING["handlers"]["django.server"], "filters": ["hide_feed_token"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

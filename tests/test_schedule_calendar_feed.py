@@ -220,3 +220,23 @@ def test_the_feed_reads_a_fixed_number_of_queries(client, council, dated, django
     with django_assert_num_queries(6):
         response = client.get(FEED)
     assert len(_events(response)) == 3 + len(phase_items)
+
+
+def test_the_token_is_kept_out_of_the_servers_log():
+    import logging
+
+    from schedule.log import HideFeedToken
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /schedule/calendar.ics?body=2&token=abc.def123 HTTP/1.1", "200", "812"),
+        None,
+    )
+    assert HideFeedToken().filter(record)
+    assert record.getMessage() == '"GET /schedule/calendar.ics?body=2&token=[hidden] HTTP/1.1" 200 812'
+    handlers = logging.getLogger("django.server").handlers
+    assert any(isinstance(f, HideFeedToken) for h in handlers for f in h.filters)
