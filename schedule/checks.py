@@ -136,7 +136,7 @@ def _phase_label(phase: Phase) -> str:
 
 def _item_label(item: ScheduledItem) -> str:
     when = item_date(item)
-    return f"{item.body.label}({weekday_label(when) if when else f'{item.planned_month}月'})"
+    return f"{item.body.label} {weekday_label(when) if when else f'{item.planned_month}月'}"
 
 
 def _in_phase(phase: Phase, month: int) -> bool:
