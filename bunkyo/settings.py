@@ -6,6 +6,7 @@ stops start-up with ImproperlyConfigured instead of failing later.
 """
 
 import os
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -174,6 +175,28 @@ LOGOUT_REDIRECT_URL = "login"
 
 # パブリック・コメントの最低期間 (日)。公表日を1日目として数える。区の要綱に合わせて変更できる。
 PUBLIC_COMMENT_MIN_DAYS = _env_int("PUBLIC_COMMENT_MIN_DAYS", 30)
+if PUBLIC_COMMENT_MIN_DAYS < 1:
+    raise ImproperlyConfigured(f"PUBLIC_COMMENT_MIN_DAYS must be 1 or more, not {PUBLIC_COMMENT_MIN_DAYS}")
+
+
+def _month_days(name: str, default: list[str]) -> tuple[tuple[int, int], ...]:
+    """MM-DD values, each a day of the year (02-29 allowed): ("12-29", "01-03") → ((12, 29), (1, 3))."""
+    days = []
+    for item in _env_list(name, default):
+        month, _, day = item.partition("-")
+        try:
+            date(2000, int(month), int(day))  # a leap year, so 02-29 passes
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list days as MM-DD, e.g. 12-29, not {item!r}") from None
+        days.append((int(month), int(day)))
+    return tuple(days)
+
+
+# 閉庁日: the year-end closure of the ward offices (12/29–1/3). The schedule's checks flag a meeting
+# or report planned on one of these days, as on a weekend or a public holiday (schedule/workdays.py).
+SCHEDULE_CLOSED_DAYS = _month_days(
+    "SCHEDULE_CLOSED_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
+)
 
 # 発行元: the department that issues the council's printed report, named on its cover (作成日 beside it).
 REPORT_ISSUER = " ".join(os.environ.get("REPORT_ISSUER", "文京区 企画政策部 情報政策課").split())
@@ -326,9 +349,11 @@ LOGGING = {
         # runserver's access lines, as Django writes them.
         "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
     },
+    # The calendar feed's subscription token (?token=) is never written to the log.
+    "filters": {"hide_feed_token": {"()": "schedule.log.HideFeedToken"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "request"},
-        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+        "console": {"class": "logging.StreamHandler", "formatter": "request", "filters": ["hide_feed_token"]},
+        "django.server": {**DEFAULT_LOGGING["handlers"]["django.server"], "filters": ["hide_feed_token"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

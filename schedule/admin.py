@@ -4,13 +4,24 @@ from django.utils.text import capfirst
 from core import fiscal
 from core.admin_base import TrackedAdmin, fiscal_year_column
 
+from .checks import schedule_check
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
 from .services import scheduled_items_mark_held
 
 
+class ScheduleFindingsMixin:
+    """The change page of a phase, an item or a public comment period shows what schedule/checks.py
+    finds about it (admin/schedule/change_form.html), as saved: the year is read in four queries."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["schedule_findings"] = schedule_check(fiscal_year=obj.fiscal_year).about(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 @admin.register(Body)
 class BodyAdmin(TrackedAdmin):
-    list_display = ("name", "row_label", "kind", "parent", "order")
+    list_display = ("name", "row_label", "kind", "parent", "order", "flow_position")
     list_filter = ("kind",)
     search_fields = ("name", "row_label")
     ordering = ("order", "name")
@@ -18,7 +29,7 @@ class BodyAdmin(TrackedAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(TrackedAdmin):
+class PhaseAdmin(ScheduleFindingsMixin, TrackedAdmin):
     list_display = ("name", fiscal_year_column, "first_month_label", "last_month_label", "order")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
@@ -35,7 +46,7 @@ class PhaseAdmin(TrackedAdmin):
 
 
 @admin.register(ScheduledItem)
-class ScheduledItemAdmin(TrackedAdmin):
+class ScheduledItemAdmin(ScheduleFindingsMixin, TrackedAdmin):
     # Narrow columns, so that 状況 and 実施日 stay on screen at 1280 px (the 種別 is the body's).
     list_display = ("month_label", "body", "phase_name", "status", "planned_date", "actual_date", "subject")
     list_display_links = ("month_label", "body")
@@ -98,7 +109,7 @@ class ScheduledItemAdmin(TrackedAdmin):
 
 
 @admin.register(PublicCommentPeriod)
-class PublicCommentPeriodAdmin(TrackedAdmin):
+class PublicCommentPeriodAdmin(ScheduleFindingsMixin, TrackedAdmin):
     list_display = (
         "subject",
         fiscal_year_column,

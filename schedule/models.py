@@ -54,6 +54,16 @@ class Body(VersionedModel):
         related_name="children",
         help_text="この会議体が報告する上位の会議体(例: 部会 → 委員会)。",
     )
+    # The deliberation flow is data: the checks (schedule/checks.py) compare each step with the
+    # one before it, whatever the bodies are called.
+    flow_position = models.PositiveSmallIntegerField(
+        "審議の順番",
+        null=True,
+        blank=True,
+        help_text="案が通る順の番号です(例: 部会 1、委員会 2、庁議 3、区議会 4)。"
+        "スケジュールの確認では、各段階の会議・報告の前に、一つ前の番号の会議体の会議・報告があるかを見ます。"
+        "空欄の会議体(パブリック・コメントなど)は順番の確認に使いません。",
+    )
 
     history = HistoricalRecords(verbose_name="会議体の変更履歴", verbose_name_plural="会議体の変更履歴")
 
@@ -340,3 +350,28 @@ class PublicCommentPeriod(VersionedModel):
                 errors[field] = late
         if errors:
             raise ValidationError(errors)
+
+
+class CalendarFeedKey(models.Model):
+    """A user's key to the calendar feed (/schedule/calendar.ics) for calendar apps that cannot sign in.
+
+    Only the random key is stored; the token in the subscription URL is the key and its HMAC
+    under SECRET_KEY (schedule/feeds.py), so a copy of the database alone opens no feed. Resetting
+    draws a new key, and the old URL stops working.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="利用者",
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_key",
+    )
+    key = models.CharField("購読キー", max_length=32, unique=True)
+    created_at = models.DateTimeField("発行日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "カレンダー購読キー"
+        verbose_name_plural = "カレンダー購読キー"
+
+    def __str__(self):
+        return f"{self.user}のカレンダー購読キー"

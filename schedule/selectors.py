@@ -111,6 +111,8 @@ PUBLIC_COMMENT_CONTINUES_MARK = "━"
 class MarkedItem:
     item: ScheduledItem
     mark: str
+    # "error" or "warning" when schedule/checks.py found something about the item (for the secretariat).
+    check_level: str | None = None
 
 
 @dataclass
@@ -193,14 +195,19 @@ def _marked_comment(period: PublicCommentPeriod, month: int) -> MarkedComment:
     )
 
 
-def schedule_grid(*, fiscal_year: int) -> ScheduleGrid:
-    """schedule_table with a mark for every item and public comment month: the same four queries."""
+def schedule_grid(*, fiscal_year: int, item_levels: dict[int, str] | None = None) -> ScheduleGrid:
+    """schedule_table with a mark for every item and public comment month: the same four queries.
+
+    ``item_levels`` ({item pk: "error" or "warning"}, from ScheduleCheck.item_levels) flags the marks."""
     table = schedule_table(fiscal_year=fiscal_year)
     rows = []
     for row in table.rows:
         cells = []
         for month, items, periods in zip(table.months, row.cells, row.comment_cells, strict=True):
-            marked_items = [MarkedItem(item, ITEM_MARKS.get(item.status, "●")) for item in items]
+            marked_items = [
+                MarkedItem(item, ITEM_MARKS.get(item.status, "●"), (item_levels or {}).get(item.pk))
+                for item in items
+            ]
             comments = [_marked_comment(period, month) for period in periods]
             cells.append(GridCell(month, marked_items, comments))
         rows.append(GridRow(row.body, cells))
@@ -269,3 +276,20 @@ def scheduled_items_overdue_count(*, on: date) -> int:
     """How many items are still 予定 or 延期 although their date (or month) has passed: one query."""
     passed = Q(due__lt=on) | Q(due__isnull=True, month_sequence__lt=fiscal.month_sequence_of(on))
     return _open_items().filter(passed).count()
+
+
+# ---- The calendar feed ---------------------------------------------------------------------------
+
+
+def calendar_feed_entries(
+    *, body: Body | None = None
+) -> tuple[list[ScheduledItem], list[PublicCommentPeriod]]:
+    """Every item and public comment period of every year (of ``body`` alone if given), for the
+    calendar feed: two queries, their bodies and phases joined."""
+    items = ScheduledItem.objects.select_related("body", "phase").order_by(
+        "fiscal_year", "planned_date", "pk"
+    )
+    periods = PublicCommentPeriod.objects.select_related("body").order_by("fiscal_year", "start_date", "pk")
+    if body is not None:
+        items, periods = items.filter(body=body), periods.filter(body=body)
+    return list(items), list(periods)

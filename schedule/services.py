@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.db.models import QuerySet
 
 from core.versioning import concurrent_edit_message
 
-from .models import ScheduledItem
+from .models import CalendarFeedKey, ScheduledItem
 
 
 @dataclass
@@ -72,3 +73,9 @@ def scheduled_item_update(*, item: ScheduledItem, changes: dict, loaded_version:
     current.full_clean()
     current.save()
     return current
+
+
+def calendar_feed_key_reset(*, user) -> CalendarFeedKey:
+    """Give ``user`` a new key to the calendar feed; the subscription URL made from the old one stops working."""
+    key, _ = CalendarFeedKey.objects.update_or_create(user=user, defaults={"key": secrets.token_urlsafe(24)})
+    return key

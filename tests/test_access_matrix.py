@@ -42,6 +42,9 @@ SITE_RULES = {
     "reports:print_measure": _signed_in(200),
     "schedule:table": _signed_in(200),
     "schedule:item": _signed_in(200),
+    # A calendar app cannot follow a redirect to the login page: no session and no token is a 403.
+    "schedule:calendar_feed": {**_signed_in(200), "anonymous": 403},
+    "schedule:calendar_subscription": _signed_in(200),
     # Open data: a published plan's files, page and catalogue, to everyone alike (tests/test_opendata.py
     # has the unpublished case: no files, 404).
     "opendata:index": _all(200),
@@ -250,7 +253,9 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
     measure = objects["measure"]
     before = (Measure.objects.get(pk=measure.pk).title, ProgressReport.objects.count())
     for name in SITE_RULES:
-        if name in ("login", "logout"):
+        # The calendar subscription page's POST resets the user's own feed key, and only that
+        # (tests/test_schedule_calendar_feed.py).
+        if name in ("login", "logout", "schedule:calendar_subscription"):
             continue
         route = next(r for r, n in _patterns() if n == name)
         response = client.post(_concrete_url(route, name, objects), {"title": "改ざん"})
