@@ -124,6 +124,7 @@ class ProgressImportAdmin(admin.ModelAdmin):
             upload_form=upload_form or UploadForm(),
             template_form=template_form or TemplateForm(),
             limits=DEFAULT_LIMITS,
+            max_rows=f"{DEFAULT_LIMITS.max_rows:,}",
             max_files=MAX_UPLOAD_FILES,
             recent=ProgressImport.objects.select_related("plan", "uploaded_by")[:5],
         )

@@ -87,7 +87,7 @@ def write_template_workbook(template: ProgressTemplate, output, *, created_on: d
     )
     count = write_template(
         ws,
-        page=PageInfo(template.plan.name, created_on),
+        page=PageInfo(template.plan.name, created_on, date_label="作成日"),
         title=template.title,
         fiscal_year=template.fiscal_year,
         statuses=list(ProgressStatus.objects.order_by("order", "name")),

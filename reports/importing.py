@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from core import fiscal
 from core.fields import DateFormField
+from core.templatetags.ja_format import plain_number
 from core.xlsx_upload import (
     DEFAULT_LIMITS,
     UnreadableWorkbook,
@@ -235,7 +236,13 @@ def _date(value) -> date | None:
         try:
             return DateFormField(required=False).clean(value)
         except ValidationError as error:
-            raise ValueError(" ".join(error.messages)) from None
+            text = value.strip()
+            said = " ".join(error.messages)
+            if f"「{text}」" in said:  # the era form's own reason: 「令和3年2月30日」という日付はありません。
+                raise ValueError(said) from None
+            raise ValueError(
+                f"{x.AS_OF}「{text}」は日付として読めません。2021/9/30 や 令和3年9月30日 のように入力してください。"
+            ) from None
     raise ValueError(
         f"{x.AS_OF}は日付で入力してください(「{_plain(value)}」は日付として読めません)。"
         "2021/9/30 や 令和3年9月30日 のように入力します。"
@@ -448,12 +455,13 @@ class _FileReader:
                 heading=x.MEASURE_ID,
             )
             return
-        if not self._fixed_columns_match(sheet, number, values, progress):
-            return
+        # A row with a locked column changed still has its input columns checked: every problem
+        # of a file is named in one go.
+        intact = self._fixed_columns_match(sheet, number, values, progress)
         if inputs_empty:
-            self.result.blank += 1
+            self.result.blank += intact
             return
-        self._read_inputs(sheet, number, by_heading, values, progress)
+        self._read_inputs(sheet, number, by_heading, values, progress, intact=intact)
 
     def _fixed_columns_match(self, sheet: str, number: int, values: dict, progress: MeasureProgress) -> bool:
         year = progress.years[0]
@@ -481,7 +489,9 @@ class _FileReader:
                 ok = False
         return ok
 
-    def _read_inputs(self, sheet, number, by_heading, values, progress: MeasureProgress) -> None:
+    def _read_inputs(
+        self, sheet, number, by_heading, values, progress: MeasureProgress, *, intact: bool
+    ) -> None:
         parsed: dict = {}
         failed = False
         readers = {
@@ -509,7 +519,7 @@ class _FileReader:
             if parsed[heading] is None:
                 self.problem(f"{heading}を{label}。", sheet=sheet, row=number, heading=heading)
                 failed = True
-        if failed:
+        if failed or not intact:
             return
         current = progress.years[0].report
         if current is not None and _unchanged(current, parsed):
@@ -596,11 +606,7 @@ def _shown(heading: str, value) -> str:
     if heading == x.PROGRESS:
         return f"{value}%"
     if heading == x.ACTUAL_VALUE:
-        return (
-            format(Decimal(value).normalize(), "f")
-            if Decimal(value) == Decimal(value).to_integral()
-            else str(value)
-        )
+        return plain_number(value)
     return _short(str(value))
 
 

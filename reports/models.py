@@ -21,20 +21,30 @@ class ProgressImport(models.Model):
         IMPORTED = "imported", "取込済み"
         DISCARDED = "discarded", "取りやめ"
 
-    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="+")
-    fiscal_year = FiscalYearField("年度")
+    # Nothing here is typed in a form (editable=False): the upload and its confirmation write it all.
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    fiscal_year = FiscalYearField("年度", editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="取込者", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="取込者",
+        on_delete=models.PROTECT,
+        related_name="progress_imports",
+        editable=False,
     )
     uploaded_at = models.DateTimeField("アップロード日時", auto_now_add=True)
-    state = models.CharField("状態", max_length=20, choices=State.choices, default=State.PREVIEW)
-    files = models.JSONField("ファイル", default=list)  # [{"name", "sha256"}]
-    reports = models.JSONField("登録する報告", default=list)  # reports.importing.NewReport, as dicts
-    problems = models.JSONField("問題", default=list)  # reports.importing.Problem, as dicts
-    unchanged_count = models.PositiveIntegerField("変更のない行", default=0)
-    blank_count = models.PositiveIntegerField("未記入の行", default=0)
-    imported_at = models.DateTimeField("取込日時", null=True, blank=True)
-    report_count = models.PositiveIntegerField("登録した報告", default=0)
+    state = models.CharField(
+        "状態", max_length=20, choices=State.choices, default=State.PREVIEW, editable=False
+    )
+    files = models.JSONField("ファイル", default=list, editable=False)  # [{"name", "sha256"}]
+    # reports.importing.NewReport and Problem, as dicts
+    reports = models.JSONField("登録する報告", default=list, editable=False)
+    problems = models.JSONField("問題", default=list, editable=False)
+    unchanged_count = models.PositiveIntegerField("変更のない行", default=0, editable=False)
+    blank_count = models.PositiveIntegerField("未記入の行", default=0, editable=False)
+    imported_at = models.DateTimeField("取込日時", null=True, blank=True, editable=False)
+    report_count = models.PositiveIntegerField("登録した報告", default=0, editable=False)
 
     class Meta:
         verbose_name = "進捗のExcel取込"

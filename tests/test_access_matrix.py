@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from measures.models import Measure, Plan, ProgressReport
+from reports.models import ProgressImport
 from schedule.models import ScheduledItem
 
 from .factories import add_report
@@ -102,12 +103,21 @@ ADMIN_APP_RULES = {
     "schedule": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "auth": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
     "axes": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
+    # The Excel upload of progress: whoever adds progress reports (tests/test_progress_import.py).
+    "reports": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
 }
 # Exceptions: progress reports are never deleted (withdrawn instead); axes records are read-only.
 ADMIN_EXCEPTIONS = {
     "admin:measures_progressreport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     # 取り下げ: its own short page, for the secretariat (the admin's change permission).
     "admin:measures_progressreport_withdraw": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    # An upload is never changed or deleted: its change address opens its preview, which confirms it.
+    "admin:reports_progressimport_change": {**NOT_STAFF, "secretariat": 302, "superuser": 302},
+    "admin:reports_progressimport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    # An upload's preview, where it is confirmed or dropped.
+    "admin:reports_progressimport_preview": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    # The template download needs its plan and year: without them the upload page says so.
+    "admin:reports_progressimport_template": {**NOT_STAFF, "secretariat": 400, "superuser": 400},
     "admin:axes_accessattempt_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     "admin:axes_accesslog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     "admin:axes_accessfailurelog_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
@@ -165,6 +175,7 @@ def objects(demo, secretariat):
     AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", user_agent="t", failures_since_start=1)
     AccessLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
+    ProgressImport.objects.create(plan=measure.plan, fiscal_year=2021, uploaded_by=secretariat)
     return {
         "group": Group.objects.first(),
         "user": secretariat,

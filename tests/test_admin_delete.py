@@ -209,8 +209,11 @@ def test_a_user_who_authored_reports_is_kept_and_told_why(client, superuser, sec
 
     add_report(Measure.objects.get(number=1), 2019, date(2019, 9, 30), author=secretariat)
     client.force_login(superuser)
+    # The report's own history entry names its author too (measures.services.progress_reports_create).
     _refused(
-        client, secretariat, f"ユーザー「jimu」は進捗報告1件に記録されているため削除できません。{RETIRE}"
+        client,
+        secretariat,
+        f"ユーザー「jimu」は進捗報告1件・変更履歴1件に記録されているため削除できません。{RETIRE}",
     )
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from measures.models import Measure, ProgressReport
+from reports.models import ProgressImport
 
 from .page_text import parse
 from .test_concurrent_edits import _form_data
@@ -21,10 +22,12 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 READ_ONLY_APPS = {"axes"}
 # A saved progress report has no change form: it is read-only, and its one change, the
 # withdrawal, refuses a stale save on its own page (tests/test_report_withdrawal.py).
+# An Excel upload (reports.ProgressImport) has no change form either: its page is its preview.
 EDITABLE = [
     model
     for model in REGISTERED
-    if model._meta.app_label not in READ_ONLY_APPS and model._meta.label != "measures.ProgressReport"
+    if model._meta.app_label not in READ_ONLY_APPS
+    and model._meta.label not in ("measures.ProgressReport", "reports.ProgressImport")
 ]
 
 
@@ -86,11 +89,15 @@ def test_every_admin_page_refuses_a_stale_save_and_keeps_the_input(model, two_ad
 def test_the_pages_left_out_above_change_nothing(rf, django_user_model):
     request = rf.get("/")
     request.user = django_user_model.objects.create_superuser("root", password="pw")
-    for model in set(REGISTERED) - set(EDITABLE) - {ProgressReport}:
+    for model in set(REGISTERED) - set(EDITABLE) - {ProgressReport, ProgressImport}:
         model_admin = admin.site._registry[model]
         form_fields = set(model_admin.get_form(request, None).base_fields)
         assert form_fields <= set(model_admin.get_readonly_fields(request)), model
         assert not model_admin.has_add_permission(request), model
+    # An Excel upload is added by its upload page; its form edits nothing, and it is never changed.
+    upload_admin = admin.site._registry[ProgressImport]
+    assert not upload_admin.get_form(request, None).base_fields
+    assert not upload_admin.has_change_permission(request)
     # A report may be added; once saved, its page changes nothing.
     report = ProgressReport.objects.order_by("pk").first()
     model_admin = admin.site._registry[ProgressReport]

@@ -138,6 +138,7 @@ class PageInfo:
 
     plan_name: str
     as_of: date
+    date_label: str = "基準日"  # the department's template names its 作成日 instead
 
     @property
     def as_of_label(self) -> str:
@@ -194,5 +195,5 @@ def prepare_sheet(
         ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
     ws.oddHeader.left.text = _header_text(page.plan_name)
     ws.oddHeader.center.text = "&A"  # the sheet's name
-    ws.oddHeader.right.text = _header_text(f"基準日 {page.as_of_label}")
+    ws.oddHeader.right.text = _header_text(f"{page.date_label} {page.as_of_label}")
     ws.oddFooter.center.text = "&P / &N ページ"
