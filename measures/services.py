@@ -66,9 +66,10 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
             add(index, ValidationError(ALREADY_SAVED))
             continue
         try:
-            # The foreign keys are checked below for all reports at once; the unique rule too.
+            # The foreign keys are checked below for all reports at once, the unique rule too; the
+            # author is whoever is signed in.
             report.full_clean(
-                exclude=["measure", "status"], validate_unique=False, validate_constraints=False
+                exclude=["measure", "status", "author"], validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
             add(index, error)

@@ -472,3 +472,57 @@ def test_the_upload_page_without_files_says_what_to_do(secretariat_client):
     response = secretariat_client.post(UPLOAD_URL, {"target": _target()})
     assert response.status_code == 400
     assert "記入したファイルを選んでください。" in page_text(response)
+
+
+# ---- a fixed number of queries, however many rows ---------------------------------------------------
+
+
+def _plan_with(count: int):
+    from .factories import make_measure, make_plan
+
+    plan = make_plan(name=f"件数{count}の計画", first=2022, last=2024)
+    for number in range(1, count + 1):
+        make_measure(plan=plan, number=number, title=f"施策{number}", departments=["情報政策課"])
+    return plan
+
+
+def _filled_template(plan, year: int) -> bytes:
+    from reports.collection import ProgressTemplate, write_template_workbook
+
+    output = io.BytesIO()
+    write_template_workbook(ProgressTemplate(plan=plan, fiscal_year=year), output)
+    filled = Filled(output.getvalue())
+    for m in plan.measures.all():
+        filled.fill(m, status="○ 実施中", progress=0.5, actual=m.number, as_of="2022/9/30")
+    return filled.bytes()
+
+
+# Reading the upload: the plan's rows (measures.selectors.measure_progress_rows, 8), the statuses,
+# the departments, the measures with their plans, the reports of the same dates, then the service's
+# checks (measures, statuses, same-date reports) and the upload's record.
+PREVIEW_QUERIES = 17
+# Confirming: the upload (locked), the latest reports, the plan, the measures and statuses, the
+# service's checks (measures, statuses, same-date reports), then one INSERT of the reports and one of
+# their history a batch (measures.services.CREATE_BATCH_SIZE), the upload's update, and two savepoints.
+CONFIRM_QUERIES = 15
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_preview_and_the_confirmation_take_the_same_queries_for_3_rows_or_30(
+    count, secretariat, django_assert_num_queries
+):
+    from reports.importing import ImportScope
+    from reports.services import progress_import_confirm, progress_import_preview
+
+    plan = _plan_with(count)
+    content = _filled_template(plan, 2022)
+    with django_assert_num_queries(PREVIEW_QUERIES):
+        upload_ = progress_import_preview(
+            scope=ImportScope(plan=plan, fiscal_year=2022),
+            files=[("a.xlsx", io.BytesIO(content))],
+            user=secretariat,
+        )
+    assert len(upload_.reports) == count and not upload_.problems
+    with django_assert_num_queries(CONFIRM_QUERIES):
+        progress_import_confirm(upload=upload_, user=secretariat)
+    assert ProgressReport.objects.filter(measure__plan=plan).count() == count
