@@ -13,8 +13,9 @@ adds ``plans`` plans, one after another in time, each with:
   a unit, a baseline and a target value; about one in twelve is a text-only target;
 - two to four progress reports per measure and year (September, sometimes December, March, and
   sometimes a follow-up in May after the year), their status following their progress;
-  about one measure-year in eight also has a report that was withdrawn (取り下げ) a few days
-  after its date, with a reason and the staff member who withdrew it, then corrected;
+  about one measure-year in eight (and always measure 1's first year) also has a report that
+  was withdrawn (取り下げ) a few days after its date, with a reason and the staff member who
+  withdrew it, then corrected;
 - the plan's drafting schedule in the year before it, like the ward's FY2018 one: the five
   bodies, the three phases (骨子検討・素案検討・最終案検討・決定), the fourteen meetings and reports
   with their dates, and the public comment period.
@@ -36,12 +37,14 @@ is a small integer): for 50,000 measures use two plans or more.
 
 History (django-simple-history): with ``history=True`` (the default) every row gets its first
 変更履歴 entry ("+", dated when the row would have been entered, by the synthetic staff for
-reports), written in bulk too; ``history=False`` leaves the history tables empty, about 40 %
+reports), and a withdrawn report a second one ("~", on its withdrawal day, by whoever withdrew it),
+written in bulk too; ``history=False`` leaves the history tables empty, about 40 %
 faster.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from dataclasses import dataclass
@@ -320,6 +323,7 @@ class _Shared:
     keywords: dict[str, int]
     technologies: dict[str, int]
     staff: list[int]
+    users: dict[int, object]  # pk -> the staff member, for the history entries
     bodies: list[int]
 
     @classmethod
@@ -350,7 +354,7 @@ class _Shared:
             Technology, [Technology(name=n, order=100 + i) for i, n in enumerate(technology_names, 1)]
         )
         User = get_user_model()
-        staff = []
+        staff, users = [], {}
         for username, last, first in STAFF:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"last_name": last, "first_name": first, "is_active": False}
@@ -359,6 +363,7 @@ class _Shared:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
             staff.append(user.pk)
+            users[user.pk] = user
         bodies = []
         for name, row_label, kind, order, parent in BODIES:
             body = Body.objects.filter(name=name).first()
@@ -378,6 +383,7 @@ class _Shared:
             keywords=keywords,
             technologies=technologies,
             staff=staff,
+            users=users,
             bodies=bodies,
         )
 
@@ -528,7 +534,10 @@ def _build_measures(rng, shared, plan, purposes, numbers, plan_entered, summary,
                     target_value=value,
                 )
             )
-            reports += _reports_for_year(rng, shared, measure, year, value)
+            # Measure 1's first year always has a withdrawal, so that even a small plan shows one.
+            reports += _reports_for_year(
+                rng, shared, measure, year, value, withdraw=measure.number == 1 and step == 1
+            )
     AnnualTarget.objects.bulk_create(targets, batch_size=BATCH)
     ProgressReport.objects.bulk_create(reports, batch_size=BATCH)
     for r in reports:
@@ -543,13 +552,28 @@ def _build_measures(rng, shared, plan, purposes, numbers, plan_entered, summary,
             obj._history_date = plan_entered
         Measure.history.bulk_history_create(measures, batch_size=BATCH)
         AnnualTarget.history.bulk_history_create(targets, batch_size=BATCH)
-        for r in reports:
-            r._history_date = r.created_at
-            r._history_user = r.author
-        ProgressReport.history.bulk_history_create(reports, batch_size=BATCH)
+        _report_history(shared, reports)
 
 
-def _reports_for_year(rng, shared, measure, year, target_value) -> list[ProgressReport]:
+def _report_history(shared, reports: list[ProgressReport]) -> None:
+    """Each report's entry when it was added, by its author; a withdrawn one's second entry, the
+    withdrawal, on its day by the staff member who withdrew it (as the withdrawal page records it)."""
+    added = []
+    for r in reports:
+        entry = copy.copy(r)
+        entry.withdrawn_on, entry.withdrawal_reason, entry.withdrawn_by_id = None, "", None
+        entry._history_date = r.created_at
+        entry._history_user = shared.users[r.author_id]  # not r.author: a query per report
+        added.append(entry)
+    ProgressReport.history.bulk_history_create(added, batch_size=BATCH)
+    withdrawn = [r for r in reports if r.withdrawn_on is not None]
+    for r in withdrawn:
+        r._history_date = _entered(r.withdrawn_on)
+        r._history_user = shared.users[r.withdrawn_by_id]
+    ProgressReport.history.bulk_history_create(withdrawn, batch_size=BATCH, update=True)
+
+
+def _reports_for_year(rng, shared, measure, year, target_value, *, withdraw=False) -> list[ProgressReport]:
     """Two to four dated reports for one measure and year, progress rising; maybe one withdrawn."""
     days = [date(year, 9, 30)]
     if rng.random() < 0.4:
@@ -592,7 +616,7 @@ def _reports_for_year(rng, shared, measure, year, target_value) -> list[Progress
                 author_id=author,
             )
         )
-    if reports and rng.random() < 0.125:
+    if (rng.random() < 0.125 or withdraw) and reports:
         # A wrong figure entered on the first date, withdrawn a few days later; the standing
         # report of that date is its correction.
         first = reports[0]
