@@ -338,8 +338,6 @@ class Measure(VersionedModel):
         verbose_name = "施策"
         verbose_name_plural = "施策"
         ordering = ("plan", "order", "number")
-        # The measure list's order (admin), read a page at a time without sorting every measure.
-        indexes = [models.Index(fields=("plan", "order", "number"), name="measure_plan_order")]
         permissions = [
             ("export_progress", "進捗状況をExcelで出力できる"),
             ("print_progress", "進捗状況の印刷用ページを閲覧できる"),
