@@ -406,6 +406,8 @@ class AnnualTarget(VersionedModel):
         verbose_name = "年度目標"
         verbose_name_plural = "年度目標"
         ordering = ("measure", "fiscal_year")
+        # 年度 in the admin's filter and the API, across plans (the unique key starts with the measure).
+        indexes = [models.Index(fields=("fiscal_year",), name="target_year")]
         constraints = [
             models.UniqueConstraint(
                 fields=("measure", "fiscal_year"),
@@ -628,7 +630,18 @@ class ProgressReport(VersionedModel):
         verbose_name = "進捗報告"
         verbose_name_plural = "進捗報告"
         ordering = ("-as_of", "-id")
-        indexes = [models.Index(fields=("measure", "fiscal_year", "as_of"), name="report_measure_year_asof")]
+        indexes = [
+            models.Index(fields=("measure", "fiscal_year", "as_of"), name="report_measure_year_asof"),
+            # The report list's order (admin, API: newest first) and the API's as_of filter.
+            models.Index(fields=("as_of", "id"), name="report_as_of_id"),
+            # 年度 in the admin's filter and the API, newest first within the year.
+            models.Index(fields=("fiscal_year", "as_of"), name="report_year_as_of"),
+            # The few withdrawn reports: the admin's 取り下げ日 filter, ?standing=false, and the
+            # withdrawals since the last council report (/reports/print/?since=, the home page).
+            models.Index(
+                fields=("withdrawn_on",), name="report_withdrawn_on", condition=Q(withdrawn_on__isnull=False)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress_percent__gte=0) & Q(progress_percent__lte=100),

@@ -1,0 +1,278 @@
+"""Every page, admin list and change page, export and API list reads at a fixed number of queries.
+
+Each URL is requested once with a synthetic plan of 5 measures and once with one of 200
+(``bunkyo.synthetic``: targets, reports, withdrawn reports, history and a drafting schedule),
+and both times it must make exactly the number of queries written beside it below. A number
+that grows with the plan is an N+1; a changed number is a change to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from bunkyo.synthetic import build_synthetic_plans
+from measures.models import (
+    AnnualTarget,
+    Department,
+    EvaluationGrade,
+    EvaluationScale,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
+from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
+
+SIZES = (5, 200)
+TIMELINE_KINDS = (
+    "plan",
+    "purpose",
+    "measure",
+    "annualtarget",
+    "scheduleditem",
+    "publiccommentperiod",
+)
+
+
+def _first(model, **filters):
+    return model.objects.filter(**filters).order_by("pk").first().pk
+
+
+def _admin(model, view="change", **filters):
+    """An admin URL of ``model``: its list, or the change or history page of its first row."""
+    opts = model._meta
+    name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
+    if view == "changelist":
+        return lambda: reverse(name)
+    return lambda: reverse(name, args=[_first(model, **filters)])
+
+
+def _plan_id() -> int:
+    return _first(Plan)
+
+
+ADMIN_MODELS = [
+    Plan,
+    Department,
+    Keyword,
+    Technology,
+    Purpose,
+    Measure,
+    AnnualTarget,
+    ProgressReport,
+    ProgressStatus,
+    EvaluationScale,
+    EvaluationGrade,
+    Body,
+    Phase,
+    ScheduledItem,
+    PublicCommentPeriod,
+]
+
+# name -> its URL, as a function of the data.
+PAGES = {
+    "home": lambda: "/",
+    "reports": lambda: "/reports/",
+    "reports-filtered": lambda: (
+        f"/reports/?plan={_plan_id()}&as_of=1992-03-31&status={_first(ProgressStatus)}"
+        f"&department={_first(Department)}&keyword={_first(Keyword)}&fiscal_year=1991"
+    ),
+    "excel": lambda: "/reports/progress.xlsx",
+    "print": lambda: "/reports/print/",
+    "print-since": lambda: "/reports/print/?since=1991-06-01",
+    "print-measure": lambda: f"/reports/print/measures/{_first(Measure)}/",
+    "schedule": lambda: "/schedule/",
+    "schedule-item": lambda: f"/schedule/items/{_first(ScheduledItem)}/",
+    # /timeline/ reads a fixed number of queries per kind of record on the page (tests/test_timeline.py):
+    # one kind at a time here, so that the 5 and the 200 measures show the same kinds.
+    **{f"timeline-{kind}": lambda k=kind: f"/timeline/?kind={k}" for kind in TIMELINE_KINDS},
+    # The day measure 1's report was withdrawn: the withdrawal and its withdrawer on the page.
+    "timeline-withdrawal": lambda: "/timeline/?kind=progressreport&date_from={0}&date_to={0}".format(
+        ProgressReport.objects.filter(withdrawn_on__isnull=False).order_by("pk").first().withdrawn_on
+    ),
+    "opendata": lambda: "/opendata/",
+    "opendata-catalog": lambda: "/opendata/catalog.jsonld",
+    **{
+        f"opendata-{dataset}.{form}": lambda d=dataset, f=form: f"/opendata/{d}.{f}"
+        for dataset in ("measures", "reports", "schedule", "public-comments")
+        for form in ("csv", "json")
+    },
+    **{
+        f"api-{endpoint}": lambda e=endpoint: f"/api/{e}/?page_size=100"
+        for endpoint in (
+            "plans",
+            "purposes",
+            "measures",
+            "annual-targets",
+            "progress-reports",
+            "departments",
+            "keywords",
+            "technologies",
+            "bodies",
+            "phases",
+            "scheduled-items",
+            "public-comments",
+        )
+    },
+    **{f"admin-list-{m._meta.model_name}": _admin(m, "changelist") for m in ADMIN_MODELS},
+    **{f"admin-change-{m._meta.model_name}": _admin(m) for m in ADMIN_MODELS},
+    **{f"admin-history-{m._meta.model_name}": _admin(m, "history") for m in ADMIN_MODELS},
+    "admin-change-withdrawn-report": _admin(ProgressReport, withdrawn_on__isnull=False),
+    "admin-withdraw-report": lambda: reverse(
+        "admin:measures_progressreport_withdraw", args=[_first(ProgressReport)]
+    ),
+    "admin-add-report": lambda: reverse("admin:measures_progressreport_add"),
+}
+# The user and group pages are the system administrator's.
+SUPERUSER_PAGES = {
+    "admin-list-user": lambda: reverse("admin:auth_user_changelist"),
+    "admin-change-user": lambda: reverse("admin:auth_user_change", args=[_first(get_user_model())]),
+    "admin-list-group": lambda: reverse("admin:auth_group_changelist"),
+    "admin-change-group": lambda: reverse("admin:auth_group_change", args=[_first(Group)]),
+}
+
+
+# The number of queries of each page, the same for 5 measures as for 200.
+QUERIES = {
+    "home": 31,
+    "reports": 24,
+    "reports-filtered": 25,
+    "excel": 26,
+    "print": 23,
+    "print-since": 31,
+    "print-measure": 19,
+    "schedule": 13,
+    "schedule-item": 6,
+    "timeline-plan": 10,
+    "timeline-purpose": 10,
+    "timeline-measure": 11,
+    "timeline-annualtarget": 10,
+    "timeline-scheduleditem": 11,
+    "timeline-publiccommentperiod": 10,
+    "timeline-withdrawal": 14,
+    "opendata": 18,
+    "opendata-catalog": 13,
+    "opendata-measures.csv": 10,
+    "opendata-measures.json": 15,
+    "opendata-reports.csv": 5,
+    "opendata-reports.json": 7,
+    "opendata-schedule.csv": 2,
+    "opendata-schedule.json": 5,
+    "opendata-public-comments.csv": 2,
+    "opendata-public-comments.json": 4,
+    "api-plans": 7,
+    "api-purposes": 8,
+    "api-measures": 18,
+    "api-annual-targets": 6,
+    "api-progress-reports": 5,
+    "api-departments": 6,
+    "api-keywords": 6,
+    "api-technologies": 6,
+    "api-bodies": 6,
+    "api-phases": 6,
+    "api-scheduled-items": 5,
+    "api-public-comments": 6,
+    "admin-list-plan": 8,
+    "admin-list-department": 9,
+    "admin-list-keyword": 9,
+    "admin-list-technology": 9,
+    "admin-list-purpose": 9,
+    "admin-list-measure": 21,
+    "admin-list-annualtarget": 11,
+    "admin-list-progressreport": 14,
+    "admin-list-progressstatus": 9,
+    "admin-list-evaluationscale": 9,
+    "admin-list-evaluationgrade": 9,
+    "admin-list-body": 8,
+    "admin-list-phase": 9,
+    "admin-list-scheduleditem": 11,
+    "admin-list-publiccommentperiod": 10,
+    "admin-change-plan": 7,
+    "admin-change-department": 6,
+    "admin-change-keyword": 6,
+    "admin-change-technology": 6,
+    "admin-change-purpose": 11,
+    "admin-change-measure": 18,
+    "admin-change-annualtarget": 8,
+    "admin-change-progressreport": 9,
+    "admin-change-progressstatus": 6,
+    "admin-change-evaluationscale": 7,
+    "admin-change-evaluationgrade": 7,
+    "admin-change-body": 7,
+    "admin-change-phase": 6,
+    "admin-change-scheduleditem": 9,
+    "admin-change-publiccommentperiod": 7,
+    "admin-history-plan": 9,
+    "admin-history-department": 8,
+    "admin-history-keyword": 8,
+    "admin-history-technology": 8,
+    "admin-history-purpose": 9,
+    "admin-history-measure": 10,
+    "admin-history-annualtarget": 10,
+    "admin-history-progressreport": 12,
+    "admin-history-progressstatus": 8,
+    "admin-history-evaluationscale": 8,
+    "admin-history-evaluationgrade": 9,
+    "admin-history-body": 8,
+    "admin-history-phase": 8,
+    "admin-history-scheduleditem": 11,
+    "admin-history-publiccommentperiod": 9,
+    "admin-change-withdrawn-report": 10,
+    "admin-withdraw-report": 9,
+    "admin-add-report": 6,
+    "admin-list-user": 6,
+    "admin-change-user": 10,
+    "admin-list-group": 5,
+    "admin-change-group": 6,
+}
+
+
+def _needs_history(name: str) -> bool:
+    return name.startswith(("timeline", "admin-history"))
+
+
+@pytest.fixture(params=SIZES, ids=lambda size: f"{size}-measures")
+def synthetic_plan(request, db):
+    # The history tables only where the page reads them: the data is built for every test.
+    history = _needs_history(request.node.callspec.params.get("name", ""))
+    build_synthetic_plans(plans=1, measures_per_plan=request.param, seed=1, history=history)
+    assert Measure.objects.count() == request.param
+    return request.param
+
+
+def _read(client, url):
+    """GET ``url`` and read the whole body: a streamed download queries while it is read."""
+    response = client.get(url)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_page_reads_at_a_fixed_number_of_queries(
+    name, synthetic_plan, client, secretariat, django_assert_num_queries
+):
+    url_of, queries = PAGES[name], QUERIES[name]
+    url = url_of()
+    client.force_login(secretariat)
+    with django_assert_num_queries(queries):
+        response, body = _read(client, url)
+    assert response.status_code == 200, url
+    assert body
+
+
+@pytest.mark.parametrize("name", SUPERUSER_PAGES)
+def test_the_administrators_page_reads_at_a_fixed_number_of_queries(
+    name, synthetic_plan, client, superuser, django_assert_num_queries
+):
+    url_of, queries = SUPERUSER_PAGES[name], QUERIES[name]
+    url = url_of()
+    client.force_login(superuser)
+    with django_assert_num_queries(queries):
+        response, body = _read(client, url)
+    assert response.status_code == 200, url
