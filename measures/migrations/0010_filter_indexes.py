@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0008_plan_published'),
+        ('measures', '0009_report_notes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
