@@ -11,7 +11,11 @@ SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser
 
 .PHONY: run test install install-prod browser setup demo lint lock bench bench-home clean screenshots
 
+# The worker that builds large workbooks (manage.py db_worker) runs in the background, the server in
+# the foreground; Ctrl-C stops both (a background job of this shell ignores Ctrl-C, so the trap ends it).
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
+	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 # pytest-xdist: one test process per core, at most 4, each with its own test database.
