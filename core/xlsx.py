@@ -131,6 +131,29 @@ def fit_cell(text: str) -> str:
     return units[:keep].decode("utf-16-le", errors="ignore") + CUT_MARK
 
 
+def _take_cells_as_they_are(ws) -> None:
+    """Let the write-only sheet take the cells it is given without trying each as a value first.
+
+    openpyxl's WriteOnlyWorksheet._values_to_row sets every appended object as the value of a
+    scratch cell and, when that fails with a ValueError whose message formats the cell's repr,
+    takes the object as the cell: for a row of ready cells that is about 7 % of the export's
+    time (make bench). This sheet's version yields the cells directly, anything else as openpyxl
+    does; the XML written is the same.
+    """
+    original = ws._values_to_row
+
+    def values_to_row(values, row_idx):
+        if not all(type(value) is Cell and value._hyperlink is None for value in values):
+            yield from original(values, row_idx)
+            return
+        for column, cell in enumerate(values, 1):
+            cell.column = column
+            cell.row = row_idx
+            yield cell
+
+    ws._values_to_row = values_to_row
+
+
 class SheetWriter:
     """Appends rows of styled cells to a write-only worksheet and counts them."""
 
@@ -143,6 +166,7 @@ class SheetWriter:
         self.widths = list(widths)
         self._arrays: dict[Style, object] = {}
         self._pools: dict[Style, list[Cell]] = {}
+        _take_cells_as_they_are(ws)
         self._out: dict[int, tuple[Style, Cell]] = {}
         self._wraps: dict[tuple[int, int], tuple[bool, float]] = {}
 
