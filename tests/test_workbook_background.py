@@ -133,6 +133,8 @@ def test_asking_progress_download_and_no_one_else(
 
     status = _status(client, job)
     assert (status["status"], status["percent"], status["download_url"]) == ("done", 100, download)
+    status_response = client.get(reverse("reports:workbook_status", args=[job.pk]))
+    assert status_response["Cache-Control"] == "private, no-store"
     page = client.get(f"{PAGE}?{job.query}").content.decode()
     assert f'<a href="{download}" download>ダウンロード</a>' in page
     assert "<progress" not in page
@@ -140,7 +142,7 @@ def test_asking_progress_download_and_no_one_else(
     response = client.get(download)
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
     assert (
         unquote(response["Content-Disposition"].split("filename*=UTF-8''")[1]) == "進捗状況_2021-12-31.xlsx"
     )
