@@ -11,7 +11,11 @@ SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser
 
 .PHONY: run test install install-prod browser setup demo lint lock bench bench-home clean screenshots
 
+# The worker that builds large workbooks (manage.py db_worker) runs in the background, the server in
+# the foreground; Ctrl-C stops both (a background job of this shell ignores Ctrl-C, so the trap ends it).
 run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
+	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 # pytest-xdist: one test process per core, at most 4, each with its own test database.
@@ -76,8 +80,17 @@ lock:
 	cd requirements && $(PIP_COMPILE) --output-file prod.txt prod.in
 	cd requirements && $(PIP_COMPILE) --output-file dev.txt dev.in
 
-bench: install ## The Excel export benchmark (docs/PERFORMANCE.md); quick: make bench SIZES=1000,5000
+# Not part of make test. Each part builds its own scratch database and prints its table with the
+# baseline measured in the same run (docs/PERFORMANCE.md); about 15 minutes on 2 CPUs.
+# Quick: make bench SIZES=1000,5000 PAGE_SIZES=50,500 DURATION=3
+bench: install ## The benchmarks of issue 15: Excel export, the pages, gunicorn + wrk (docs/PERFORMANCE.md)
+	@scripts/ensure_wrk.sh
+	@echo "== 1/3 Excel export (export, openpyxl baseline, XlsxWriter floor) =="
 	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))
+	@echo "== 2/3 The print page and the report page, test client, against an empty template =="
+	$(PY) benchmarks/pages.py $(if $(PAGE_SIZES),--sizes $(PAGE_SIZES))
+	@echo "== 3/3 gunicorn (2 workers) + wrk, against the login page and an empty template =="
+	$(PY) benchmarks/http_load.py $(if $(DURATION),--duration $(DURATION))
 
 bench-home: install ## The home page benchmark (docs/PERFORMANCE.md); quick: make bench-home SIZES=100,1000
 	$(PY) benchmarks/home_page.py $(if $(SIZES),--sizes $(SIZES))

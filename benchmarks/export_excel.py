@@ -468,8 +468,21 @@ def baseline(n: int, output: str) -> dict:
         return arrays[key]
 
     def write(ws, rows):
+        """One reused styled cell per column (and style, where a column's colour follows its value):
+        the fastest way openpyxl's write-only mode offers, each value set through openpyxl's own setter."""
+        reused: dict = {}
         for row in rows:
-            ws.append([Cell(ws, 1, 1, value, array(ws, style)) for value, style in row])
+            cells = []
+            for column, (value, style) in enumerate(row):
+                key = (column, id(style))
+                cell = reused.get(key)
+                if cell is None:
+                    cell = reused[key] = Cell(ws, 1, 1, None, array(ws, style))
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text, as in the export
+                cells.append(cell)
+            ws.append(cells)
 
     header = [[(f"見出し{c}", HEADER) for c in range(len(progress[0]))]] * 2
     write(sheets["施策別進捗"], header + progress)
@@ -484,6 +497,81 @@ def baseline(n: int, output: str) -> dict:
     write(sheets["概要"], [[(f"概要{r}-{c}", TEXT) for c in range(15)] for r in range(50)])
     write(sheets["策定スケジュール"], [[(f"予定{r}-{c}", TEXT) for c in range(14)] for r in range(12)])
     workbook.save(output)
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+        "rss_before_mb": round(before / 1024, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def floor(n: int, output: str) -> dict:
+    """The Python floor: XlsxWriter's constant_memory mode writing the same cells (reported, not a goal)."""
+    import xlsxwriter
+
+    from core import fiscal
+
+    progress, years, history = baseline_rows(n)
+    before = _rss_kb()
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+    formats: dict = {}
+
+    def fmt(style):
+        """The style's font, fill, border, alignment and number format as an XlsxWriter format, made once."""
+        key = id(style)
+        if key not in formats:
+            spec = {}
+            if style.font is not None:
+                spec.update(font_name=style.font.name, font_size=style.font.sz, bold=bool(style.font.b))
+            if style.fill is not None and style.fill.fgColor is not None and style.fill.fgColor.rgb:
+                spec.update(pattern=1, bg_color="#" + str(style.fill.fgColor.rgb)[-6:])
+            if style.border is not None:
+                spec.update(border=1)
+            if style.alignment is not None:
+                if style.alignment.horizontal:
+                    spec.update(align=style.alignment.horizontal)
+                if style.alignment.vertical:
+                    spec.update(valign=style.alignment.vertical)
+                if style.alignment.wrap_text:
+                    spec.update(text_wrap=True)
+            if style.number_format:
+                spec.update(num_format=style.number_format)
+            formats[key] = workbook.add_format(spec)
+        return formats[key]
+
+    def write(ws, rows):
+        for r, row in enumerate(rows):
+            for c, (value, style) in enumerate(row):
+                if value is None:
+                    ws.write_blank(r, c, None, fmt(style))
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value, fmt(style))
+                elif isinstance(value, date):
+                    ws.write_datetime(r, c, value, fmt(style))
+                else:
+                    ws.write_number(r, c, value, fmt(style))
+
+    from reports.sheets.layout import HEADER, TEXT
+
+    write(workbook.add_worksheet("概要"), [[(f"概要{r}-{c}", TEXT) for c in range(15)] for r in range(50)])
+    header = [[(f"見出し{c}", HEADER) for c in range(len(progress[0]))]] * 2
+    write(workbook.add_worksheet("施策別進捗"), header + progress)
+    for year in YEARS:
+        rows = years[year]
+        write(
+            workbook.add_worksheet(fiscal.fiscal_year_label(year)),
+            [[(f"見出し{c}", HEADER) for c in range(len(rows[0]))]] + rows,
+        )
+    write(
+        workbook.add_worksheet("策定スケジュール"),
+        [[(f"予定{r}-{c}", TEXT) for c in range(14)] for r in range(12)],
+    )
+    write(
+        workbook.add_worksheet("進捗履歴"),
+        [[(f"見出し{c}", HEADER) for c in range(len(history[0]))]] + history,
+    )
+    workbook.close()
     return {
         "seconds": round(time.perf_counter() - started, 2),
         "cpu_seconds": round(_cpu_seconds() - cpu, 2),
@@ -548,7 +636,7 @@ def _best(runs: list[dict]) -> dict:
 
 HEADER = (
     f"{'measures':>9} {'reports':>8} {'build s':>8} {'export s':>9} {'baseline s':>11} {'ratio':>6} "
-    f"{'export cpu':>11} {'baseline cpu':>13} {'cpu ratio':>10} {'export peak MB':>15} {'baseline peak MB':>17}  same"
+    f"{'export cpu':>11} {'baseline cpu':>13} {'cpu ratio':>10} {'export peak MB':>15} {'baseline peak MB':>17}  same {'xlsxwriter s':>12} {'xlsxwriter cpu':>12}"
 )
 
 
@@ -564,11 +652,12 @@ def run(sizes: list[int], keep: bool, repeat: int) -> list[dict]:
         assert database.resolve() != (ROOT / "db.sqlite3").resolve()
         try:
             built = _child("build", str(n), str(database))
-            exports, baselines = [], []
-            for _ in range(repeat):  # alternated, so both meet the same load
+            exports, baselines, floors = [], [], []
+            for _ in range(repeat):  # alternated, so all meet the same load
                 exports.append(_child("export", str(n), str(database), str(scratch / "export.xlsx")))
                 baselines.append(_child("baseline", str(n), str(scratch / "baseline.xlsx")))
-            exported, base = _best(exports), _best(baselines)
+                floors.append(_child("floor", str(n), str(scratch / "floor.xlsx")))
+            exported, base, lowest = _best(exports), _best(baselines), _best(floors)
             same = all(
                 sheet_fingerprint(scratch / "export.xlsx", number, header)
                 == sheet_fingerprint(scratch / "baseline.xlsx", number, header)
@@ -596,30 +685,37 @@ def run(sizes: list[int], keep: bool, repeat: int) -> list[dict]:
             "export_rss_before_mb": exported["rss_before_mb"],
             "baseline_peak_mb": base["peak_mb"],
             "same_cells": same,
+            "floor_seconds": lowest["seconds"],
+            "floor_cpu_seconds": lowest["cpu_seconds"],
+            "floor_peak_mb": lowest["peak_mb"],
         }
         results.append(result)
         print(
             f"{n:>9,} {built['reports']:>8,} {built['build_seconds']:>8} {exported['seconds']:>9} "
             f"{base['seconds']:>11} {result['ratio']:>6} {exported['cpu_seconds']:>11} {base['cpu_seconds']:>13} "
-            f"{result['cpu_ratio']:>10} {exported['peak_mb']:>15} {base['peak_mb']:>17}  {'yes' if same else 'NO'}",
+            f"{result['cpu_ratio']:>10} {exported['peak_mb']:>15} {base['peak_mb']:>17}  {'yes' if same else 'NO':>4} "
+            f"{lowest['seconds']:>12} {lowest['cpu_seconds']:>12}",
             flush=True,
         )
     _goals(results)
     return results
 
 
+GOAL_RATIO = 1.2  # issue 15: at every size, against the reused-cell baseline, both with lxml
+
+
 def _goals(results: list[dict]) -> None:
-    largest = max(results, key=lambda r: r["measures"])
-    for name, key in (("wall time", "ratio"), ("CPU time", "cpu_ratio")):
-        verdict = "met" if largest[key] <= 1.3 else "NOT met"
+    for result in results:
+        verdict = "met" if result["cpu_ratio"] <= GOAL_RATIO else "NOT met"
         print(
-            f"\nexport ÷ baseline, {name}, at {largest['measures']:,} measures: {largest[key]} (goal ≤ 1.3): {verdict}"
+            f"export ÷ baseline at {result['measures']:,} measures: {result['ratio']} wall, "
+            f"{result['cpu_ratio']} CPU (goal ≤ {GOAL_RATIO}, CPU): {verdict}"
         )
     by_size = {r["measures"]: r for r in results}
     if 10_000 in by_size and 50_000 in by_size:
-        growth = by_size[50_000]["export_peak_mb"] / by_size[10_000]["export_peak_mb"] - 1
-        verdict = "met" if growth <= 0.2 else "NOT met"
-        print(f"export peak memory, 50,000 vs 10,000 measures: {growth:+.1%} (goal ≤ +20%): {verdict}")
+        growth = by_size[50_000]["export_peak_mb"] / by_size[10_000]["export_peak_mb"]
+        verdict = "met" if growth <= 1.2 else "NOT met"
+        print(f"export peak memory, 50,000 ÷ 10,000 measures: {growth:.2f} (goal ≤ 1.2): {verdict}")
     if not all(r["same_cells"] for r in results):
         print("WARNING: the baseline did not write the same cells; the ratio is not a fair comparison.")
 
@@ -636,9 +732,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.step:
         step, n, *paths = args.step
-        result = {"build": build, "export": lambda n, *p: export(*p), "baseline": baseline}[step](
-            int(n), *paths
-        )
+        result = {"build": build, "export": lambda n, *p: export(*p), "baseline": baseline, "floor": floor}[
+            step
+        ](int(n), *paths)
         print(json.dumps(result))
         return
     results = run([int(s) for s in args.sizes.split(",")], args.keep, args.repeat)

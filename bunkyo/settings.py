@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    # Django's tasks framework (backport) and its database backend: large workbooks are built by
+    # `manage.py db_worker` (docs/operations.md), the queue a table in the same database.
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "measures",
     "schedule",
@@ -218,6 +222,23 @@ OPENDATA_LOCAL_GOVERNMENT_NAME = " ".join(
 )
 if not OPENDATA_LOCAL_GOVERNMENT_NAME:
     raise ImproperlyConfigured("OPENDATA_LOCAL_GOVERNMENT_NAME must name the body, e.g. 東京都文京区")
+
+# --- Large workbooks, built in the background (docs/reports.md, docs/PERFORMANCE.md) ----------
+# Above this many measures /reports/ does not build the workbook inside the request: it queues it
+# for the worker (manage.py db_worker) and shows its progress. The export writes about 1,000
+# measures in 1.5-2.5 s on a 2-CPU machine, so 2,000 keeps a direct download to a few seconds.
+REPORTS_BACKGROUND_MEASURES = _env_int("REPORTS_BACKGROUND_MEASURES", 2000)
+# How long a workbook built in the background is kept for the person who asked for it, in hours;
+# expired files are deleted by the worker and by `manage.py purge_workbooks`.
+REPORTS_WORKBOOK_KEEP_HOURS = _env_int("REPORTS_WORKBOOK_KEEP_HOURS", 24)
+# Where those files are written: outside the static files, served only through the application.
+REPORTS_WORKBOOK_DIR = Path(os.environ.get("REPORTS_WORKBOOK_DIR", BASE_DIR / "var" / "workbooks"))
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # The change history is a record: past versions are shown, never written back (core/admin_base.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -5,30 +5,48 @@ Each view validates the shared filters, hands them to a builder (workbook, print
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from core.pages import bad_request, read_only_page
+from core.pages import bad_request, private_page, read_only_page
+from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
+from . import exports
 from .chart import grade_chart_for
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
 from .printing import council_report_build, measure_report_build
-from .workbook import ProgressExport, progress_workbook_response
+from .workbook import ProgressExport, attachment, progress_workbook_response
 
 
-def _report_page(request, filterset: MeasureProgressFilter):
+def _report_page(request, filterset: MeasureProgressFilter, *, measure_count: int | None = None, asked=False):
     """The filter form with the scope it selects; wrong filters: the reasons beside the fields, status 400
-    (the same answer as the workbook and the printable pages give for the same query string)."""
+    (the same answer as the workbook and the printable pages give for the same query string).
+
+    Below it, the person's workbooks being built in the background or ready to download.
+    ``asked``: the person asked to download a workbook too large to build in the request.
+    """
     valid = filterset.is_valid()
+    if valid and measure_count is None:
+        measure_count = filterset.qs.count()
     context = {
         "filter": filterset,
         "plan": filterset.selected_plan if valid else None,
-        "measure_count": filterset.qs.count() if valid else None,
+        "measure_count": measure_count,
+        "large": valid and exports.is_large(measure_count),
+        "asked_large": asked,
+        "background_measures": settings.REPORTS_BACKGROUND_MEASURES,
+        "keep_hours": settings.REPORTS_WORKBOOK_KEEP_HOURS,
         "chart": grade_chart_for(filterset) if valid else None,
         "as_of": filterset.as_of_date if valid else None,
         "query": request.GET.urlencode(),
+        "jobs": list(exports.jobs_of(request.user)[:10]),
     }
     return render(request, "reports/index.html", context, status=200 if valid else 400)
 
@@ -44,7 +62,56 @@ def progress_xlsx(request):
     if not filterset.is_valid():
         # The same page, the errors beside the fields they concern: a bookmark gone stale is fixable.
         return _report_page(request, filterset)
+    measure_count = filterset.qs.count()
+    if exports.is_large(measure_count):
+        # Too large to build before a worker's timeout: the page offers to build it in the background.
+        return _report_page(request, filterset, measure_count=measure_count, asked=True)
     return progress_workbook_response(ProgressExport.from_filter(filterset))
+
+
+@private_page
+@require_POST
+@login_required
+@permission_required(EXPORT_PROGRESS, raise_exception=True)
+def workbook_request(request):
+    """Queue a large workbook for the worker; back to /reports/, where its progress shows.
+
+    The filters come in the query string, as for the download itself; the body carries the CSRF token.
+    """
+    filterset = MeasureProgressFilter(request.GET)
+    if not filterset.is_valid():
+        return bad_request(request, filterset.form)
+    query = exports.frozen_query(filterset)
+    if not exports.is_large(filterset.qs.count()):
+        return redirect(f"{reverse('reports:progress_xlsx')}?{query}")  # small: downloaded at once
+    job = exports.request_workbook(request.user, filterset)
+    return redirect(f"{reverse('reports:index')}?{query}#workbook-{job.pk}")
+
+
+def _own_job(request, job_id):
+    """The person's own unexpired job; anyone else's, or an expired one, is not found."""
+    job = exports.job_of(request.user, job_id)
+    if job is None:
+        raise Http404("このファイルはありません。保存期間を過ぎたか、ほかの人が作成したものです。")
+    return job
+
+
+@read_only_page(EXPORT_PROGRESS)
+def workbook_status(request, job_id):
+    """How far a background workbook has got, for the progress bar on /reports/ (JSON)."""
+    return JsonResponse(exports.status_of(_own_job(request, job_id)))
+
+
+@read_only_page(EXPORT_PROGRESS)
+def workbook_download(request, job_id):
+    """The finished workbook, to the person who asked for it only."""
+    job = _own_job(request, job_id)
+    path = exports.workbook_path(job)
+    if job.status != job.Status.DONE or not path.exists():
+        raise Http404("このファイルはまだ作成されていません。")
+    response = FileResponse(path.open("rb"), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment(job.filename, job.ascii_filename)
+    return response
 
 
 @read_only_page(PRINT_PROGRESS)

@@ -7,6 +7,7 @@ a validated MeasureProgressFilter, so one query string means one workbook everyw
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
@@ -90,11 +91,29 @@ def export_of_selection(measures: QuerySet[Measure]) -> ProgressExport:
     return ProgressExport.from_filter(filterset, also=[("選択した施策", f"{selected.count()}件")])
 
 
-def write_progress_workbook(export: ProgressExport, output, *, generated_at: datetime | None = None) -> int:
+def _reporting(rows: Iterable, every: int, on_progress: Callable[[int], None]) -> Iterator:
+    """The rows as they come, calling ``on_progress(measures so far)`` after every ``every`` of them."""
+    done = 0
+    for done, row in enumerate(rows, 1):  # noqa: B007 (done is read after the loop)
+        yield row
+        if done % every == 0:
+            on_progress(done)
+    on_progress(done)
+
+
+def write_progress_workbook(
+    export: ProgressExport,
+    output,
+    *,
+    generated_at: datetime | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    progress_every: int = 500,
+) -> int:
     """Write the sheets to ``output`` (a path or a binary file). Returns the number of measures.
 
     A fixed number of queries whatever the number of measures, and rows streamed to disk
-    in write-only mode as they are read.
+    in write-only mode as they are read. ``on_progress(n)`` is told every ``progress_every``
+    measures written (a background build reports its progress with it).
     """
     generated_at = generated_at or timezone.localtime()
     workbook = Workbook(write_only=True)
@@ -116,7 +135,10 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
         YearSheet(ws, page=export.page, fiscal_year=year, index=index, tally=tally, legend=legend)
         for index, (year, ws) in enumerate(zip(export.fiscal_years, year_sheets, strict=True))
     ]
-    rows = tally.counting(measure_progress_rows(**scope, fiscal_years=export.fiscal_years))
+    rows = measure_progress_rows(**scope, fiscal_years=export.fiscal_years)
+    if on_progress is not None:
+        rows = _reporting(rows, progress_every, on_progress)
+    rows = tally.counting(rows)
     count = write_progress(
         progress, page=export.page, years=export.fiscal_years, rows=writing_years(rows, years)
     )
@@ -142,7 +164,11 @@ def write_progress_workbook(export: ProgressExport, output, *, generated_at: dat
 
 def content_disposition(export: ProgressExport) -> str:
     """An attachment named 進捗状況_<date>.xlsx (RFC 5987), with an ASCII name for older clients."""
-    return f"attachment; filename=\"{export.ascii_filename}\"; filename*=UTF-8''{quote(export.filename)}"
+    return attachment(export.filename, export.ascii_filename)
+
+
+def attachment(filename: str, ascii_filename: str) -> str:
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def progress_workbook_response(export: ProgressExport) -> FileResponse:

@@ -18,8 +18,9 @@ from .test_concurrent_edits import _form_data
 pytestmark = pytest.mark.usefixtures("demo")
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-# django-axes' sign-in logs are registered too, but every field of theirs is read-only (checked below).
-READ_ONLY_APPS = {"axes"}
+# django-axes' sign-in logs and django-tasks-db's task records are registered too, but every field of
+# theirs is read-only (checked below).
+READ_ONLY_APPS = {"axes", "django_tasks_database"}
 # A saved progress report has no change form: it is read-only, and its one change, the
 # withdrawal, refuses a stale save on its own page (tests/test_report_withdrawal.py).
 # An Excel upload (reports.ProgressImport) has no change form either: its page is its preview.

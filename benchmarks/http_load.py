@@ -1,0 +1,160 @@
+"""Throughput under gunicorn (2 workers on 127.0.0.1) driven by wrk, each page against a trivial view.
+
+    .venv/bin/python benchmarks/http_load.py                 # 10 s per URL
+    .venv/bin/python benchmarks/http_load.py --duration 5
+
+A scratch SQLite database with the seed plan and its demo progress (5 measures, as `make run`
+loads it) and a signed-in superuser's session; gunicorn serves benchmarks.settings (DEBUG off,
+the site's URLs plus /bench/empty/). wrk (2 threads, 4 connections, --latency) runs for
+--duration seconds per URL. Goals (issue 15): /reports/print/ at least 25 % of the login page's
+requests per second; zero errors everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PORT = int(os.environ.get("BENCH_PORT", "8775"))
+GOAL_SHARE = 0.25
+
+
+def prepare(db_path: str) -> dict:
+    """The seed plan with its demo progress, a superuser's session key and a measure's id."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from measures.models import Measure
+
+    call_command("migrate", verbosity=0)
+    call_command("load_plan", verbosity=0)
+    call_command("load_plan", demo=True, verbosity=0)
+    user = get_user_model().objects.create_superuser("bench", password="bench-pw")
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return {"session": session.session_key, "measure": Measure.objects.order_by("pk").first().pk}
+
+
+def wrk(url: str, cookie: str | None, duration: int) -> dict:
+    command = ["wrk", "-t2", "-c4", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: sessionid={cookie}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+
+    def latency(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
+
+    return {"rps": rate, "requests": requests, "errors": errors, "p50_ms": latency(50), "p99_ms": latency(99)}
+
+
+def run(duration: int) -> list[dict]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: scripts/ensure_wrk.sh installs it")
+    scratch = Path(tempfile.mkdtemp(prefix="bunkyo-bench-http-"))
+    db = scratch / "db.sqlite3"
+    prepared = subprocess.run(
+        [sys.executable, __file__, "--prepare", str(db)], capture_output=True, text=True, cwd=ROOT
+    )
+    if prepared.returncode:
+        sys.stderr.write(prepared.stderr)
+        raise SystemExit("preparing the database failed")
+    info = json.loads(prepared.stdout.strip().splitlines()[-1])
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "bunkyo.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(scratch / "gunicorn.log", "w"),
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    urls = [
+        ("login page", "/accounts/login/", False),
+        ("trivial view", "/bench/empty/", True),
+        ("/reports/print/ (5 measures)", "/reports/print/", True),
+        ("API list /api/measures/", "/api/measures/", True),
+        (f"API detail /api/measures/{info['measure']}/", f"/api/measures/{info['measure']}/", True),
+    ]
+    results = []
+    try:
+        for _ in range(100):  # up to 10 s for gunicorn to listen
+            try:
+                urllib.request.urlopen(base + "/accounts/login/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        print(
+            f"{'URL':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}", flush=True
+        )
+        for name, path, signed_in in urls:
+            r = {"name": name, **wrk(base + path, info["session"] if signed_in else None, duration)}
+            results.append(r)
+            print(
+                f"{name:<34} {r['rps']:>8.1f} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7} {r['requests']:>9}",
+                flush=True,
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
+    by = {r["name"]: r for r in results}
+    share = by["/reports/print/ (5 measures)"]["rps"] / by["login page"]["rps"]
+    verdict = "met" if share >= GOAL_SHARE else "NOT met"
+    print(f"/reports/print/ ÷ login page, req/s: {share:.0%} (goal ≥ {GOAL_SHARE:.0%}): {verdict}")
+    errors = sum(r["errors"] for r in results)
+    print(f"errors: {errors} (goal 0): {'met' if errors == 0 else 'NOT met'}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        print(json.dumps(prepare(args.prepare)))
+        return
+    results = run(args.duration)
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

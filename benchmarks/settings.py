@@ -1,0 +1,17 @@
+"""The application's settings as production runs them (DEBUG off), plus a trivial page to compare with."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from bunkyo.settings import *  # noqa: E402,F403
+
+ROOT_URLCONF = "benchmarks.urls"
+# No collectstatic for a benchmark: static URLs without the manifest's hashes.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,0 +1,149 @@
+"""Large workbooks, built in the background so that no request runs longer than a worker may.
+
+/reports/ asks here whether a workbook is large (more measures than settings.REPORTS_BACKGROUND_MEASURES);
+if so the person asks for it (request_workbook), the worker (manage.py db_worker, Django's tasks
+framework with its database backend) builds it (build_workbook), reporting how many measures it has
+written, and the person downloads it from /reports/ until it expires (REPORTS_WORKBOOK_KEEP_HOURS).
+Only the person who asked sees the job or its file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from .filters import MeasureProgressFilter
+from .models import WorkbookJob
+from .workbook import ProgressExport, write_progress_workbook
+
+logger = logging.getLogger(__name__)
+
+
+def is_large(measure_count: int) -> bool:
+    """Whether a workbook of this many measures is built in the background rather than in the request."""
+    return measure_count > settings.REPORTS_BACKGROUND_MEASURES
+
+
+def keep_for() -> timedelta:
+    return timedelta(hours=settings.REPORTS_WORKBOOK_KEEP_HOURS)
+
+
+def workbook_path(job: WorkbookJob) -> Path:
+    return Path(settings.REPORTS_WORKBOOK_DIR) / f"{job.pk}.xlsx"
+
+
+def jobs_of(user) -> QuerySet[WorkbookJob]:
+    """The person's own workbooks that have not expired, newest first."""
+    return WorkbookJob.objects.filter(requested_by=user, expires_at__gt=timezone.now())
+
+
+def job_of(user, job_id) -> WorkbookJob | None:
+    """The job if it is this person's and has not expired; None otherwise (someone else's looks like none)."""
+    return jobs_of(user).filter(pk=job_id).first()
+
+
+def frozen_query(filterset: MeasureProgressFilter) -> str:
+    """The filters' query string with the plan and the 基準日 as chosen now, so that the file built
+    later covers what the person saw (a blank 基準日 means today, which may be tomorrow by then)."""
+    data = QueryDict(mutable=True)
+    data["plan"] = str(filterset.selected_plan.pk)
+    data["as_of"] = filterset.as_of_date.isoformat()
+    for name in filterset.form.fields:  # the filters' own fields: no CSRF token, nothing else
+        values = [value for value in filterset.data.getlist(name) if value != ""]
+        if values and name not in data:
+            data.setlist(name, values)
+    return data.urlencode()
+
+
+def request_workbook(user, filterset: MeasureProgressFilter) -> WorkbookJob:
+    """Queue the workbook of a valid filter set for the worker, for ``user`` alone."""
+    from .tasks import build_workbook_task  # the task module imports this one
+
+    purge_expired()
+    export = ProgressExport.from_filter(filterset)
+    now = timezone.now()
+    job = WorkbookJob.objects.create(
+        requested_by=user,
+        query=frozen_query(filterset),
+        filename=export.filename,
+        ascii_filename=export.ascii_filename,
+        measure_count=filterset.qs.count(),
+        requested_at=now,
+        expires_at=now + keep_for(),
+    )
+    build_workbook_task.enqueue(str(job.pk))
+    job.refresh_from_db()  # an immediate backend (tests, development) has built it already
+    return job
+
+
+def build_workbook(job_id: str) -> str:
+    """The task's work: write the job's workbook to its file, telling the job how far it has got.
+
+    The file is written under a temporary name and renamed when complete, so a download never
+    sees half a file. Returns the job's status.
+    """
+    job = WorkbookJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != WorkbookJob.Status.QUEUED:
+        return "gone" if job is None else job.status  # expired and purged, or already built
+    jobs = WorkbookJob.objects.filter(pk=job.pk)
+    jobs.update(status=WorkbookJob.Status.RUNNING)
+    path = workbook_path(job)
+    partial = path.with_suffix(".part")
+    try:
+        filterset = MeasureProgressFilter(QueryDict(job.query))
+        if not filterset.is_valid():  # the plan was deleted meanwhile
+            raise ValueError(f"the filters are no longer valid: {filterset.form.errors.as_json()}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        every = max(1, job.measure_count // 100)  # about a hundred updates
+        write_progress_workbook(
+            ProgressExport.from_filter(filterset),
+            partial,
+            on_progress=lambda done: jobs.update(measures_done=done),
+            progress_every=every,
+        )
+        os.replace(partial, path)
+    except Exception:
+        logger.exception("The workbook %s could not be built", job.pk)
+        partial.unlink(missing_ok=True)
+        jobs.update(status=WorkbookJob.Status.FAILED, finished_at=timezone.now())
+        raise
+    now = timezone.now()
+    jobs.update(status=WorkbookJob.Status.DONE, finished_at=now, expires_at=now + keep_for())
+    purge_expired()
+    return WorkbookJob.Status.DONE
+
+
+def purge_expired(now=None) -> int:
+    """Delete the jobs past their time and their files. Returns how many jobs were deleted."""
+    now = now or timezone.now()
+    expired = list(WorkbookJob.objects.filter(expires_at__lte=now))
+    for job in expired:
+        workbook_path(job).unlink(missing_ok=True)
+        workbook_path(job).with_suffix(".part").unlink(missing_ok=True)
+    WorkbookJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
+    return len(expired)
+
+
+def status_of(job: WorkbookJob) -> dict:
+    """What the progress display needs, as JSON."""
+    from django.urls import reverse
+
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "percent": job.percent,
+        "measures_done": job.measures_done,
+        "measure_count": job.measure_count,
+        "download_url": reverse("reports:workbook_download", args=[job.pk])
+        if job.status == WorkbookJob.Status.DONE
+        else None,
+        "expires_at": timezone.localtime(job.expires_at).isoformat(),
+    }
