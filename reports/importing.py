@@ -290,7 +290,7 @@ class _FileReader:
                 "管理画面の「テンプレートをダウンロード」で作ったファイルか、進捗状況のExcel(/reports/)に記入してください。"
             )
             return None
-        if str(props.get(x.PROPERTY_PLAN)) != str(scope.plan.pk):
+        if _int_or_none(props.get(x.PROPERTY_PLAN)) != scope.plan.pk:
             other = Plan.objects.filter(pk=_int_or_none(props.get(x.PROPERTY_PLAN))).first()
             named = f"「{other.name}」" if other else "別の計画"
             self.problem(
@@ -563,8 +563,13 @@ def _int_or_none(value) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    # A document property saved again by LibreOffice comes back as a real number: "1.0".
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
-    return int(text) if text.isdigit() else None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return int(number) if number.is_finite() and number == number.to_integral_value() else None
 
 
 def _same(found, want) -> bool:

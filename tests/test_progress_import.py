@@ -526,3 +526,77 @@ def test_the_preview_and_the_confirmation_take_the_same_queries_for_3_rows_or_30
     with django_assert_num_queries(CONFIRM_QUERIES):
         progress_import_confirm(upload=upload_, user=secretariat)
     assert ProgressReport.objects.filter(measure__plan=plan).count() == count
+
+
+# ---- hostile files through the upload page ----------------------------------------------------------
+
+
+def _sheet_part(content: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return next(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def test_a_zip_bomb_and_an_entity_bomb_are_refused_and_the_server_answers_on(secretariat_client):
+    """A template whose sheet inflates to 200 MB, and one whose sheet laughs a billion times."""
+    import resource
+
+    from .test_xlsx_upload_safety import _laughing_sheet, _rezip, _spaces_sheet
+
+    template = template_bytes(secretariat_client)
+    sheet = _sheet_part(template)
+    bomb = _rezip(template, replace={sheet: _spaces_sheet(200 * 1024 * 1024)})
+    laughs = _rezip(template, replace={sheet: _laughing_sheet()})
+    assert len(bomb) < 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    text = _problems(secretariat_client, bomb, name="bomb.xlsx")
+    assert "「bomb.xlsx」は展開後のサイズが上限の50 MBを超えるため読み込めません。" in text
+    text = _problems(secretariat_client, laughs, name="laughs.xlsx")
+    assert (
+        "「laughs.xlsx」は安全のため読み込めない記述(XMLのDOCTYPE宣言やエンティティ定義)を含んでいます。"
+        in text
+    )
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, f"the process grew {grown_mb:.0f} MB"
+    assert secretariat_client.get(UPLOAD_URL).status_code == 200  # and the server answers on
+
+
+@pytest.mark.libreoffice
+def test_a_template_saved_again_by_libreoffice_still_comes_back(secretariat_client, tmp_path):
+    """A department that opens the template in LibreOffice Calc and saves it: the file still says
+    what it is for, and its figures come back."""
+    import os
+    import subprocess
+
+    from .test_excel_libreoffice import CONVERT_TIMEOUT, SOFFICE, libreoffice_unavailable
+
+    if not os.access(SOFFICE, os.X_OK):
+        libreoffice_unavailable(f"{SOFFICE} がありません。make test が入れます。")
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=0.8, actual=3, as_of="2022/7/15"
+    )
+    source = tmp_path / "in" / "戸籍住民課.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(filled.bytes())
+    out = tmp_path / "out"
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=CONVERT_TIMEOUT,
+    )
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", (out / "戸籍住民課.xlsx").read_bytes())))
+    assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
+    confirm(secretariat_client)
+    report = ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 7, 15))
+    assert (report.progress_percent, report.actual_value) == (80, Decimal("3"))
