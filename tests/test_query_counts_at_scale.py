@@ -128,7 +128,52 @@ PAGES = {
         "admin:measures_progressreport_withdraw", args=[_first(ProgressReport)]
     ),
     "admin-add-report": lambda: reverse("admin:measures_progressreport_add"),
+    # The Excel upload: its page, the template of the whole plan's first year, the list of uploads
+    # and an upload's preview of every measure of that year.
+    "admin-import-upload": lambda: reverse("admin:reports_progressimport_add"),
+    "admin-import-template": lambda: (
+        reverse("admin:reports_progressimport_template")
+        + f"?target={_plan_id()}:{Plan.objects.get(pk=_plan_id()).first_fiscal_year}"
+    ),
+    "admin-import-list": lambda: (_import_preview(), reverse("admin:reports_progressimport_changelist"))[1],
+    "admin-import-preview": lambda: reverse("admin:reports_progressimport_preview", args=[_import_preview()]),
 }
+
+
+def _import_preview() -> int:
+    """An upload of the plan's first year with every measure's row filled in: its preview's id."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from reports.collection import ProgressTemplate, write_template_workbook
+    from reports.importing import ImportScope
+    from reports.services import progress_import_preview
+    from reports.sheets import exchange
+
+    plan = Plan.objects.get(pk=_plan_id())
+    year = plan.first_fiscal_year
+    output = io.BytesIO()
+    write_template_workbook(ProgressTemplate(plan=plan, fiscal_year=year), output)
+    workbook = load_workbook(io.BytesIO(output.getvalue()))
+    ws = workbook.worksheets[0]
+    header = next(r[0].row for r in ws.iter_rows() if any(c.value == exchange.MEASURE_ID for c in r))
+    columns = {c.value: c.column for c in ws[header] if c.value}
+    for row in range(header + 1, ws.max_row + 1):
+        ws.cell(row, columns[exchange.PROGRESS]).value = 0.37
+        ws.cell(row, columns[exchange.AS_OF]).value = f"{year + 1}/3/17"
+    filled = io.BytesIO()
+    workbook.save(filled)
+    filled.seek(0)
+    upload = progress_import_preview(
+        scope=ImportScope(plan=plan, fiscal_year=year),
+        files=[("記入.xlsx", filled)],
+        user=get_user_model().objects.order_by("pk").first(),
+    )
+    assert len(upload.reports) + len(upload.problems) >= Measure.objects.filter(plan=plan).count()
+    return upload.pk
+
+
 # The user and group pages are the system administrator's.
 SUPERUSER_PAGES = {
     "admin-list-user": lambda: reverse("admin:auth_user_changelist"),
@@ -141,13 +186,13 @@ SUPERUSER_PAGES = {
 # The number of queries of each page, the same for 5 measures as for 200.
 QUERIES = {
     "home": 31,
-    "reports": 24,
-    "reports-filtered": 25,
-    "excel": 26,
+    "reports": 25,
+    "reports-filtered": 26,
+    "excel": 27,
     "print": 23,
     "print-since": 31,
     "print-measure": 19,
-    "schedule": 13,
+    "schedule": 17,
     "schedule-item": 6,
     "timeline-plan": 10,
     "timeline-purpose": 10,
@@ -205,9 +250,9 @@ QUERIES = {
     "admin-change-evaluationscale": 7,
     "admin-change-evaluationgrade": 7,
     "admin-change-body": 7,
-    "admin-change-phase": 6,
-    "admin-change-scheduleditem": 9,
-    "admin-change-publiccommentperiod": 7,
+    "admin-change-phase": 10,
+    "admin-change-scheduleditem": 13,
+    "admin-change-publiccommentperiod": 11,
     "admin-history-plan": 9,
     "admin-history-department": 8,
     "admin-history-keyword": 8,
@@ -226,6 +271,10 @@ QUERIES = {
     "admin-change-withdrawn-report": 10,
     "admin-withdraw-report": 9,
     "admin-add-report": 6,
+    "admin-import-upload": 17,
+    "admin-import-template": 18,
+    "admin-import-list": 8,
+    "admin-import-preview": 6,
     "admin-list-user": 6,
     "admin-change-user": 10,
     "admin-list-group": 5,
