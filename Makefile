@@ -7,7 +7,7 @@ PROD_LOCK := requirements/prod.txt
 DEV_LOCK := requirements/dev.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
-SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py
 
 .PHONY: run test install install-prod browser setup demo lint lock bench bench-home clean screenshots
 
