@@ -600,3 +600,28 @@ def test_a_template_saved_again_by_libreoffice_still_comes_back(secretariat_clie
     confirm(secretariat_client)
     report = ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 7, 15))
     assert (report.progress_percent, report.actual_value) == (80, Decimal("3"))
+
+
+def test_a_failure_while_saving_leaves_no_report_and_the_upload_unconfirmed(secretariat_client, monkeypatch):
+    """Every row becomes a report, or none does: a crash after the reports are written rolls them back."""
+    import measures.services
+
+    filled = Filled(template_bytes(secretariat_client))
+    filled.fill(measure(1), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+    filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+    upload(secretariat_client, ("a.xlsx", filled.bytes()))
+    original = measures.services.bulk_create_with_history
+
+    def written_then_crashed(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(measures.services, "bulk_create_with_history", written_then_crashed)
+    count = _report_count()
+    with pytest.raises(RuntimeError):
+        confirm(secretariat_client)
+    assert _report_count() == count
+    assert latest_upload().state == ProgressImport.State.PREVIEW
+    monkeypatch.undo()
+    assert confirm(secretariat_client).status_code == 302
+    assert _report_count() == count + 2
