@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from core import fiscal
+
 from .filters import MeasureProgressFilter
 from .models import WorkbookJob
 from .workbook import ProgressExport, write_progress_workbook
@@ -146,4 +148,5 @@ def status_of(job: WorkbookJob) -> dict:
         if job.status == WorkbookJob.Status.DONE
         else None,
         "expires_at": timezone.localtime(job.expires_at).isoformat(),
+        "expires_label": fiscal.wareki_datetime(job.expires_at),
     }

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from core import fiscal
 from core.xlsx import XLSX_CONTENT_TYPE
 from reports import exports
 from reports.models import WorkbookJob
@@ -108,6 +109,7 @@ def test_asking_progress_download_and_no_one_else(
         "measure_count": 5,
         "download_url": None,
         "expires_at": timezone.localtime(job.expires_at).isoformat(),
+        "expires_label": fiscal.wareki_datetime(job.expires_at),
     }
     download = reverse("reports:workbook_download", args=[job.pk])
     assert client.get(download).status_code == 404

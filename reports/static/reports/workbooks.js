@@ -36,7 +36,7 @@
       link.href = job.download_url;
       link.setAttribute("download", "");
       link.textContent = "ダウンロード";
-      download.replaceChildren(link);
+      download.replaceChildren(link, document.createTextNode("(" + job.expires_label + "まで)"));
     } else if (job.status === "failed") {
       if (bar) bar.remove();
       if (percent) percent.remove();
