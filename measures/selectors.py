@@ -368,6 +368,8 @@ def measure_progress_rows(
     fiscal_years: list[int] | None = None,
     chunk_size: int = 2000,
     with_names: bool = True,
+    statuses: Iterable[ProgressStatus] | None = None,
+    grades: Iterable[EvaluationGrade] | None = None,
 ) -> Iterator[MeasureProgress]:
     """Each measure's target, latest standing report, achievement rate and grade for every year, as of a date.
 
@@ -376,7 +378,8 @@ def measure_progress_rows(
     targets and latest reports, read side by side. ``with_names=False`` leaves each row's
     departments and keywords empty and skips their two queries, for a reader that only counts
     or compares (ProgressTally, progress_changes' earlier date): the status, rate and grade are
-    the same either way.
+    the same either way. ``statuses`` and ``grades`` (the plan's scale's), when the caller has read
+    them already (reports.legend.Legend), save their two queries.
     """
     years = fiscal_years or plan.fiscal_years
     # A subquery, not a list of ids: tens of thousands of ids overflow SQLite's parameter limit.
@@ -386,8 +389,12 @@ def measure_progress_rows(
         p.pk: p
         for p in Purpose.objects.filter(pk__in=Measure.objects.filter(pk__in=ids).values("purpose_id"))
     }
-    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
-    grades = list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+    statuses = {s.pk: s for s in (ProgressStatus.objects.all() if statuses is None else statuses)}
+    grades = (
+        list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+        if grades is None
+        else list(grades)
+    )
     key = _measure_key("measure")
     departments = _names(Measure.departments.through, "department", ids, chunk_size) if with_names else None
     keywords = _names(Measure.keywords.through, "keyword", ids, chunk_size) if with_names else None
@@ -759,6 +766,8 @@ def progress_changes(
     rows: Iterable[MeasureProgress],
     as_of: date,
     fiscal_years: list[int] | None = None,
+    statuses: Iterable[ProgressStatus] | None = None,
+    grades: Iterable[EvaluationGrade] | None = None,
 ) -> list[ProgressChange]:
     """Every measure-year of ``rows`` whose status, evaluation or progress differs from ``since``,
     or one of whose reports was withdrawn after ``since`` and on or before ``as_of``.
@@ -768,15 +777,24 @@ def progress_changes(
     date, so its withdrawal is listed with the measure-year: it is why a figure printed last
     time is no longer there. Ten queries, whatever the number of measures:
     measure_progress_rows once more, as of ``since`` and without the names, then the statuses and the withdrawals.
+    ``statuses`` and ``grades``, when the caller has read them already, save three of them.
     """
     years = fiscal_years or plan.fiscal_years
+    if statuses is not None:
+        statuses = list(statuses)
     before = {
         row.pk: row
         for row in measure_progress_rows(
-            plan=plan, as_of=since, measures=measures, fiscal_years=years, with_names=False
+            plan=plan,
+            as_of=since,
+            measures=measures,
+            fiscal_years=years,
+            with_names=False,
+            statuses=statuses,
+            grades=grades,
         )
     }
-    statuses = {s.pk: s for s in ProgressStatus.objects.all()}
+    statuses = {s.pk: s for s in (ProgressStatus.objects.all() if statuses is None else statuses)}
     withdrawn: dict[tuple[int, int], list[WithdrawnReport]] = {}
     reports = ProgressReport.objects.filter(
         measure_id__in=measures.order_by().values("pk"),

@@ -145,7 +145,16 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
     legend = legend_for(plan)
     tally = ProgressTally(plan=plan, statuses=legend.statuses, grades=legend.grades)
     rows = list(
-        tally.counting(measure_progress_rows(plan=plan, as_of=as_of, measures=measures, fiscal_years=years))
+        tally.counting(
+            measure_progress_rows(
+                plan=plan,
+                as_of=as_of,
+                measures=measures,
+                fiscal_years=years,
+                statuses=legend.statuses,
+                grades=legend.grades,
+            )
+        )
     )
 
     sections: dict[int, PurposeSection] = {}
@@ -162,7 +171,14 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
     changes = None
     if since is not None:
         changes = progress_changes(
-            plan=plan, measures=measures, since=since, rows=rows, as_of=as_of, fiscal_years=years
+            plan=plan,
+            measures=measures,
+            since=since,
+            rows=rows,
+            as_of=as_of,
+            fiscal_years=years,
+            statuses=legend.statuses,
+            grades=legend.grades,
         )
     return CouncilReport(
         plan=plan,
