@@ -209,6 +209,22 @@ if not REPORT_ISSUER:
         "REPORT_ISSUER must name the issuing department, e.g. 文京区 企画政策部 情報政策課"
     )
 
+# Caches: each process keeps its own in memory, with no server to run. "default" is Django's own
+# default. "print_reports" keeps the council report's rendered pages (reports/print_cache.py), each
+# under the data's token (reports.models.DataStamp), the question and the day, so a kept page is
+# never stale. Bounded: at most MAX_ENTRIES pages a worker, none larger than 1 MB
+# (print_cache.MAX_CHARACTERS), so at most about 32 MB a worker; a page made under an old token or
+# an earlier day is never asked for again and is dropped as new ones come (or after a day).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "print_reports": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "print_reports",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 32},
+    },
+}
+
 # Open data (/opendata/): the issuing body, in every row of every file as the 自治体標準オープンデータセット
 # rules ask. The 全国地方公共団体コード is 6 digits, the last a check digit over the first five.
 OPENDATA_LOCAL_GOVERNMENT_CODE = os.environ.get("OPENDATA_LOCAL_GOVERNMENT_CODE", "131059").strip()

@@ -40,6 +40,14 @@ def role_groups(db):
         roles.sync_groups(apps)
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_council_report():
+    """Each test starts with no rendered council report kept from another (reports/print_cache.py)."""
+    from django.core.cache import caches
+
+    caches["print_reports"].clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """MD5 instead of PBKDF2's many iterations: every persona is created with a password, and
