@@ -307,13 +307,39 @@ def fiscal_year_label_field() -> FiscalYearLabelField:
 # ---- Views ---------------------------------------------------------------------------------------
 
 
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, whose 400 keeps a message as it is when it has no parameters.
+
+    django-filter formats every message with its parameters, none or not (``message % ()``): a
+    message that repeats what was typed, 「%s」は年度として読み取れません, then raised a TypeError (a 500).
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise exceptions.ValidationError(
+                {
+                    name: [
+                        exceptions.ErrorDetail(
+                            error.message % error.params if error.params else error.message, code=error.code
+                        )
+                        for error in errors
+                    ]
+                    for name, errors in filterset.errors.as_data().items()
+                }
+            )
+        return filterset.qs
+
+
 class ReadViewSet(PrivateCacheMixin, viewsets.ReadOnlyModelViewSet):
     """A list and a detail, narrowed to what is published for a visitor who is not signed in."""
 
     # The lookup (e.g. "measure__plan__published") by which an anonymous visitor's rows are
     # narrowed to published plans; or override public_queryset.
     published_lookup: str | None = None
-    filter_backends = (DjangoFilterBackend, StrictOrderingFilter)
+    filter_backends = (FilterBackend, StrictOrderingFilter)
     pagination_class = PagePagination
 
     def public_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -11,7 +11,6 @@ rows as the workbook and the printable pages, in a fixed number of queries whate
 from __future__ import annotations
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
@@ -142,7 +141,7 @@ class MeasureApiFilter(MeasureProgressFilter):
         return super().filter_queryset(queryset)
 
 
-class _KeepFilterSet(DjangoFilterBackend):
+class _KeepFilterSet(api.FilterBackend):
     """DRF's django-filter backend, keeping the validated FilterSet on the view: its plan, date
     and years say how the page's progress is read."""
 

@@ -317,6 +317,26 @@ def test_a_bad_filter_is_a_400_naming_the_parameter(client, superuser, demo, url
     assert parameter in response.json(), response.json()
 
 
+@pytest.mark.parametrize(
+    ("url", "parameter", "typed"),
+    [
+        ("/api/measures/?fiscal_year=%25s", "fiscal_year", "%s"),
+        ("/api/progress-reports/?fiscal_year=50%25", "fiscal_year", "50%"),
+        ("/api/measures/?as_of=%25(x)s", "as_of", None),
+    ],
+)
+def test_a_bad_filter_with_a_percent_sign_is_a_400_that_repeats_it(
+    client, superuser, demo, url, parameter, typed
+):
+    """django-filter formats each message with its parameters, even when it has none: a message
+    that repeats what was typed (「%s」は年度として…) once made that a 500."""
+    client.force_login(superuser)
+    response = client.get(url)
+    assert response.status_code == 400, response.content
+    messages = response.json()[parameter]
+    assert typed is None or any(f"「{typed}」" in message for message in messages), messages
+
+
 def test_a_bad_id_in_the_path_is_a_404(client, superuser, seeded):
     client.force_login(superuser)
     for url in ("/api/measures/abc/", "/api/plans/99999999999999999999/", "/api/scheduled-items/0/"):
