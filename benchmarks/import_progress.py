@@ -20,8 +20,9 @@ measures; benchmarks.data, cached under build/bench-data/):
 
 The preview must finish well inside a request's time limit (gunicorn's timeout, 120 s here), and
 neither step may read more queries for more rows: the counts at every size are compared. The
-confirmation's INSERTs go 500 rows a statement (measures.services.CREATE_BATCH_SIZE), so they are
-counted apart from the other queries.
+confirmation's INSERTs go in batches (at most 500 rows a statement, measures.services.CREATE_BATCH_SIZE;
+on SQLite as many rows as 999 variables hold, the limit Django assumes), so they are counted apart
+from the other queries.
 """
 
 from __future__ import annotations
@@ -245,8 +246,9 @@ def run(sizes: list[int], keep: bool) -> list[dict]:
         print(
             "confirm queries besides the INSERTs: "
             f"{', '.join(str(r['confirm_queries'] - r['confirm_inserts']) for r in results)} — "
-            f"{'the same' if len(others) == 1 else 'NOT the same'}; INSERTs (reports and their history, "
-            f"500 rows a statement): {', '.join(str(r['confirm_inserts']) for r in results)}"
+            f"{'the same' if len(others) == 1 else 'NOT the same'}; INSERT statements (the reports and their "
+            "history, in batches: at most 500 rows a statement, fewer on SQLite, whose 999 variables "
+            f"Django assumes): {', '.join(str(r['confirm_inserts']) for r in results)}"
         )
         assert len(preview) == 1 and len(others) == 1, "the query counts grow with the rows"
     return results
