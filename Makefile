@@ -83,7 +83,7 @@ lock:
 # Not part of make test. Each part works on a copy of the synthetic data of `manage.py
 # generate_synthetic_plans`, built once per (plans, measures, seed) and kept in build/bench-data/
 # (benchmarks/data.py), and prints its table with the baseline measured in the same run
-# (docs/PERFORMANCE.md). About 25 minutes on 2 busy CPUs the first time (the data: 3 more).
+# (docs/PERFORMANCE.md). About 15 minutes on 2 busy CPUs (the first time 3 more, for the data).
 # Quick: make bench SIZES=1000,5000 PAGE_SIZES=50,500 IMPORT_SIZES=50,500 DURATION=3
 bench: install ## The benchmarks of issue 15: Excel export, the import, the pages, gunicorn + wrk (docs/PERFORMANCE.md)
 	@scripts/ensure_wrk.sh
