@@ -80,20 +80,24 @@ lock:
 	cd requirements && $(PIP_COMPILE) --output-file prod.txt prod.in
 	cd requirements && $(PIP_COMPILE) --output-file dev.txt dev.in
 
-# Not part of make test. Each part builds its own scratch database and prints its table with the
-# baseline measured in the same run (docs/PERFORMANCE.md); about 15 minutes on 2 CPUs.
-# Quick: make bench SIZES=1000,5000 PAGE_SIZES=50,500 DURATION=3
-bench: install ## The benchmarks of issue 15: Excel export, the pages, gunicorn + wrk (docs/PERFORMANCE.md)
+# Not part of make test. Each part works on a copy of the synthetic data of `manage.py
+# generate_synthetic_plans`, built once per (plans, measures, seed) and kept in build/bench-data/
+# (benchmarks/data.py), and prints its table with the baseline measured in the same run
+# (docs/PERFORMANCE.md). About 15 minutes on 2 busy CPUs (the first time 3 more, for the data).
+# Quick: make bench SIZES=1000,5000 PAGE_SIZES=50,500 IMPORT_SIZES=50,500 DURATION=3
+bench: install ## The benchmarks of issue 15: Excel export, the import, the pages, gunicorn + wrk (docs/PERFORMANCE.md)
 	@scripts/ensure_wrk.sh
-	@echo "== 1/3 Excel export (export, openpyxl baseline, XlsxWriter floor) =="
+	@echo "== 1/4 Excel export (export, openpyxl baseline, XlsxWriter floor) =="
 	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))
-	@echo "== 2/3 The print page and the report page, test client, against an empty template =="
+	@echo "== 2/4 The print page and the report page, test client, against an empty template =="
 	$(PY) benchmarks/pages.py $(if $(PAGE_SIZES),--sizes $(PAGE_SIZES))
-	@echo "== 3/3 gunicorn (2 workers) + wrk, against the login page and an empty template =="
+	@echo "== 3/4 gunicorn (2 workers) + wrk, against the login page and an empty template =="
 	$(PY) benchmarks/http_load.py $(if $(DURATION),--duration $(DURATION))
+	@echo "== 4/4 Excel import, 500 and 5,000 rows (preview, confirm; openpyxl read-only, bulk_create) =="
+	$(PY) benchmarks/import_progress.py $(if $(IMPORT_SIZES),--sizes $(IMPORT_SIZES))
 
 bench-home: install ## The home page benchmark (docs/PERFORMANCE.md); quick: make bench-home SIZES=100,1000
 	$(PY) benchmarks/home_page.py $(if $(SIZES),--sizes $(SIZES))
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build/bench-data

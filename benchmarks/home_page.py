@@ -5,10 +5,10 @@
 
 For each size, in a scratch SQLite file under a temporary folder (never db.sqlite3):
 
-1. build: the ward's seed plan plus N synthetic measures, each with three annual targets and six
-   progress reports (the Excel benchmark's data, benchmarks/export_excel.py), a report to the
-   council held on 2021-12-10 (so the page works out what changed since) and a council report
-   planned next month (so it lists a meeting);
+1. build: N synthetic measures (manage.py generate_synthetic_plans, through benchmarks.data:
+   cached under build/bench-data/), a report to the council held on 10 December of the newest
+   plan's last year (so the page works out what changed since) and a council report planned
+   next month (so it lists a meeting);
 2. measure, in a fresh process: a member of the secretariat, signed in, GETs the home page (/)
    through Django's test client (every middleware, the session, the templates) and, alternately,
    the baseline: the home page as it was before issue 10 (item 12), which listed every measure
@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-COUNCIL_REPORT_HELD = date(2021, 12, 10)
+# In the plan's last fiscal year, before its last reports (March, and May's follow-ups).
+COUNCIL_REPORT_HELD = (12, 10)
 
 # The home page before issue 10, item 12 (commit 982d1cc): the plan's purposes, each with a table
 # of all its measures and their departments. Kept here, with its query, as the baseline.
@@ -124,25 +125,28 @@ def _before_urlconf():
 
 
 def build(n: int, db_path: str) -> dict:
-    import export_excel
+    from benchmarks.data import build_measures
 
-    built = export_excel.build(n, db_path)  # migrate, the seed plan, N measures with targets and reports
+    built = build_measures(n, db_path)  # a copy of manage.py generate_synthetic_plans's data (cached)
     from django.utils import timezone
 
     from core import fiscal
+    from measures.models import Plan
     from schedule.models import Body, ScheduledItem
 
+    plan = Plan.objects.order_by("-last_fiscal_year").first()  # the home page's plan (the newest)
+    held = date(plan.last_fiscal_year, *COUNCIL_REPORT_HELD)
     council = Body.objects.get(kind=Body.Kind.COUNCIL)
     next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=15)
     for item in (
         ScheduledItem(
             body=council,
             kind=ScheduledItem.Kind.REPORT,
-            fiscal_year=fiscal.fiscal_year_of(COUNCIL_REPORT_HELD),
-            planned_month=COUNCIL_REPORT_HELD.month,
-            actual_date=COUNCIL_REPORT_HELD,
+            fiscal_year=fiscal.fiscal_year_of(held),
+            planned_month=held.month,
+            actual_date=held,
             status=ScheduledItem.Status.HELD,
-            subject="令和3年度上半期の進捗状況",
+            subject="上半期の進捗状況",
         ),
         ScheduledItem(
             body=council,

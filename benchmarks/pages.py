@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/pages.py                 # 200 and 2,000 measures
     .venv/bin/python benchmarks/pages.py --sizes 50,500  # a quick run
 
-For each size, in a fresh process with a scratch SQLite database (benchmarks.data.build_measures):
+For each size, in a fresh process with a scratch SQLite database (benchmarks.data.build_measures: a copy of
+manage.py generate_synthetic_plans's data, cached under build/bench-data/):
 a superuser signed in through Django's test client (all the middleware, DEBUG off) GETs
 /reports/print/, /reports/ and /bench/empty/ (an empty template), alternately, and the fastest of
 --repeat is kept. Goal (issue 15): a page's time at 2,000 measures is at most 11 x its time at 200.
@@ -24,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AS_OF = "2021-12-31"
+# The synthetic plan has ended: its pages default to its last day (or its latest report's).
 PAGES = {
-    "print": f"/reports/print/?as_of={AS_OF}",
-    "report": f"/reports/?as_of={AS_OF}",
+    "print": "/reports/print/",
+    "report": "/reports/",
     "empty": "/bench/empty/",
 }
 GOAL = 11

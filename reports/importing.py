@@ -123,6 +123,16 @@ class ImportScope:
         return year_sheet_title(self.fiscal_year)
 
 
+def measures_with_plans(ids: Iterable[int]) -> dict[int, Measure]:
+    """{id: measure, with its plan} for the rows' measures, in one query.
+
+    Not in_bulk(): on SQLite it splits the ids into queries of 999 (the variable limit of old
+    SQLite versions), so 5,000 rows took six queries. One IN of up to MAX_ROWS (10,000) ids is
+    within SQLite's 32,766 variables (3.32 and later) and PostgreSQL's 65,535 parameters.
+    """
+    return {measure.pk: measure for measure in Measure.objects.select_related("plan").filter(pk__in=set(ids))}
+
+
 class _Context:
     """What every file is checked against, read once per upload in a fixed number of queries."""
 
@@ -147,7 +157,7 @@ class _Context:
         """The measures with their plans, for the model's rules (one query)."""
         wanted = set(ids) - set(self.measures)
         if wanted:
-            self.measures.update(Measure.objects.select_related("plan").in_bulk(wanted))
+            self.measures.update(measures_with_plans(wanted))
         return self.measures
 
 

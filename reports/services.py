@@ -15,11 +15,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import fiscal
-from measures.models import Measure, ProgressStatus
+from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
 
-from .importing import LATEST, ImportScope, NewReport, as_json, build_reports, read_uploads
+from .importing import (
+    LATEST,
+    ImportScope,
+    NewReport,
+    as_json,
+    build_reports,
+    measures_with_plans,
+    read_uploads,
+)
 from .models import ProgressImport
 
 # A preview not confirmed within this long is dropped: its figures may no longer be the latest.
@@ -80,7 +88,7 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
         raise ValidationError(NOTHING_TO_ADD)
     _refuse_if_changed_since_preview(upload, rows)
     scope = ImportScope(plan=upload.plan, fiscal_year=upload.fiscal_year)
-    measures = Measure.objects.select_related("plan").in_bulk({row.measure_id for row in rows})
+    measures = measures_with_plans(row.measure_id for row in rows)
     statuses = ProgressStatus.objects.in_bulk({row.status_id for row in rows})
     reports = build_reports(rows, scope, measures, statuses)
     for report, row in zip(reports, rows, strict=True):

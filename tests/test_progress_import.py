@@ -625,3 +625,23 @@ def test_a_failure_while_saving_leaves_no_report_and_the_upload_unconfirmed(secr
     monkeypatch.undo()
     assert confirm(secretariat_client).status_code == 302
     assert _report_count() == count + 2
+
+
+def test_the_measures_of_thousands_of_rows_are_read_in_one_query(django_assert_num_queries):
+    """The upload reads its rows' measures (with their plans) in one query even past SQLite's 999
+    variables, where Django's in_bulk() splits the ids into several queries: at 5,000 rows the
+    preview and the confirmation took five queries more than at 500 (benchmarks/import_progress.py)."""
+    from reports.importing import measures_with_plans
+
+    from .factories import make_measure, make_plan
+
+    plan = make_plan(name="千施策の計画")
+    purpose = make_measure(plan=plan, number=1, title="施策1").purpose
+    Measure.objects.bulk_create(
+        Measure(plan=plan, purpose=purpose, number=n, title=f"施策{n}", order=n) for n in range(2, 1201)
+    )
+    ids = set(Measure.objects.filter(plan=plan).values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        found = measures_with_plans(ids)
+        assert {m.plan.name for m in found.values()} == {"千施策の計画"}
+    assert set(found) == ids
