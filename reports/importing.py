@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -762,8 +762,9 @@ def _column_label(heading: str, columns: dict[str, int]) -> str:
 
 
 def as_json(result: ReadResult) -> dict:
-    """What the preview keeps (reports.models.ProgressImport)."""
+    """What the preview keeps (reports.models.ProgressImport). Shallow copies: dataclasses.asdict
+    copies every value deeply, 12 % of a 5,000-row preview's time (benchmarks/import_progress.py)."""
     return {
-        "reports": [asdict(r) for r in result.reports],
-        "problems": [asdict(p) for p in result.problems],
+        "reports": [dict(vars(r)) for r in result.reports],
+        "problems": [dict(vars(p)) for p in result.problems],
     }
