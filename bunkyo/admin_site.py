@@ -72,6 +72,12 @@ class BunkyoAdminSite(admin.AdminSite):
             if rest:
                 last = next(s for s in reversed(sections) if s["app_label"] == label)
                 last["models"] = last["models"] + rest
+        for section in sections:
+            for model in section["models"]:
+                # The Excel upload's menu entry opens the upload page, where the work begins;
+                # its list of past uploads is linked from there.
+                if model["object_name"] == "ProgressImport" and model.get("add_url"):
+                    model["admin_url"] = model["add_url"]
         return sections + [app for app in apps if app["app_label"] not in menu_apps | listed_elsewhere]
 
 

@@ -86,6 +86,9 @@ class ProgressImportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "進捗のExcel取込の記録", **(extra_context or {})})
+
     @admin.display(description="取込番号", ordering="pk")
     def number(self, upload):
         return upload.pk

@@ -22,7 +22,10 @@ from .test_print_browser import browser, browser_test  # noqa: F401 (the browser
 
 
 def _download_template(page, department: str, folder) -> tuple[str, bytes]:
-    page.goto(page.base + reverse("admin:reports_progressimport_add"))
+    page.goto(page.base + reverse("admin:index"))
+    with page.expect_navigation():  # the menu entry opens the upload page, where the work begins
+        page.click("#content-main a:text-is('進捗のExcel取込')")
+    assert page.url.endswith(reverse("admin:reports_progressimport_add")), page.url
     page.select_option("#id_department", label=department)
     with page.expect_download() as download:
         page.click("#template-form input[type=submit]")
