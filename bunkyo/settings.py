@@ -213,7 +213,7 @@ if not REPORT_ISSUER:
 # default. "print_reports" keeps the council report's rendered pages (reports/print_cache.py), each
 # under the data's token (reports.models.DataStamp), the question and the day, so a kept page is
 # never stale. Bounded: at most MAX_ENTRIES pages a worker, none larger than 1 MB
-# (print_cache.MAX_CHARACTERS), so at most about 32 MB a worker; a page made under an old token or
+# (print_cache.MAX_BYTES), so at most about 32 MB a worker; a page made under an old token or
 # an earlier day is never asked for again and is dropped as new ones come (or after a day).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -39,11 +39,12 @@ class InvalidReports(Exception):
         super().__init__(f"{len(errors)} report(s) invalid")
 
 
-def _unique_message() -> str:
-    constraint = next(
+# The rule of one standing report per measure, year and 報告基準日, in the constraint's own words.
+UNIQUE_MESSAGE = str(
+    next(
         c for c in ProgressReport._meta.constraints if c.name == "report_one_per_measure_year_date"
-    )
-    return str(constraint.violation_error_message)
+    ).violation_error_message
+)
 
 
 def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, ValidationError]:
@@ -93,7 +94,7 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
         if None in key or not reports[index]._state.adding:
             continue
         if key in existing or key in seen:
-            add(index, ValidationError({NON_FIELD_ERRORS: [_unique_message()]}))
+            add(index, ValidationError({NON_FIELD_ERRORS: [UNIQUE_MESSAGE]}))
         seen.add(key)
     return errors
 

@@ -1,6 +1,8 @@
 """The Excel export as an action on the measure list, added to measures' own admin (core.admin_base),
 and the Excel upload of progress (進捗のExcel取込)."""
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -129,7 +131,7 @@ class ProgressImportAdmin(admin.ModelAdmin):
             limits=DEFAULT_LIMITS,
             max_rows=f"{DEFAULT_LIMITS.max_rows:,}",
             max_files=MAX_UPLOAD_FILES,
-            recent=ProgressImport.objects.select_related("plan", "uploaded_by")[:5],
+            recent=ProgressImport.objects.all()[:5],
         )
         return TemplateResponse(request, "admin/reports/progressimport/upload.html", context, status=status)
 
@@ -159,7 +161,7 @@ class ProgressImportAdmin(admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit():
+        if not re.fullmatch(r"[0-9]+", str(object_id)):  # isdigit() takes "１" and "²" too
             raise Http404("指定された取込は見つかりません。")
         return HttpResponseRedirect(reverse("admin:reports_progressimport_preview", args=[object_id]))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -28,6 +27,7 @@ from .sheets import exchange as x
 from .sheets.layout import APPLICATION_NAME, PageInfo
 from .sheets.template import write_template
 from .sheets.years import year_sheet_title
+from .workbook import attachment
 
 ALL_DEPARTMENTS = "全所管課"
 
@@ -104,7 +104,5 @@ def template_response(template: ProgressTemplate) -> FileResponse:
     write_template_workbook(template, output)
     output.seek(0)
     response = FileResponse(output, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{template.ascii_filename}\"; filename*=UTF-8''{quote(template.filename)}"
-    )
+    response["Content-Disposition"] = attachment(template.filename, template.ascii_filename)
     return response

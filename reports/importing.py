@@ -23,7 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from core import fiscal
-from core.fields import DateFormField
+from core.fields import DateFormField, date_in_range_error
 from core.templatetags.ja_format import plain_number
 from core.xlsx_upload import (
     DEFAULT_LIMITS,
@@ -35,7 +35,7 @@ from core.xlsx_upload import (
 )
 from measures.models import Department, Measure, Plan, ProgressReport, ProgressStatus
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, MeasureProgress, measure_progress_rows
-from measures.services import progress_reports_validate
+from measures.services import UNIQUE_MESSAGE, progress_reports_validate
 
 from .sheets import exchange as x
 from .sheets.history import HISTORY_TITLE
@@ -50,6 +50,7 @@ LATEST = date(9999, 12, 31)
 HEADER_SEARCH_ROWS = 30
 WORKBOOK_SHEETS = (OVERVIEW_TITLE, PROGRESS_TITLE, SCHEDULE_TITLE, HISTORY_TITLE)
 REQUIRED_HEADINGS = tuple(c.heading for c in x.YEAR_COLUMNS if c.kind is not x.Kind.DERIVED)
+_WHOLE_NUMBER = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 # A year sheet's total rows (「ア 計」, 計画全体) carry no 施策ID.
 _TOTAL_TITLE = re.compile(r"^\S+ 計$")
 # How an input heading maps to the report's field, for the model's messages.
@@ -96,6 +97,7 @@ class NewReport:
     next_steps: str
     previous_id: int | None  # the latest report when the file was read: checked again on confirmation
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (heading, now, after)
+    note: str = ""  # what the preview says beside the change (a report dated before the latest)
 
 
 @dataclass
@@ -226,7 +228,7 @@ def _percent(value, number_format: str) -> int | None:
             number *= 100
     else:
         raise ValueError(message)
-    if not number.is_finite():
+    if not number.is_finite() or not 0 <= number <= 100:  # before quantize(), which 1E+30 overflows
         raise ValueError(message)
     rounded = number.quantize(Decimal("1e-6"))  # a percent cell's 0.35 is 35.000000000000004
     if rounded != rounded.to_integral_value() or not 0 <= rounded <= 100:
@@ -235,7 +237,15 @@ def _percent(value, number_format: str) -> int | None:
 
 
 def _date(value) -> date | None:
-    """A date cell, or a date typed as text: 2021/9/30, 2021-09-30, 令和3年9月30日 (core.fiscal)."""
+    """A date cell, or a date typed as text: 2021/9/30, 2021-09-30, 令和3年9月30日 (core.fiscal),
+    within the years the application handles (1021/9/30 is a typo, and has no era to show)."""
+    day = _any_date(value)
+    if error := date_in_range_error(day, x.AS_OF):
+        raise ValueError(error)
+    return day
+
+
+def _any_date(value) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -562,6 +572,7 @@ class _FileReader:
             next_steps=parsed[x.NEXT_STEPS],
             previous_id=current.pk if current else None,
             changes=_changes(current, parsed),
+            note=_back_dated_note(current, parsed[x.AS_OF]),
         )
         self.result.reports.append(new)
 
@@ -573,13 +584,11 @@ def _int_or_none(value) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    # A document property saved again by LibreOffice comes back as a real number: "1.0".
+    # Digits, and a document property saved again by LibreOffice comes back as a real number: "1.0".
+    # Nothing else: int(Decimal("1e1000000")) would hold the worker for minutes.
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return int(number) if number.is_finite() and number == number.to_integral_value() else None
+    match = _WHOLE_NUMBER.fullmatch(text)
+    return int(match[1]) if match else None
 
 
 def _same(found, want) -> bool:
@@ -606,6 +615,15 @@ def _unchanged(current, parsed: dict) -> bool:
         and current.narrative.strip() == parsed[x.NARRATIVE]
         and current.issues.strip() == parsed[x.ISSUES]
         and current.next_steps.strip() == parsed[x.NEXT_STEPS]
+    )
+
+
+def _back_dated_note(current, as_of: date) -> str:
+    if current is None or as_of >= current.as_of:
+        return ""
+    return (
+        f"報告基準日が最新の報告({fiscal.wareki_date_with_western(current.as_of)})より前のため、"
+        "登録しても最新の進捗状況は変わりません。最新にするときは、報告基準日を新しい日付にしてください。"
     )
 
 
@@ -688,7 +706,7 @@ def build_reports(
             measure=measures.get(row.measure_id) or Measure(pk=row.measure_id),
             fiscal_year=scope.fiscal_year,
             as_of=date.fromisoformat(row.as_of),
-            status=statuses[row.status_id],
+            status=statuses.get(row.status_id),  # gone since the preview: the service says so
             actual_value=None if row.actual_value is None else Decimal(row.actual_value),
             progress_percent=row.progress_percent,
             narrative=row.narrative,
@@ -747,8 +765,14 @@ def _check_reports(result: ReadResult, scope: ImportScope, context: _Context) ->
         row = result.reports[index]
         for field_name, field_errors in error.error_dict.items():
             heading = FIELD_HEADINGS.get(field_name, "") if field_name != NON_FIELD_ERRORS else ""
-            column = _column_label(heading, result.columns.get(row.file, {}))
             for text in ValidationError(field_errors).messages:
+                if text == UNIQUE_MESSAGE:  # the admin's wording; in a file, the date is what to change
+                    heading = x.AS_OF
+                    text = (
+                        f"この施策のこの報告基準日({fiscal.wareki_date_with_western(date.fromisoformat(row.as_of))})"
+                        "の報告はすでにあります。内容を更新するときは、報告基準日を新しい日付にしてください。"
+                    )
+                column = _column_label(heading, result.columns.get(row.file, {}))
                 result.problems.append(Problem(row.file, text, row.sheet, row.row, column))
     if errors:
         result.reports = [r for i, r in enumerate(result.reports) if i not in errors]

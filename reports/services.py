@@ -101,7 +101,7 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
         messages = " ".join(invalid.errors[first].messages)
         raise ValidationError(
             f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} "
-            f"ほか、問題のある行が{len(invalid.errors)}行あります。何も登録していません。"
+            f"ほかにも問題のある行が{len(invalid.errors) - 1}行あります。何も登録していません。"
             if len(invalid.errors) > 1
             else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。"
         ) from None
@@ -128,12 +128,16 @@ def _refuse_if_changed_since_preview(upload: ProgressImport, rows: Sequence[NewR
 
 
 def progress_import_discard(*, upload: ProgressImport, user) -> ProgressImport:
-    """取りやめ: the preview is dropped and nothing is added."""
+    """取りやめ: the preview is dropped and nothing is added. Only a preview is: a confirmation
+    running at the same moment (another tab) keeps its record."""
     if upload.uploaded_by_id != user.pk:
         raise PermissionDenied(NOT_YOURS)
-    if upload.state == ProgressImport.State.IMPORTED:
-        raise ValidationError(ALREADY_IMPORTED)
-    upload.state = ProgressImport.State.DISCARDED
-    upload.reports, upload.problems = [], []
-    upload.save(update_fields=["state", "reports", "problems"])
+    dropped = ProgressImport.objects.filter(pk=upload.pk, state=ProgressImport.State.PREVIEW).update(
+        state=ProgressImport.State.DISCARDED, reports=[], problems=[]
+    )
+    upload.refresh_from_db()
+    if not dropped:
+        raise ValidationError(
+            ALREADY_IMPORTED if upload.state == ProgressImport.State.IMPORTED else DISCARDED
+        )
     return upload

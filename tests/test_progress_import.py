@@ -645,3 +645,105 @@ def test_the_measures_of_thousands_of_rows_are_read_in_one_query(django_assert_n
         found = measures_with_plans(ids)
         assert {m.plan.name for m in found.values()} == {"千施策の計画"}
     assert set(found) == ids
+
+
+# ---- odd cells and odd moments (found in review) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values, where, message",
+    [
+        ({"progress": "1E+30"}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「1E+30」)。"),
+        (
+            {"as_of": "1021/9/30"},
+            "Q列(報告基準日)",
+            "報告基準日は1989年から2100年までの日付で入力してください。",
+        ),
+    ],
+)
+def test_a_value_far_out_of_range_is_a_problem_not_a_500(secretariat_client, values, where, message):
+    filled = Filled(template_bytes(secretariat_client))
+    row = filled.row_of(measure(3))
+    filled.fill(measure(3), **{"status": "○ 実施中", "progress": 0.5, "as_of": "2022/5/1", **values})
+    text = _problems(secretariat_client, filled.bytes(), name="戸籍住民課.xlsx")
+    assert f"戸籍住民課.xlsx {fiscal.fiscal_year_label(YEAR)} {row}行目 {where} {message}" in text
+
+
+def test_a_huge_number_as_a_measure_id_is_answered_at_once(secretariat_client):
+    import time
+
+    filled = Filled(template_bytes(secretariat_client))
+    filled.fill(measure(3), measure_id="1e1000000")
+    started = time.monotonic()
+    text = _problems(secretariat_client, filled.bytes())
+    assert time.monotonic() - started < 10
+    assert "施策ID「1e1000000」の施策はこの計画にありません。" in text
+
+
+def test_a_row_dated_before_the_latest_report_says_the_latest_stays(secretariat_client):
+    """A back-dated report is added, and the preview says it will not be the latest."""
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=0.6, as_of="2021/12/15"
+    )
+    text = page_text(upload(secretariat_client, ("a.xlsx", filled.bytes())))
+    assert "新しい報告 1件" in text
+    assert (
+        "報告基準日が最新の報告(令和4年3月31日(2022年3月31日))より前のため、登録しても最新の進捗状況は変わりません。"
+        in text
+    )
+
+
+def test_a_changed_row_keeping_its_date_is_told_to_take_a_new_date(secretariat_client):
+    filled = Filled(template_bytes(secretariat_client))
+    filled.fill(measure(3), progress=0.2)  # the latest report's own 報告基準日 is left as it was
+    row = filled.row_of(measure(3))
+    text = _problems(secretariat_client, filled.bytes(), name="戸籍住民課.xlsx")
+    assert (
+        f"戸籍住民課.xlsx {fiscal.fiscal_year_label(YEAR)} {row}行目 Q列(報告基準日) "
+        "この施策のこの報告基準日(令和4年3月31日(2022年3月31日))の報告はすでにあります。"
+        "内容を更新するときは、報告基準日を新しい日付にしてください。" in text
+    )
+
+
+def test_a_year_sheet_keeps_its_status_colours_and_its_unreported_mark(secretariat_client):
+    from measures.models import ProgressStatus
+
+    workbook = load_workbook(io.BytesIO(export_bytes({"as_of": "2021-05-01"})))
+    ws = workbook[fiscal.fiscal_year_label(YEAR)]
+    column = x.column_number(x.STATUS)
+    cells = [
+        ws.cell(row, column) for row in range(2, ws.max_row + 1) if isinstance(ws.cell(row, 1).value, int)
+    ]
+    assert {c.value for c in cells} == {"報告なし"}  # nothing reported by 2021-05-01 for FY2021
+    workbook = load_workbook(io.BytesIO(export_bytes({"as_of": "2022-03-31"})))
+    ws = workbook[fiscal.fiscal_year_label(YEAR)]
+    colours = {s.name: s.color.lstrip("#").upper() for s in ProgressStatus.objects.exclude(color="")}
+    checked = 0
+    for row in range(2, ws.max_row + 1):
+        cell = ws.cell(row, column)
+        if isinstance(ws.cell(row, 1).value, int) and cell.value:
+            name = cell.value.split()[-1]
+            if name in colours:
+                assert cell.fill.fgColor.rgb.endswith(colours[name]), (cell.coordinate, cell.value)
+                checked += 1
+    assert checked
+    assert ws.freeze_panes == "E2"  # 施策ID, 施策番号, 目的 and 施策名 stay in view
+
+
+def test_an_upload_address_with_full_width_digits_is_not_found(secretariat_client):
+    assert secretariat_client.get("/admin/reports/progressimport/%EF%BC%91/change/").status_code == 404
+
+
+def test_a_discard_after_the_confirmation_changes_nothing(secretariat_client):
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+    )
+    upload(secretariat_client, ("a.xlsx", filled.bytes()))
+    upload_ = latest_upload()
+    confirm(secretariat_client, upload_)
+    response = secretariat_client.post(
+        reverse("admin:reports_progressimport_preview", args=[upload_.pk]), {"action": "discard"}
+    )
+    assert response.status_code == 400
+    upload_.refresh_from_db()
+    assert upload_.state == ProgressImport.State.IMPORTED and upload_.reports

@@ -206,7 +206,9 @@ def write_template(
         sheet.append(year_cells(sheet, row, row.years[0], input_style=_input))
         written += 1
     if not written:
-        sheet.append([sheet.text("この所管課の施策はありません。", NOTE)])
+        # Under 施策名, not 施策ID: a template returned as it is reads as empty, not as a bad ID.
+        note = [sheet.value(None, NOTE) for _ in range(column_number(TITLE) - 1)]
+        sheet.append([*note, sheet.text("この所管課の施策はありません。", NOTE)])
     else:
         _validations(ws, header_row + 1, header_row + written, status_list, fiscal_year)
     # Locked but for the input cells; rows and columns may be resized to read a long text.

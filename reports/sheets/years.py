@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from openpyxl.utils import get_column_letter
+
 from core import fiscal
 from core.xlsx import SheetWriter, Style
 from measures.models import Purpose
@@ -62,11 +64,13 @@ def year_cells(
     row: MeasureProgress,
     year: YearProgress,
     *,
-    input_style: Callable[[Style], Style] = _same,
+    input_style: Callable[[Style], Style] | None = None,
 ) -> list:
     """One measure's row for one year, in exchange.YEAR_COLUMNS' order; the department's
     template passes ``input_style`` to unlock (and colour) the cells it is to fill in."""
     target, report = year.target, year.report
+    template = input_style  # the department's template; None for the manager's workbook
+    input_style = input_style or _same
     return [
         sheet.value(row.pk, CENTER),
         sheet.value(row.number),
@@ -79,7 +83,7 @@ def year_cells(
         sheet.value(report.actual_value if report else None, input_style(NUMBER)),
         sheet.value(fraction(year.rate), RATE),
         grade_cell(sheet, year.grade),
-        status_cell(sheet, report.status if report else None, input_style=input_style),
+        status_cell(sheet, report.status if report else None, input_style=template),
         sheet.value(fraction(report.progress_percent) if report else None, input_style(PERCENT)),
         sheet.text(report.narrative if report else "", input_style(TEXT)),
         sheet.text(report.issues if report else "", input_style(TEXT)),
@@ -104,7 +108,9 @@ class YearSheet:
         self.ws = ws
         widths = [column.width for column in YEAR_COLUMNS]
         self.sheet: SheetWriter = sheet_writer(ws, widths)
-        prepare_sheet(ws, page=page, widths=widths, title_rows="1:1", freeze="D2")
+        # 施策ID, 施策番号, 目的 and 施策名 stay in view.
+        freeze = f"{get_column_letter(column_number(TITLE) + 1)}2"
+        prepare_sheet(ws, page=page, widths=widths, title_rows="1:1", freeze=freeze)
         self.sheet.append([self.sheet.text(heading, HEADER) for heading in HEADINGS])
         self.purpose: Purpose | None = None
         self.count = 0
