@@ -153,14 +153,6 @@ class _Context:
             for text in (str(status), status.name, f"{status.symbol}{status.name}"):
                 self.status_by_text.setdefault(_squeeze(text), status)
         self.departments = {d.pk: d.name for d in Department.objects.all()}
-        self.measures: dict[int, Measure] = {}
-
-    def measure_objects(self, ids: Iterable[int]) -> dict[int, Measure]:
-        """The measures with their plans, for the model's rules (one query)."""
-        wanted = set(ids) - set(self.measures)
-        if wanted:
-            self.measures.update(measures_with_plans(wanted))
-        return self.measures
 
 
 def _squeeze(text: str) -> str:
@@ -757,7 +749,7 @@ def _check_reports(result: ReadResult, scope: ImportScope, context: _Context) ->
     _drop_already_recorded(result, scope)
     if not result.reports:
         return
-    measures = context.measure_objects(r.measure_id for r in result.reports)
+    measures = measures_with_plans(r.measure_id for r in result.reports)
     statuses = {s.pk: s for s in context.statuses}
     reports = build_reports(result.reports, scope, measures, statuses)
     errors = progress_reports_validate(reports)
