@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import routers
 from rest_framework.routers import DefaultRouter
 
+from core.api import VisitorJsonMixin
 from measures import api as measures_api
 from reports import api as reports_api
 from schedule import api as schedule_api
 
 
+class RootView(VisitorJsonMixin, routers.APIRootView):
+    """The list of endpoints: in JSON for a visitor who is not signed in, as every list."""
+
+
 class Router(DefaultRouter):
     # /api/plans.json and the like would double every URL; ?format=json does the same.
     include_format_suffixes = False
+    APIRootView = RootView
 
 
 router = Router()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -116,6 +117,9 @@ class PagePagination(pagination.PageNumberPagination):
             ) from None
 
 
+CURSOR_MESSAGE = "cursor が正しくありません。一覧の next / previous の値をそのまま使ってください。"
+
+
 class CursorPagination(pagination.CursorPagination):
     """For lists whose rows shift while someone pages through them (new reports, moved meetings):
     the ``next`` and ``previous`` links carry a cursor, and no row is skipped or shown twice.
@@ -136,17 +140,41 @@ class CursorPagination(pagination.CursorPagination):
             ordering += ("-id" if ordering and ordering[0].startswith("-") else "id",)
         return ordering
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
+        """The cursor sent, refused (400) unless its position is a value of the ordering's column:
+        a cursor is only base64, and a typed one would otherwise reach the query (a 500)."""
         try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {
-                    "cursor": [
-                        "cursor が正しくありません。一覧の next / previous の値をそのまま使ってください。"
-                    ]
-                }
-            ) from None
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None:
+                self._position_value(cursor.position)
+        except (exceptions.NotFound, DjangoValidationError, ValueError, TypeError, OverflowError):
+            raise exceptions.ValidationError({"cursor": [CURSOR_MESSAGE]}) from None
+        return cursor
+
+    def _ordering_field(self):
+        name = self.ordering[0].lstrip("-")
+        field = self._model._meta.pk if name == "pk" else self._model._meta.get_field(name)
+        return field.target_field if field.is_relation else field
+
+    def _position_value(self, position: str):
+        field = self._ordering_field()
+        value = field.to_python(position)
+        if isinstance(value, int):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(position)
+        return value
+
+    def _get_position_from_instance(self, instance, ordering):
+        """The row's value of the ordering's column; of a link, the id it holds (DRF's would take
+        the linked object's name, which the next page could not compare)."""
+        name = ordering[0].lstrip("-")
+        field = instance._meta.pk if name == "pk" else instance._meta.get_field(name)
+        return str(getattr(instance, field.attname))
 
 
 # ---- Filters ---------------------------------------------------------------------------------------
@@ -333,19 +361,35 @@ class FilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-class ReadViewSet(PrivateCacheMixin, viewsets.ReadOnlyModelViewSet):
+class VisitorJsonMixin:
+    """A visitor who is not signed in is answered in JSON only, even when a browser asks for HTML.
+
+    DRF's browsable API draws forms from querysets (a filter's choices, a write's fields): for
+    residents it adds nothing the documentation page (/api/docs/) does not, and is one more place
+    where something unpublished could show. Signed-in staff keep it.
+    """
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if is_public(self.request):
+            return [renderer for renderer in renderers if renderer.format == "json"]
+        return renderers
+
+    def perform_content_negotiation(self, request, force=False):
+        # ?format=api or Accept: text/html from a visitor: JSON, not a 404 or a 406.
+        return super().perform_content_negotiation(request, force=force or is_public(request))
+
+
+class ReadViewSet(VisitorJsonMixin, PrivateCacheMixin, viewsets.ReadOnlyModelViewSet):
     """A list and a detail, narrowed to what is published for a visitor who is not signed in."""
 
-    # The lookup (e.g. "measure__plan__published") by which an anonymous visitor's rows are
-    # narrowed to published plans; or override public_queryset.
-    published_lookup: str | None = None
     filter_backends = (FilterBackend, StrictOrderingFilter)
     pagination_class = PagePagination
 
     def public_queryset(self, queryset: QuerySet) -> QuerySet:
-        if self.published_lookup is None:
-            return queryset
-        return queryset.filter(**{self.published_lookup: True}).distinct()
+        """What a visitor who is not signed in may read of ``queryset``. Each app says, for each of its
+        lists; a list that does not say shows a visitor nothing."""
+        return queryset.none()
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()

@@ -31,10 +31,19 @@ from .models import (
     Purpose,
     Technology,
 )
+from .selectors import published_only
 from .services import progress_report_create, progress_report_withdraw
 
 
-class PlanViewSet(ReadViewSet):
+class PublishedViewSet(ReadViewSet):
+    """A list of the plan's records: a visitor who is not signed in reads those of published plans
+    (measures.selectors.published_only)."""
+
+    def public_queryset(self, queryset):
+        return published_only(queryset)
+
+
+class PlanViewSet(PublishedViewSet):
     """計画。"""
 
     queryset = Plan.objects.select_related("evaluation_scale").prefetch_related(
@@ -42,67 +51,61 @@ class PlanViewSet(ReadViewSet):
     )
     serializer_class = serializers.PlanSerializer
     filterset_class = filters.PlanFilter
-    published_lookup = "published"
     ordering_fields = ("id", "name", "first_fiscal_year", "last_fiscal_year")
     ordering = ("-first_fiscal_year", "name")
 
 
-class PurposeViewSet(ReadViewSet):
+class PurposeViewSet(PublishedViewSet):
     """計画の目的。"""
 
     queryset = Purpose.objects.prefetch_related("keywords", "technologies")
     serializer_class = serializers.PurposeSerializer
     filterset_class = filters.PurposeFilter
-    published_lookup = "plan__published"
     ordering_fields = ("id", "plan", "order", "code")
     ordering = ("plan", "order", "code")
 
 
-class DepartmentViewSet(ReadViewSet):
+class DepartmentViewSet(PublishedViewSet):
     """所管課。サインインしていない場合は、公開の計画の施策が使うものだけ。"""
 
     queryset = Department.objects.all()
     serializer_class = serializers.DepartmentSerializer
     filterset_class = filters.DepartmentFilter
-    published_lookup = "measures__plan__published"
     ordering_fields = ("id", "name", "order")
     ordering = ("order", "name")
 
 
-class KeywordViewSet(ReadViewSet):
-    """施策のキーワード。サインインしていない場合は、公開の計画の施策が使うものだけ。"""
+class KeywordViewSet(PublishedViewSet):
+    """施策のキーワード。サインインしていない場合は、公開の計画の施策か目的が使うものだけ。"""
 
     queryset = Keyword.objects.all()
     serializer_class = serializers.KeywordSerializer
     filterset_class = filters.KeywordFilter
-    published_lookup = "measures__plan__published"
     ordering_fields = ("id", "name", "order")
     ordering = ("order", "name")
 
 
-class TechnologyViewSet(ReadViewSet):
-    """使用するテクノロジー等。サインインしていない場合は、公開の計画の施策が使うものだけ。"""
+class TechnologyViewSet(PublishedViewSet):
+    """使用するテクノロジー等。サインインしていない場合は、公開の計画の施策か目的が使うものだけ。"""
 
     queryset = Technology.objects.all()
     serializer_class = serializers.TechnologySerializer
     filterset_class = filters.TechnologyFilter
-    published_lookup = "measures__plan__published"
     ordering_fields = ("id", "name", "order")
     ordering = ("order", "name")
 
 
-class AnnualTargetViewSet(ReadViewSet):
+class AnnualTargetViewSet(PublishedViewSet):
     """年度目標。"""
 
     queryset = AnnualTarget.objects.all()
     serializer_class = serializers.AnnualTargetSerializer
     filterset_class = filters.AnnualTargetFilter
-    published_lookup = "measure__plan__published"
     ordering_fields = ("id", "measure", "fiscal_year")
     ordering = ("measure", "fiscal_year")
 
 
-class ProgressReportViewSet(mixins.CreateModelMixin, ReadViewSet):
+class ProgressReportViewSet(mixins.CreateModelMixin, PublishedViewSet):
     """進捗報告。サインインしていない場合は、公開の計画の取り下げていない報告だけ(報告者名なし)。
 
     追加と取り下げは事務局だけです。報告者・取り下げた職員はサーバーが記録します。
@@ -110,7 +113,6 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ReadViewSet):
 
     queryset = ProgressReport.objects.select_related("status", "author", "withdrawn_by")
     filterset_class = filters.ProgressReportFilter
-    published_lookup = "measure__plan__published"
     # New reports arrive while someone pages through: a cursor skips none and repeats none.
     pagination_class = CursorPagination
     ordering_fields = ("id", "as_of", "fiscal_year", "measure", "created_at")

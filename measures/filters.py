@@ -9,8 +9,9 @@ here mean the same as there: ``plan``, ``purpose``, ``department``, ``keyword``,
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
 
-from core.api import BooleanFilter, DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
+from core.api import BooleanFilter, DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, is_public
 
 from .models import (
     AnnualTarget,
@@ -23,13 +24,27 @@ from .models import (
     Purpose,
     Technology,
 )
+from .selectors import published_only
 
 INVALID_CHOICE = {"invalid_choice": "指定されたものは登録されていません。一覧にあるidを指定してください。"}
 
 
+def visible_choices(rows):
+    """The rows (of a model, or a queryset) a request may choose in a filter, as django-filter calls it with the
+    request: a visitor who is not signed in, only those of published plans (published_only), so that
+    neither a choice list nor a refusal tells an unpublished record from one that does not exist.
+    Without a request (the report pages behind the sign-in, the export command): every row."""
+
+    def choices(request):
+        queryset = rows.all() if isinstance(rows, QuerySet) else rows.objects.all()
+        return published_only(queryset) if request is not None and is_public(request) else queryset
+
+    return choices
+
+
 def _choice(label: str, model, field_name: str) -> django_filters.ModelChoiceFilter:
     return django_filters.ModelChoiceFilter(
-        label=label, field_name=field_name, queryset=model.objects.all(), error_messages=INVALID_CHOICE
+        label=label, field_name=field_name, queryset=visible_choices(model), error_messages=INVALID_CHOICE
     )
 
 

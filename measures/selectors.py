@@ -22,12 +22,15 @@ from core.users import display_name_of
 
 from .models import (
     AnnualTarget,
+    Department,
     EvaluationGrade,
+    Keyword,
     Measure,
     Plan,
     ProgressReport,
     ProgressStatus,
     Purpose,
+    Technology,
     achievement_rate,
     grade_for_rate,
 )
@@ -48,16 +51,46 @@ def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None)
     )
 
 
-def published_schedule_years() -> set[int]:
-    """The fiscal years of the drafting schedule that published plans show: from each one's
-    drafting year (the year before it) to its last. One query."""
-    return {
-        year
-        for first, last in Plan.objects.filter(published=True).values_list(
-            "first_fiscal_year", "last_fiscal_year"
-        )
-        for year in range(first - 1, last + 1)
-    }
+def published_schedule_years(plans: Iterable[Plan] | None = None) -> set[int]:
+    """The fiscal years of the drafting schedule anyone may read, among every plan (``plans``: all
+    of them, when the caller has read them already; else one query).
+
+    A published plan shows the schedule from its drafting year (the year before it) to its last
+    year. Schedule items name no plan, so a year that an unpublished plan shows too is held back
+    whole: the next plan is drafted in the current plan's last year, and its committee meetings,
+    its draft's public comment and their notes are not public until that plan is published
+    (docs/api.md, "Who reads and writes what").
+    """
+    shown: dict[bool, set[int]] = {True: set(), False: set()}
+    if plans is None:
+        plans = Plan.objects.only("published", "first_fiscal_year", "last_fiscal_year")
+    for plan in plans:
+        shown[plan.published].update(range(plan.drafting_fiscal_year, plan.last_fiscal_year + 1))
+    return shown[True] - shown[False]
+
+
+# How each of the plan's models reaches a plan's 公開: a visitor reads only rows of published plans.
+# A department, keyword or technology is public when a published plan's measure (or purpose) uses it.
+_PUBLISHED = {
+    Plan: Q(published=True),
+    Purpose: Q(plan__published=True),
+    Measure: Q(plan__published=True),
+    AnnualTarget: Q(measure__plan__published=True),
+    ProgressReport: Q(measure__plan__published=True),
+    Department: Q(pk__in=Measure.objects.filter(plan__published=True).values("departments")),
+    Keyword: Q(pk__in=Measure.objects.filter(plan__published=True).values("keywords"))
+    | Q(pk__in=Purpose.objects.filter(plan__published=True).values("keywords")),
+    Technology: Q(pk__in=Measure.objects.filter(plan__published=True).values("technologies"))
+    | Q(pk__in=Purpose.objects.filter(plan__published=True).values("technologies")),
+    # Lists every plan shares, which name nothing of any plan.
+    ProgressStatus: Q(),
+}
+
+
+def published_only(queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to what belongs to a published plan: the one rule by which every list,
+    detail and filter choice is cut for a visitor who is not signed in (the API, its filters)."""
+    return queryset.filter(_PUBLISHED[queryset.model])
 
 
 def plan_default_as_of(plan: Plan, on: date | None = None) -> date:

@@ -21,7 +21,11 @@ from django.conf import settings
 
 from core import fiscal
 from measures.models import Measure, Plan
-from measures.selectors import measure_progress_rows, plan_default_as_of, report_history_stream
+from measures.selectors import (
+    measure_progress_rows,
+    plan_default_as_of,
+    report_history_stream,
+)
 
 from . import selectors
 
@@ -56,8 +60,7 @@ class Published:
 
     @classmethod
     def read(cls) -> Published:
-        plans = selectors.plans_published()
-        return cls(plans, selectors.schedule_years_published(plans))
+        return cls(*selectors.plans_published())
 
 
 @dataclass(frozen=True)

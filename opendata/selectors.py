@@ -2,7 +2,8 @@
 
 Only a plan marked 公開 (``Plan.published``) is open data: its measures, targets and standing
 reports, and the drafting schedule of the years it shows (from the year before it to its last
-year, as its workbook does). Nothing of an unpublished plan is read here.
+year, as its workbook does, but no year an unpublished plan shows too:
+measures.selectors.published_schedule_years). Nothing of an unpublished plan is read here.
 """
 
 from __future__ import annotations
@@ -13,20 +14,15 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
+from measures.selectors import published_schedule_years
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
 
-def plans_published() -> list[Plan]:
-    """The published plans, oldest first. One query."""
-    return list(Plan.objects.filter(published=True).order_by("first_fiscal_year", "pk"))
-
-
-def schedule_years_published(plans: list[Plan]) -> list[int]:
-    """The schedule years the published plans show: each from its drafting year to its last year."""
-    years: set[int] = set()
-    for plan in plans:
-        years.update(range(plan.drafting_fiscal_year, plan.last_fiscal_year + 1))
-    return sorted(years)
+def plans_published() -> tuple[list[Plan], list[int]]:
+    """The published plans, oldest first, and the schedule years anyone may read
+    (measures.selectors.published_schedule_years, which weighs the unpublished plans too). One query."""
+    plans = list(Plan.objects.order_by("first_fiscal_year", "pk"))
+    return [plan for plan in plans if plan.published], sorted(published_schedule_years(plans))
 
 
 def scheduled_items_published(years: list[int]) -> QuerySet[ScheduledItem]:

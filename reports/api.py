@@ -18,6 +18,8 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import api
+from measures.api import PublishedViewSet
+from measures.filters import visible_choices
 from measures.models import (
     AnnualTarget,
     EvaluationGrade,
@@ -28,7 +30,7 @@ from measures.models import (
     Purpose,
     Technology,
 )
-from measures.selectors import measure_progress_rows, plan_current
+from measures.selectors import measure_progress_rows, plan_current, published_only
 
 from .filters import MeasureProgressFilter, ReportScopeForm
 
@@ -44,7 +46,7 @@ class MeasureApiScopeForm(ReportScopeForm):
 
     def clean(self):
         if self.public_only and not self.has_error("plan") and self.cleaned_data.get("plan") is None:
-            plan = plan_current(plans=Plan.objects.filter(published=True))
+            plan = plan_current(plans=published_only(Plan.objects.all()))
             if plan is None:  # nothing is published: an empty list, not someone else's plan
                 self.selected_plan = None
                 return self.cleaned_data
@@ -78,20 +80,20 @@ class MeasureApiFilter(MeasureProgressFilter):
     # The report pages' status filter, typed for the schema.
     status = _IdFilter(
         label=MeasureProgressFilter.base_filters["status"].label,
-        queryset=ProgressStatus.objects.all(),
+        queryset=visible_choices(ProgressStatus),
         method="filter_status",
     )
 
     purpose = django_filters.ModelChoiceFilter(
         label="計画の目的(objective と同じ)",
         field_name="purpose",
-        queryset=Purpose.objects.all(),
+        queryset=visible_choices(Purpose),
         error_messages={"invalid_choice": "指定された目的は登録されていません。"},
     )
     technology = django_filters.ModelChoiceFilter(
         label="使用するテクノロジー等",
         field_name="technologies",
-        queryset=Technology.objects.all(),
+        queryset=visible_choices(Technology),
         error_messages={"invalid_choice": "指定されたテクノロジー等は登録されていません。"},
     )
     updated_since = api.UpdatedSinceFilter(
@@ -115,7 +117,7 @@ class MeasureApiFilter(MeasureProgressFilter):
             form = super().form
             if self.public_only:
                 form.public_only = True
-                form.fields["plan"].queryset = Plan.objects.filter(published=True)
+                form.fields["plan"].queryset = published_only(Plan.objects.all())
         return self._form
 
     def filter_updated_since(self, queryset, name, value):
@@ -230,7 +232,7 @@ class MeasureSerializer(api.ModelSerializer):
         return YearProgressSerializer(row.years if row else [], many=True).data
 
 
-class MeasureViewSet(api.ReadViewSet):
+class MeasureViewSet(PublishedViewSet):
     """施策と、計画期間の各年度の基準日時点の状態(目標・実績値・達成率・評価・進捗状況・進捗率)。
 
     絞り込みは報告のページ(/reports/)と同じ意味です。
@@ -244,7 +246,6 @@ class MeasureViewSet(api.ReadViewSet):
     serializer_class = MeasureSerializer
     filterset_class = MeasureApiFilter
     filter_backends = (_KeepFilterSet, api.StrictOrderingFilter)
-    published_lookup = "plan__published"
     ordering_fields = ("id", "number", "order")
     ordering = ("purpose__order", "order", "number", "id")
 

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from core import fiscal
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from core.widgets import QuickSelect, QuickTextInput
+from measures.filters import visible_choices
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of, today
 
@@ -87,27 +88,27 @@ class MeasureProgressFilter(django_filters.FilterSet):
     objective = django_filters.ModelChoiceFilter(
         label="計画の目的",
         field_name="purpose",
-        queryset=Purpose.objects.select_related("plan"),
+        queryset=visible_choices(Purpose.objects.select_related("plan")),
         empty_label="すべて",
         widget=QuickSelect,
     )
     department = django_filters.ModelChoiceFilter(
         label="所管課",
         field_name="departments",
-        queryset=Department.objects.all(),
+        queryset=visible_choices(Department),
         empty_label="すべて",
         widget=QuickSelect,
     )
     keyword = django_filters.ModelChoiceFilter(
         label="施策のキーワード",
         field_name="keywords",
-        queryset=Keyword.objects.all(),
+        queryset=visible_choices(Keyword),
         empty_label="すべて",
         widget=QuickSelect,
     )
     status = django_filters.ModelChoiceFilter(
         label="進捗状況",
-        queryset=ProgressStatus.objects.all(),
+        queryset=visible_choices(ProgressStatus),
         empty_label="すべて",
         widget=QuickSelect,
         method="filter_status",
@@ -118,6 +119,8 @@ class MeasureProgressFilter(django_filters.FilterSet):
         form = ReportScopeForm
         fields = ("objective", "department", "keyword", "status")
 
+    # The choices are cut to published plans for a visitor when a request is given (the API's
+    # subclass); the report pages behind the sign-in pass none and choose among every plan.
     def __init__(self, data=None, queryset=None, **kwargs):
         if queryset is None:
             queryset = Measure.objects.all()

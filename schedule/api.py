@@ -8,26 +8,37 @@ secretariat may change a scheduled item (PATCH) by the admin's rules and version
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from core.api import CursorPagination, ReadViewSet, raise_for
-from core.publication import public_fiscal_years
+from core.api import CursorPagination, ReadViewSet, is_public, raise_for
 from core.versioning import ConcurrentEditError, concurrent_edit_message
 
 from . import filters, serializers
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+from .selectors import schedule_public_only
 from .services import scheduled_item_update
 
 
-class _PublicYearsMixin:
+class _PublicViewSet(ReadViewSet):
+    """A visitor reads the public years (schedule.selectors.schedule_public_only), and with
+    ``public_serializer_class`` when one is set: the secretariat's notes (備考) are not public."""
+
+    public_serializer_class = None
+
     def public_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(fiscal_year__in=sorted(public_fiscal_years()))
+        return schedule_public_only(queryset)
+
+    def get_serializer_class(self):
+        request = getattr(self, "request", None)
+        if self.public_serializer_class is not None and request is not None and is_public(request):
+            return self.public_serializer_class
+        return super().get_serializer_class()
 
 
-class BodyViewSet(ReadViewSet):
+class BodyViewSet(_PublicViewSet):
     """会議体。サインインしていない場合は、公開の年度に予定かパブリック・コメントがあるものだけ。"""
 
     queryset = Body.objects.all()
@@ -36,15 +47,8 @@ class BodyViewSet(ReadViewSet):
     ordering_fields = ("id", "name", "order")
     ordering = ("order", "name")
 
-    def public_queryset(self, queryset):
-        years = sorted(public_fiscal_years())
-        return queryset.filter(
-            Q(pk__in=ScheduledItem.objects.filter(fiscal_year__in=years).values("body_id"))
-            | Q(pk__in=PublicCommentPeriod.objects.filter(fiscal_year__in=years).values("body_id"))
-        )
 
-
-class PhaseViewSet(_PublicYearsMixin, ReadViewSet):
+class PhaseViewSet(_PublicViewSet):
     """検討段階。"""
 
     queryset = Phase.objects.all()
@@ -54,11 +58,12 @@ class PhaseViewSet(_PublicYearsMixin, ReadViewSet):
     ordering = ("fiscal_year", "order", "id")
 
 
-class ScheduledItemViewSet(_PublicYearsMixin, mixins.UpdateModelMixin, ReadViewSet):
+class ScheduledItemViewSet(mixins.UpdateModelMixin, _PublicViewSet):
     """会議・報告の予定。変更(PATCH)は事務局だけです。"""
 
     queryset = ScheduledItem.objects.select_related("body")
     serializer_class = serializers.ScheduledItemSerializer
+    public_serializer_class = serializers.ScheduledItemPublicSerializer
     filterset_class = filters.ScheduledItemFilter
     # Items move as they are held or postponed: a cursor skips none and repeats none.
     pagination_class = CursorPagination
@@ -89,11 +94,12 @@ class ScheduledItemViewSet(_PublicYearsMixin, mixins.UpdateModelMixin, ReadViewS
         return Response(self.get_serializer(item).data)
 
 
-class PublicCommentPeriodViewSet(_PublicYearsMixin, ReadViewSet):
+class PublicCommentPeriodViewSet(_PublicViewSet):
     """パブリック・コメント。"""
 
     queryset = PublicCommentPeriod.objects.all()
     serializer_class = serializers.PublicCommentPeriodSerializer
+    public_serializer_class = serializers.PublicCommentPeriodPublicSerializer
     filterset_class = filters.PublicCommentPeriodFilter
     ordering_fields = ("id", "fiscal_year", "start_date")
     ordering = ("fiscal_year", "start_date", "id")

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import django_filters
 
-from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since
+from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, is_public
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
+from .selectors import schedule_public_only
 
 INVALID_CHOICE = {"invalid_choice": "指定されたものは登録されていません。一覧にあるidを指定してください。"}
 YEAR_LABEL = "年度(例: 2018、平成30年度)"
+
+
+def _visible(model):
+    """The rows of ``model`` a request may choose: a visitor's, only the public ones
+    (schedule_public_only), so a refusal tells nothing unpublished from nothing at all."""
+
+    def choices(request):
+        queryset = model.objects.all()
+        return schedule_public_only(queryset) if request is not None and is_public(request) else queryset
+
+    return choices
 
 
 def _updated_since(model) -> UpdatedSinceFilter:
@@ -39,10 +51,10 @@ class PhaseFilter(django_filters.FilterSet):
 
 class ScheduledItemFilter(django_filters.FilterSet):
     body = django_filters.ModelChoiceFilter(
-        label="会議体", queryset=Body.objects.all(), error_messages=INVALID_CHOICE
+        label="会議体", queryset=_visible(Body), error_messages=INVALID_CHOICE
     )
     phase = django_filters.ModelChoiceFilter(
-        label="検討段階", queryset=Phase.objects.all(), error_messages=INVALID_CHOICE
+        label="検討段階", queryset=_visible(Phase), error_messages=INVALID_CHOICE
     )
     kind = django_filters.ChoiceFilter(label="種別", choices=ScheduledItem.Kind.choices)
     status = django_filters.ChoiceFilter(label="状況", choices=ScheduledItem.Status.choices)
@@ -61,7 +73,7 @@ class ScheduledItemFilter(django_filters.FilterSet):
 
 class PublicCommentPeriodFilter(django_filters.FilterSet):
     body = django_filters.ModelChoiceFilter(
-        label="会議体", queryset=Body.objects.all(), error_messages=INVALID_CHOICE
+        label="会議体", queryset=_visible(Body), error_messages=INVALID_CHOICE
     )
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
     updated_since = _updated_since(PublicCommentPeriod)

@@ -9,9 +9,23 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core import fiscal
+from core.publication import public_fiscal_years
 from core.year_records import YearCount
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, item_due_date, public_comment_start_month
+
+
+def schedule_public_only(queryset: QuerySet) -> QuerySet:
+    """``queryset`` (bodies, phases, items or public comments) narrowed to what a visitor who is not
+    signed in may read: the years a published plan shows (core.publication); a body, when it has an
+    item or a public comment in one of them. The one rule for the API's lists and filter choices."""
+    years = sorted(public_fiscal_years())
+    if queryset.model is Body:
+        return queryset.filter(
+            Q(pk__in=ScheduledItem.objects.filter(fiscal_year__in=years).values("body_id"))
+            | Q(pk__in=PublicCommentPeriod.objects.filter(fiscal_year__in=years).values("body_id"))
+        )
+    return queryset.filter(fiscal_year__in=years)
 
 
 @dataclass

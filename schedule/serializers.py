@@ -61,6 +61,14 @@ class ScheduledItemSerializer(api.ModelSerializer):
         read_only_fields = fields
 
 
+class ScheduledItemPublicSerializer(ScheduledItemSerializer):
+    """What a visitor who is not signed in reads: without the secretariat's notes (備考), as the open data."""
+
+    class Meta(ScheduledItemSerializer.Meta):
+        fields = tuple(name for name in ScheduledItemSerializer.Meta.fields if name != "notes")
+        read_only_fields = fields
+
+
 class ScheduledItemUpdateSerializer(api.ModelSerializer):
     """A PATCH: any of the item's fields, and the version read with it (a stale one is refused, 409)."""
 
@@ -97,3 +105,10 @@ class PublicCommentPeriodSerializer(api.ModelSerializer):
             "answers_published_on",
             "notes",
         )
+
+
+class PublicCommentPeriodPublicSerializer(PublicCommentPeriodSerializer):
+    """What a visitor who is not signed in reads: without the secretariat's notes (備考), as the open data."""
+
+    class Meta(PublicCommentPeriodSerializer.Meta):
+        fields = tuple(name for name in PublicCommentPeriodSerializer.Meta.fields if name != "notes")
