@@ -188,7 +188,13 @@ def test_a_visitor_pages_through_every_public_report_once_in_any_order_offered(c
 
 
 def test_the_open_data_schedule_holds_back_the_next_plans_drafting_year(client, canary):
-    for url in ("/opendata/schedule.csv", "/opendata/public-comments.csv", "/opendata/schedule.json", "/opendata/catalog.jsonld", "/opendata/"):
+    for url in (
+        "/opendata/schedule.csv",
+        "/opendata/public-comments.csv",
+        "/opendata/schedule.json",
+        "/opendata/catalog.jsonld",
+        "/opendata/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         body = b"".join(response.streaming_content) if response.streaming else response.content
