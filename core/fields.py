@@ -75,8 +75,13 @@ class HandledDateValidator:
 
 # Control characters (Unicode category Cc) other than tab, line feed and carriage return: NUL,
 # escape, DEL, the C1 range … Nobody types them; they come with pasted text, and Excel, XML and
-# PostgreSQL (NUL) refuse them.
-CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# PostgreSQL (NUL) refuse them. With them the bidirectional formatting characters (ALM, LRM,
+# RLM, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069): invisible, they
+# make a name read otherwise than it is stored (U+202E shows 「情報政策課」 reversed, a file name
+# ending "exe.xlsx" as "xlsx.exe"), and Japanese text never needs them.
+CONTROL_CHARACTERS_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 CONTROL_CHARACTERS_MESSAGE = (
     "制御文字(NUL文字など、画面に表示されない特殊な文字)は使えません。"
     "その文字を削除してから入力し直してください。"

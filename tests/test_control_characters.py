@@ -169,3 +169,53 @@ def test_the_user_pages_say_the_same(client, superuser, secretariat):
     page = response.content.decode()
     assert MESSAGE in page and WRONG not in page
     assert not type(secretariat).objects.filter(username="newcomer").exists()
+
+
+# The bidirectional formatting characters: U+202E (RIGHT-TO-LEFT OVERRIDE) shows 「課策政報情」 for
+# 「情報政策課」's bytes reversed, or a file name ending "exe.xlsx" as "xlsx.exe"; nobody types them.
+BIDI = {
+    "alm": "\u061c",
+    "lrm": "\u200e",
+    "rlm": "\u200f",
+    "lre": "\u202a",
+    "rle": "\u202b",
+    "pdf": "\u202c",
+    "lro": "\u202d",
+    "rlo": "\u202e",
+    "lri": "\u2066",
+    "rli": "\u2067",
+    "fsi": "\u2068",
+    "pdi": "\u2069",
+}
+
+
+@pytest.mark.parametrize("character", BIDI.values(), ids=BIDI.keys())
+def test_a_name_with_a_bidirectional_override_is_refused_with_the_reason(admin_client, character):
+    data = {"name": f"情報{character}政策課", "division": "", "order": "0"}
+    response = admin_client.post(reverse("admin:measures_department_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert MESSAGE in page
+    assert f"情報{character}政策課" in page  # what was typed is kept in the field
+    assert not Department.objects.filter(name__startswith="情報").exclude(name="情報政策課").exists()
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2066"], ids=["rlo", "lri"])
+def test_the_api_refuses_a_bidirectional_override_as_the_admin_does(client, secretariat, character):
+    client.force_login(secretariat)
+    measure = Measure.objects.get(number=1)
+    payload = {**_api_report(measure), "narrative": f"取組{character}実績"}
+    response = client.post("/api/progress-reports/", payload, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"narrative": [MESSAGE]}
+
+
+def _api_report(measure) -> dict:
+    data = report_form_data(measure)
+    return {
+        "measure": measure.pk,
+        "fiscal_year": 2019,
+        "as_of": "2019-09-30",
+        "status": data["status"],
+        "progress_percent": 50,
+    }
