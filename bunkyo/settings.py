@@ -400,6 +400,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's own hook, then the 429 every operation may answer (docs/api.md, "Rate limits").
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_throttling.declare_throttled_response",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "measures.models.Plan.Status",
         "BodyKindEnum": "schedule.models.Body.Kind",

@@ -233,6 +233,24 @@ def test_the_count_is_kept_in_the_database_where_every_worker_reads_it(client, c
     assert_refused(get(client, "/api/plans/", OFFICE_B), 60)
 
 
+# ---- What the schema says ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_schema_says_every_operation_may_be_refused_and_when_to_come_back(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert operations and all("429" in op["responses"] for op in operations)
+    refused = schema["paths"]["/api/progress-reports/"]["get"]["responses"]["429"]
+    assert refused["description"] == "アクセスが集中しているため、しばらくお待ちください。"
+    assert refused["headers"]["Retry-After"] == {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "再度お試しいただけるまでの秒数。",
+    }
+    assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Throttled"}
+    assert schema["components"]["schemas"]["Throttled"]["properties"]["detail"]["type"] == "string"
+
+
 # ---- The rates, from the environment ---------------------------------------------------------------
 
 
