@@ -6,6 +6,7 @@ stops start-up with ImproperlyConfigured instead of failing later.
 """
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -46,6 +47,21 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def _env_rate(name: str, default: str) -> str:
+    """A rate as DRF's throttles read it: a whole number of requests per s, min, hour or day (60/min)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not _RATE.fullmatch(raw.strip()):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per s, min, hour or day, e.g. 60/min, not {raw!r}"
+        )
+    return raw.strip()
 
 
 def _is_local_government_code(code: str) -> bool:
@@ -209,12 +225,17 @@ if not REPORT_ISSUER:
         "REPORT_ISSUER must name the issuing department, e.g. 文京区 企画政策部 情報政策課"
     )
 
-# Caches: each process keeps its own in memory, with no server to run. "default" is Django's own
-# default. "print_reports" keeps the council report's rendered pages (reports/print_cache.py), each
-# under the data's token (reports.models.DataStamp), the question and the day, so a kept page is
+# Caches: each process keeps its own in memory, with no server to run, except "throttle". "default"
+# is Django's own default. "print_reports" keeps the council report's rendered pages
+# (reports/print_cache.py), each under the data's token (reports.models.DataStamp), the question and the day, so a kept page is
 # never stale. Bounded: at most MAX_ENTRIES pages a worker, none larger than 1 MB
 # (print_cache.MAX_BYTES), so at most about 32 MB a worker; a page made under an old token or
 # an earlier day is never asked for again and is dropped as new ones come (or after a day).
+# "throttle" keeps the request counts of the API and the open data (core/api_throttling.py) in a
+# table of the database (`manage.py createcachetable`), because a count must be the same in every
+# gunicorn worker; it needs no server beside the database. One row per address or account counted
+# lately; past MAX_ENTRIES (far more than a ward's site sees in a minute) the expired rows are
+# deleted. The size is counted on every write, so the table is kept small.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "print_reports": {
@@ -222,6 +243,11 @@ CACHES = {
         "LOCATION": "print_reports",
         "TIMEOUT": 24 * 60 * 60,
         "OPTIONS": {"MAX_ENTRIES": 32},
+    },
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "throttle_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
 
@@ -343,7 +369,23 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # core.api's, with a throttled request told in Japanese when to come back.
+    "EXCEPTION_HANDLER": "core.api_throttling.exception_handler",
+    # Every view of the API, the schema and its docs too; /opendata/ counts in the same count
+    # (core.api_throttling.throttled). A page of 500 rows counts five requests.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api_throttling.VisitorRateThrottle",
+        "core.api_throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per address: a person reading the docs and trying requests, or a harvester fetching the
+        # catalogue and its eight files (41 counts), stays well within a minute's 60; 32 parallel
+        # connections asking for 500 rows each are refused after the 12th.
+        "visitor": _env_rate("THROTTLE_VISITOR_RATE", "60/min"),
+        # Per account: the secretariat's systems (a token) sync and write; 5 a second is more than
+        # a person clicks, and leaves the server to the others.
+        "user": _env_rate("THROTTLE_USER_RATE", "300/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -358,6 +400,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's own hook, then the 429 every operation may answer (docs/api.md, "Rate limits").
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_throttling.declare_throttled_response",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "measures.models.Plan.Status",
         "BodyKindEnum": "schedule.models.Body.Kind",

@@ -1,6 +1,9 @@
 """/opendata/: public, no sign-in. Only published plans (Plan.published) are served, to everyone
 alike: a signed-in user gets the same files as an anonymous visitor, never an unpublished plan's
-data (that stays behind the sign-in, in /reports/)."""
+data (that stays behind the sign-in, in /reports/).
+
+Every view is counted with the API, in one count per visitor's address or user's account
+(core.api_throttling): a program that reads the files is refused past the same limit as on /api/."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.api_throttling import throttled
 from core.pages import private_page
 
 from . import catalog as dcat
@@ -45,6 +49,7 @@ def _file_headers(response, request, dataset: Dataset, filename: str) -> None:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
 
+@throttled(every_row=True)
 @require_safe
 def dataset_csv(request, dataset: str):
     dataset, published = _published_dataset(dataset)
@@ -55,6 +60,7 @@ def dataset_csv(request, dataset: str):
     return response
 
 
+@throttled(every_row=True)
 @require_safe
 def dataset_json(request, dataset: str):
     dataset, published = _published_dataset(dataset)
@@ -69,6 +75,7 @@ def dataset_json(request, dataset: str):
     return response
 
 
+@throttled
 @require_safe
 def catalog(request):
     published = Published.read()
@@ -87,6 +94,7 @@ def catalog(request):
 
 
 # The page shows the header's user name to a signed-in visitor: not for a shared cache.
+@throttled
 @private_page
 @require_safe
 def index(request):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
@@ -53,6 +54,18 @@ def _fast_password_hashing():
     """MD5 instead of PBKDF2's many iterations: every persona is created with a password, and
     the sign-in tests check passwords. No test is about the hasher (production keeps Django's)."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _throttling_out_of_reach():
+    """Tests make many requests as one persona from one address (127.0.0.1): the API's and the open
+    data's throttles get rates no test reaches, but still count, as in production.
+    tests/test_throttling.py sets low rates of its own; every test starts with no counts (below)."""
+    from django.conf import settings
+
+    rates = {scope: "1000000/min" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
         yield
 
 
@@ -244,7 +257,10 @@ def _plan_data_committed(request, django_db_setup, django_db_blocker):
 @pytest.fixture
 def _django_db_helper(_plan_data_committed, _django_db_helper, request):
     """pytest-django's database access, whichever way a test asks for it (db, transactional_db,
-    django_db, live_server), then the plan data the test asks for: see "The plan data" above."""
+    django_db, live_server), then the plan data the test asks for: see "The plan data" above; and
+    no request counts of the throttles (core/api_throttling.py) left by a transactional test, which
+    commits them to the database's cache table."""
+    caches["throttle"].clear()
     if _transactional(request):
         assert not connection.in_atomic_block
         if _plan_data["loaded"]:
