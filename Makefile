@@ -50,10 +50,8 @@ install-prod:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r $(PROD_LOCK)
 
-# createcachetable: the table of the API's and the open data's request counts (CACHES["throttle"]).
 setup: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_plan --demo
 
 demo: setup

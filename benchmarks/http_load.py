@@ -45,7 +45,6 @@ def prepare(db_path: str) -> dict:
     from measures.models import Measure
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the API's request counts (docs/operations.md)
     call_command("load_plan", verbosity=0)
     call_command("load_plan", demo=True, verbosity=0)
     user = get_user_model().objects.create_superuser("bench", password="bench-pw")

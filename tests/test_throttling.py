@@ -270,3 +270,20 @@ def test_a_rate_that_is_not_requests_per_period_stops_start_up(value):
         f"THROTTLE_VISITOR_RATE must be a number of requests per s, min, hour or day, e.g. 60/min, not {value!r}"
         in (result.stderr)
     )
+
+
+def test_migrate_makes_the_counts_table_so_a_deployment_cannot_forget_it(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.recorder import MigrationRecorder
+
+    migration = importlib.import_module("bunkyo.migrations.0004_throttle_cache")
+    assert (
+        MigrationRecorder(connection).migration_qs.filter(app="bunkyo", name="0004_throttle_cache").exists()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE throttle_cache")
+    assert "throttle_cache" not in connection.introspection.table_names()
+    migration.create_table(None, SimpleNamespace(connection=connection))
+    assert "throttle_cache" in connection.introspection.table_names()
