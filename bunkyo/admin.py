@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import TokenProxy
 
 from core import references
-from core.admin_base import DeleteRulesMixin, InputRulesMixin
+from core.admin_base import DatabaseBusyMixin, DeleteRulesMixin, InputRulesMixin
 from core.users import affiliation, display_name
 from core.versioning import LoadedStateForm
 
@@ -71,7 +71,7 @@ class StaffProfileInline(InputRulesMixin, admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
+class UserAdmin(DatabaseBusyMixin, InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
     inlines = (StaffProfileInline,)
     list_display = ("username", "full_name", "affiliation_name", "is_staff", "is_active")
@@ -111,5 +111,5 @@ class UserAdmin(InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
+class GroupAdmin(DatabaseBusyMixin, InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
     form = GroupForm

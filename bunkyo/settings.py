@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A deadlock or a lock timeout: a Japanese 503 asking to try again, not a 500 (core/database.py).
+    "core.database.DatabaseBusyMiddleware",
     # Records who made each change in the history.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Login throttling; must be last.

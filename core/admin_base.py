@@ -12,7 +12,7 @@ from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import OperationalError, models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, history, references
+from .database import SAVE_AGAIN_MESSAGE, database_busy, log_busy
 from .fields import DateFormField, apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
@@ -140,6 +141,40 @@ class InputRulesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class DatabaseBusyMixin:
+    """A save that meets a busy database (a deadlock, a lock timeout: core.database) comes back as
+    the form with everything typed and a Japanese message to save again, never a 500.
+
+    Django's changeform_view saves in one atomic block, which the error has rolled back; the page
+    is then drawn once more from the same POST with the form made invalid by that message, so
+    nothing is saved and nothing typed is lost.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except OperationalError as error:
+            if not database_busy(error):
+                raise
+            log_busy(request, error)
+            request.database_busy = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, *args, **kwargs):
+        # As the caller passes them: Django's ModelAdmin takes ``change``, its UserAdmin does not.
+        form = super().get_form(request, *args, **kwargs)
+        if not getattr(request, "database_busy", False):
+            return form
+
+        class SaveAgainForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                self.add_error(None, SAVE_AGAIN_MESSAGE)
+                return cleaned
+
+        return SaveAgainForm
+
+
 class DeleteRulesMixin:
     """The delete pages follow core.references: an object kept by a protected link is refused like
     one kept by a PROTECT foreign key, the refusal says in Japanese what uses it, and the page
@@ -191,7 +226,12 @@ class TabularInline(InputRulesMixin, admin.TabularInline):
 
 
 class TrackedAdmin(
-    NotFoundAdminMixin, ContributedActionsMixin, InputRulesMixin, DeleteRulesMixin, SimpleHistoryAdmin
+    NotFoundAdminMixin,
+    ContributedActionsMixin,
+    DatabaseBusyMixin,
+    InputRulesMixin,
+    DeleteRulesMixin,
+    SimpleHistoryAdmin,
 ):
     """History (変更履歴) is a button on each object's page; stale saves are refused.
 

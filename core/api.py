@@ -20,8 +20,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters, pagination, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .api_permissions import ApiPermission, is_public  # noqa: F401 - used by every app's API
+from .database import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_busy, log_busy
 from .fields import ControlCharacterValidator, DateFormField, FiscalYearFormField, HandledDateValidator
 
 CONCURRENT_EDIT = "concurrent_edit"
@@ -70,9 +72,18 @@ def raise_for(error: DjangoValidationError):
 
 
 def exception_handler(exc, context):
-    """DRF's, with a Django ValidationError (a model's clean, a service) answered as a 400."""
+    """DRF's, with a Django ValidationError (a model's clean, a service) answered as a 400, and a
+    database error that a repeat would cure (core.database) as a 503 saying to try again."""
     if isinstance(exc, DjangoValidationError):
         return Response(django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+    if database_busy(exc):
+        log_busy(context["request"], exc)
+        set_rollback()
+        return Response(
+            {"detail": BUSY_MESSAGE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return drf_exception_handler(exc, context)
 
 
