@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -26,6 +27,14 @@ from .models import WorkbookJob
 from .workbook import ProgressExport, write_progress_workbook
 
 logger = logging.getLogger(__name__)
+
+# Told beside a request WorkbookJob.is_waiting_too_long, on /reports/ and by its status for the
+# page's script. Both causes are named: with one worker, a request also waits behind a large one.
+NOT_STARTED_NOTICE = (
+    "1分以上たっても作成が始まっていません。作成を受け持つ処理(ワーカー)が止まっているか、"
+    "ほかのファイルの作成が続いている可能性があります。"
+    "しばらく待っても始まらないときは、事務局(システム管理者)にお知らせください。"
+)
 
 
 def is_large(measure_count: int) -> bool:
@@ -133,6 +142,23 @@ def purge_expired(now=None) -> int:
     return len(expired)
 
 
+@dataclass(frozen=True)
+class WaitingJobs:
+    """Everyone's requests that the worker has not started in time: how many, and the oldest's time."""
+
+    count: int
+    since: datetime
+
+
+def jobs_waiting_too_long() -> WaitingJobs | None:
+    """The requests of everyone, unexpired, still 作成待ち a minute after being asked for; None when
+    there are none. For the secretariat (the admin's front page). One query."""
+    now = timezone.now()
+    waiting = WorkbookJob.objects.waiting_too_long(now).filter(expires_at__gt=now)
+    found = waiting.aggregate(count=Count("pk"), since=Min("requested_at"))
+    return WaitingJobs(**found) if found["count"] else None
+
+
 def status_of(job: WorkbookJob) -> dict:
     """What the progress display needs, as JSON."""
     from django.urls import reverse
@@ -149,4 +175,5 @@ def status_of(job: WorkbookJob) -> dict:
         else None,
         "expires_at": timezone.localtime(job.expires_at).isoformat(),
         "expires_label": fiscal.wareki_datetime(job.expires_at),
+        "notice": NOT_STARTED_NOTICE if job.is_waiting_too_long else "",
     }

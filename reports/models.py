@@ -4,12 +4,25 @@ Excel upload of progress (進捗の取込) from its preview to its confirmation.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.fields import FiscalYearField
 from measures.models import Plan
+
+# A running worker (manage.py db_worker --interval 2) starts a request within seconds, unless it is
+# building another; a request still 作成待ち after this long is announced to the person who asked
+# (/reports/) and to the secretariat (the admin's front page): the worker may be stopped.
+START_EXPECTED_WITHIN = timedelta(minutes=1)
+
+
+class WorkbookJobQuerySet(models.QuerySet):
+    def waiting_too_long(self, now: datetime) -> WorkbookJobQuerySet:
+        """Not started START_EXPECTED_WITHIN after being asked for: WorkbookJob.is_waiting_too_long in SQL."""
+        return self.filter(status=WorkbookJob.Status.QUEUED, requested_at__lte=now - START_EXPECTED_WITHIN)
 
 
 class WorkbookJob(models.Model):
@@ -40,6 +53,8 @@ class WorkbookJob(models.Model):
     finished_at = models.DateTimeField("作成日時", null=True, blank=True)
     expires_at = models.DateTimeField("保存期限", db_index=True)
 
+    objects = WorkbookJobQuerySet.as_manager()
+
     class Meta:
         verbose_name = "Excel作成の依頼"
         verbose_name_plural = "Excel作成の依頼"
@@ -61,6 +76,15 @@ class WorkbookJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_waiting_too_long(self) -> bool:
+        """Still 作成待ち START_EXPECTED_WITHIN after it was asked for: the worker has not started it.
+        (Once started, it is 作成中, and the worker writes its progress.) The same rule in SQL:
+        WorkbookJobQuerySet.waiting_too_long()."""
+        return (
+            self.status == self.Status.QUEUED and self.requested_at <= timezone.now() - START_EXPECTED_WITHIN
+        )
 
 
 class ProgressImport(models.Model):

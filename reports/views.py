@@ -50,6 +50,7 @@ def _report_page(request, filterset: MeasureProgressFilter, *, measure_count: in
         "as_of": filterset.as_of_date if valid else None,
         "query": request.GET.urlencode(),
         "jobs": list(exports.jobs_of(request.user)[:10]),
+        "not_started_notice": exports.NOT_STARTED_NOTICE,
     }
     return render(request, "reports/index.html", context, status=200 if valid else 400)
 

@@ -7,6 +7,7 @@ database holds no usable token, and the HMAC is compared in constant time.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -17,6 +18,9 @@ from .checks import item_date
 from .models import CalendarFeedKey, PublicCommentPeriod, ScheduledItem
 
 _TOKEN_SALT = "schedule.calendar-feed"
+# What feed_token() makes: a key of secrets.token_urlsafe (URL-safe base64, at most the column's
+# 32 characters), a dot, and the HMAC-SHA256 in lower-case hex.
+_TOKEN_SHAPE = re.compile(r"(?P<key>[A-Za-z0-9_-]{1,32})\.(?P<signature>[0-9a-f]{64})")
 # The UIDs' domain part: stable whichever host name the feed is fetched under.
 UID_DOMAIN = "schedule.bunkyo-data-plan"
 TIME_ZONE = "Asia/Tokyo"
@@ -39,10 +43,16 @@ def feed_token(key: CalendarFeedKey) -> str:
 
 
 def feed_key_for_token(token: str) -> CalendarFeedKey | None:
-    """The key a token opens (with its user), or None: unknown key, wrong HMAC or malformed. One query."""
-    key, dot, signature = token.partition(".")
-    if not dot or not key or len(key) > CalendarFeedKey._meta.get_field("key").max_length:
+    """The key a token opens (with its user), or None: unknown key, wrong HMAC or malformed.
+
+    One query, and none for a token that is not the shape feed_token() makes: anything else
+    (a NUL, which PostgreSQL refuses in a query, other control characters, letters beyond ASCII,
+    more characters than a key or an HMAC has) is as unknown as a wrong key, never a server error.
+    """
+    shape = _TOKEN_SHAPE.fullmatch(token)
+    if shape is None:
         return None
+    key, signature = shape.group("key", "signature")
     found = CalendarFeedKey.objects.select_related("user").filter(key=key).first()
     # Compared even when no key was found, so that an unknown key takes as long as a wrong HMAC.
     expected = _signature(found.key if found else key)

@@ -75,7 +75,26 @@ def scheduled_item_update(*, item: ScheduledItem, changes: dict, loaded_version:
     return current
 
 
+def _new_feed_key() -> str:
+    # 32 URL-safe characters, the column's length and the shape schedule.feeds accepts.
+    return secrets.token_urlsafe(24)
+
+
 def calendar_feed_key_reset(*, user) -> CalendarFeedKey:
     """Give ``user`` a new key to the calendar feed; the subscription URL made from the old one stops working."""
-    key, _ = CalendarFeedKey.objects.update_or_create(user=user, defaults={"key": secrets.token_urlsafe(24)})
+    key, _ = CalendarFeedKey.objects.update_or_create(user=user, defaults={"key": _new_feed_key()})
     return key
+
+
+def calendar_feed_keys_rotate(*, user_ids) -> int:
+    """A new key for each of these users who has one, because their access changed (a new
+    password, a deactivated account, a role taken away: schedule.receivers). The old subscription
+    URL stops working; the user's 「カレンダーの購読」 page shows the new one. Returns how many.
+
+    A user without a key is given none: the URL is issued only when its user asks.
+    """
+    keys = list(CalendarFeedKey.objects.filter(user_id__in=list(user_ids)))
+    for key in keys:
+        key.key = _new_feed_key()
+        key.save(update_fields=["key", "created_at"])  # created_at (発行日時) is auto_now
+    return len(keys)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from schedule.feeds import feed_token
+from schedule.feeds import feed_key_for_token, feed_token
 from schedule.models import Body, CalendarFeedKey, PublicCommentPeriod, ScheduledItem
 
 FEED = reverse("schedule:calendar_feed")
@@ -142,6 +142,32 @@ def test_a_wrong_token_is_refused(client, council, token):
     response = client.get(FEED, {"token": token})
     assert response.status_code == 403
     assert response.content.decode().startswith("カレンダーを表示できません。購読URLが正しくないか")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param("ab%00cd.sig", id="NUL"),  # PostgreSQL refuses it in a query: DataError, a 500
+        pytest.param("ab%00cd." + "0" * 64, id="NUL-in-key"),
+        pytest.param("abcd.%00" + "0" * 63, id="NUL-in-signature"),
+        pytest.param("ab%01cd." + "0" * 64, id="control"),
+        pytest.param("ab%7Fcd." + "0" * 64, id="DEL"),
+        pytest.param("ab%0Acd." + "0" * 64, id="line-break"),
+        pytest.param("%E6%96%87%E4%BA%AC." + "0" * 64, id="not-ASCII"),
+        pytest.param("a" * 33 + "." + "0" * 64, id="key-too-long"),
+        pytest.param("abcd." + "0" * 5000, id="signature-too-long"),
+        pytest.param("ab+cd." + "0" * 64, id="space"),
+    ],
+)
+def test_a_malformed_token_is_refused_as_any_wrong_token(client, council, token, django_assert_num_queries):
+    wrong = client.get(FEED, {"token": "abcd." + "0" * 64})
+    response = client.get(f"{FEED}?token={token}")
+    assert response.status_code == wrong.status_code == 403
+    assert response.content.decode() == wrong.content.decode()
+    assert response.content.decode().startswith("カレンダーを表示できません。購読URLが正しくないか")
+    # Refused by its form alone: it never reaches the database.
+    with django_assert_num_queries(0):
+        assert feed_key_for_token(response.wsgi_request.GET["token"]) is None
 
 
 def test_a_token_with_a_wrong_signature_is_refused(client, council):

@@ -110,6 +110,7 @@ def test_asking_progress_download_and_no_one_else(
         "download_url": None,
         "expires_at": timezone.localtime(job.expires_at).isoformat(),
         "expires_label": fiscal.wareki_datetime(job.expires_at),
+        "notice": "",
     }
     download = reverse("reports:workbook_download", args=[job.pk])
     assert client.get(download).status_code == 404
@@ -231,3 +232,77 @@ def test_the_database_worker_builds_it(client, manager, demo, large, settings, t
     response = client.get(status["download_url"])
     assert response.status_code == 200
     assert open_workbook(_content(response)).sheetnames[1] == "施策別進捗"
+
+
+# ---- The worker is stopped: a request that never starts is told, on /reports/ and to the secretariat --
+
+NOT_STARTED = (
+    "1分以上たっても作成が始まっていません。作成を受け持つ処理(ワーカー)が止まっているか、"
+    "ほかのファイルの作成が続いている可能性があります。"
+    "しばらく待っても始まらないときは、事務局(システム管理者)にお知らせください。"
+)
+
+
+def _asked_ago(client, user, seconds: int, query="as_of=2021-12-31") -> WorkbookJob:
+    """A request made ``seconds`` ago that the worker has not touched since (the dummy backend runs nothing)."""
+    client.force_login(user)
+    assert client.post(f"{REQUEST}?{query}").status_code == 302
+    job = WorkbookJob.objects.filter(requested_by=user).order_by("-requested_at").first()
+    WorkbookJob.objects.filter(pk=job.pk).update(requested_at=timezone.now() - timedelta(seconds=seconds))
+    job.refresh_from_db()
+    return job
+
+
+def test_a_request_not_started_after_a_minute_says_the_worker_may_be_stopped(client, manager, demo, large):
+    job = _asked_ago(client, manager, 61)
+    page = client.get(f"{PAGE}?{job.query}").content.decode()
+    assert "作成待ち" in page
+    assert NOT_STARTED in page
+    # The page's script polls the status: the notice comes with it, and goes once the worker starts.
+    status = _status(client, job)
+    assert (status["status"], status["percent"], status["notice"]) == ("queued", 0, NOT_STARTED)
+    WorkbookJob.objects.filter(pk=job.pk).update(status=WorkbookJob.Status.RUNNING, measures_done=1)
+    assert _status(client, job)["notice"] == ""
+    assert NOT_STARTED not in client.get(f"{PAGE}?{job.query}").content.decode()
+
+
+def test_a_request_of_30_seconds_ago_is_only_waiting(client, manager, demo, large):
+    job = _asked_ago(client, manager, 30)
+    page = client.get(f"{PAGE}?{job.query}").content.decode()
+    assert "作成待ち" in page
+    assert NOT_STARTED not in page
+    assert _status(client, job)["notice"] == ""
+
+
+def test_a_finished_or_failed_request_is_never_announced(client, manager, demo, large):
+    job = _asked_ago(client, manager, 600)
+    for finished in (WorkbookJob.Status.DONE, WorkbookJob.Status.FAILED):
+        WorkbookJob.objects.filter(pk=job.pk).update(status=finished, finished_at=timezone.now())
+        assert NOT_STARTED not in client.get(f"{PAGE}?{job.query}").content.decode()
+        assert _status(client, job)["notice"] == ""
+
+
+def test_the_secretariat_is_told_on_the_admins_front_page(client, manager, secretariat, demo, large):
+    oldest = _asked_ago(client, manager, 300)
+    _asked_ago(client, manager, 61, query="as_of=2021-11-30")
+    _asked_ago(client, secretariat, 30, query="as_of=2021-10-31")  # still within its minute
+    started = _asked_ago(client, secretariat, 600, query="as_of=2021-09-30")
+    WorkbookJob.objects.filter(pk=started.pk).update(status=WorkbookJob.Status.RUNNING)
+
+    client.force_login(secretariat)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert (
+        "Excelファイルの作成依頼が2件、1分以上作成待ちのままです"
+        f"(いちばん古い依頼は{fiscal.wareki_datetime(oldest.requested_at)})。"
+        "大きなExcelファイルを作成する処理(ワーカー)が止まっている可能性があります。"
+        "システム管理者に、ワーカー(manage.py db_worker)が動いているか確かめるよう依頼してください。"
+    ) in page
+
+
+def test_the_admins_front_page_says_nothing_while_the_worker_keeps_up(
+    client, manager, secretariat, demo, large
+):
+    _asked_ago(client, manager, 30)
+    client.force_login(secretariat)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "作成待ちのまま" not in page

@@ -26,7 +26,13 @@
     var bar = row.querySelector("progress");
     var percent = row.querySelector('[data-field="percent"]');
     var download = row.querySelector('[data-field="download"]');
+    var notice = row.querySelector('[data-field="notice"]');
     label.textContent = job.status_label;
+    // Not started a minute after the request: the worker may be stopped (reports.exports.NOT_STARTED_NOTICE).
+    if (notice) {
+      notice.textContent = job.notice || "";
+      notice.hidden = !job.notice;
+    }
     if (bar) bar.value = job.percent;
     if (percent) percent.textContent = job.percent + "%";
     if (job.status === "done" && job.download_url) {
