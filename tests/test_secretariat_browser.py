@@ -170,3 +170,29 @@ def test_choosing_the_measure_on_the_add_page_shows_its_targets_and_keeps_the_in
     assert f"measure={measure.pk}" in admin_page.url
     assert measure.annual_targets.first().indicator_name in admin_page.inner_text("table.year-targets")
     assert admin_page.input_value("#id_progress_percent") == "30"
+
+
+@browser_test
+def test_a_save_that_meets_a_deadlock_comes_back_with_what_was_typed_and_saves_next_time(admin_page):  # noqa: F811
+    from unittest import mock
+
+    from measures.admin import MeasureAdmin
+
+    from .test_database_busy import MESSAGE, _deadlock
+
+    measure = Measure.objects.get(number=3)
+    admin_page.goto(admin_page.base + reverse("admin:measures_measure_change", args=[measure.pk]))
+    typed = "重なった保存でも消えない説明。"
+    admin_page.fill("#id_description", typed)
+    with mock.patch.object(MeasureAdmin, "save_model", side_effect=_deadlock()):
+        with admin_page.expect_navigation():
+            admin_page.click("input[name=_save]")
+    save_screenshot(admin_page, "database_busy")
+    assert MESSAGE in admin_page.inner_text("#content")
+    assert admin_page.input_value("#id_description") == typed
+    measure.refresh_from_db()
+    assert measure.description != typed
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    measure.refresh_from_db()
+    assert measure.description == typed
