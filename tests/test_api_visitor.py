@@ -109,6 +109,7 @@ def test_no_name_of_an_unpublished_plan_reaches_a_visitor_however_the_api_is_ask
             answers.append(("json", client.get(url, **AS_A_PROGRAM)))
         if not url.startswith(("/api/schema/", "/api/docs/")):  # DRF's own views, not its renderer
             answers.append(("format=api", client.get(f"{url}{separator}format=api")))
+            answers.append(("OPTIONS", client.options(url, **AS_A_BROWSER)))
         for asked, response in answers:
             assert response.status_code in (200, 400), (url, asked, response.status_code)
             body = response.content.decode()
