@@ -562,6 +562,26 @@ def test_a_zip_bomb_and_an_entity_bomb_are_refused_and_the_server_answers_on(sec
     assert secretariat_client.get(UPLOAD_URL).status_code == 200  # and the server answers on
 
 
+def test_a_file_of_too_many_strings_is_refused_and_a_filled_template_still_comes_back(secretariat_client):
+    """Issue 20: a few MB of short shared strings passed every limit and held a worker for seconds
+    and a hundred MB (800,000 of them: 7.5 s); now the file is named, and a template is read as before."""
+    from .test_xlsx_upload_safety import _many_strings, _with_shared_strings
+
+    template = template_bytes(secretariat_client)
+    strings = _with_shared_strings(template, _many_strings(300_000))
+    text = _problems(secretariat_client, strings, name="文字列.xlsx")
+    assert (
+        "「文字列.xlsx」は文字列の数が上限の250,000個を超えています。"
+        "ファイルを分けるか、テンプレート以外のシートや表の外に入力した文字を削除して保存し直してから、"
+        "もう一度アップロードしてください。" in text
+    )
+    filled = Filled(template).fill(measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30")
+    preview = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
+    assert "新しい報告 1件" in preview and "問題 0件" in preview
+    assert confirm(secretariat_client).status_code == 302
+    assert ProgressReport.objects.filter(measure=measure(3), as_of=date(2022, 4, 30)).exists()
+
+
 @pytest.mark.libreoffice
 def test_a_template_saved_again_by_libreoffice_still_comes_back(secretariat_client, tmp_path):
     """A department that opens the template in LibreOffice Calc and saves it: the file still says
