@@ -271,6 +271,33 @@ def test_a_report_added_after_the_preview_stops_the_confirmation(secretariat_cli
     assert _report_count() == count
 
 
+def test_a_measure_changed_since_the_preview_is_named_once_however_many_rows_it_has(secretariat_client):
+    """Five departments' files each add a report to measure 5 (on different dates): when its
+    latest report changes after the preview, the refusal names it once, not five times."""
+    template = template_bytes(secretariat_client)
+    files = [
+        (
+            f"課{day}.xlsx",
+            Filled(template).fill(measure(5), status="○ 実施中", progress=0.4, as_of=f"2022/5/{day}").bytes(),
+        )
+        for day in range(1, 6)
+    ]
+    preview = page_text(upload(secretariat_client, *files))
+    assert "新しい報告 5件" in preview and "問題 0件" in preview, preview
+    add_report(measure(5), YEAR, date(2022, 4, 15), progress=30)
+    count = _report_count()
+
+    response = confirm(secretariat_client)
+
+    assert response.status_code == 400
+    five = measure(5)
+    assert (
+        f"プレビューの後で、次の施策の令和3年度(2021年度)の報告が変わりました: {five.number} {five.title}。"
+        "何も登録していません。" in page_text(response)
+    )
+    assert _report_count() == count
+
+
 def test_a_year_sheet_of_the_managers_workbook_comes_back_as_well(secretariat_client):
     filled = Filled(export_bytes({"as_of": "2022-06-30"}))
     filled.fill(measure(2), status="○ 実施中", progress="45%", actual="12", as_of="令和4年6月20日")
