@@ -9,12 +9,18 @@ this order, each before anything costlier:
    a CSV or text file, not a zip at all;
 3. the zip's central directory: number of entries, a workbook part, total and per-entry
    uncompressed sizes as declared;
-4. the prolog of every XML part, with defusedxml: a DOCTYPE (the only place an entity can be
-   declared) is refused;
+4. every XML part, streamed whole with defusedxml ([Content_Types].xml first): a DOCTYPE (the
+   only place an entity can be declared) is refused, and the elements are counted against their
+   limits (all of them, those openpyxl would keep, those of one row or string, the shared
+   strings), because openpyxl reads the shared strings, the styles, the workbook and the
+   properties when it opens the file, and keeps all of a sheet but its rows until it is read;
 5. openpyxl opens it (read-only; with defusedxml installed it refuses entity declarations itself);
 6. every worksheet is streamed once, with defusedxml's SAX parser, through a bounded reader:
-   merged ranges are collected (up to a limit) and rows and columns counted against theirs, so the
-   caller's row loop never meets a sheet it cannot afford.
+   merged ranges are collected (up to a limit) and rows, columns and cells counted against theirs,
+   so the caller's row loop never meets a sheet it cannot afford.
+
+So the work of opening a file and reading its rows grows with what a template at the row limit
+holds, and no further, whatever the file is made of.
 
 Declared sizes are not trusted on their own: zipfile stops inflating an entry at its declared
 size and then fails its CRC check, and every byte this module inflates itself also goes through
@@ -38,6 +44,7 @@ import defusedxml.sax
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from openpyxl.xml.constants import SHARED_STRINGS, WORKSHEET_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +81,35 @@ MAX_COLUMNS = 256
 # title cells; the upload refuses merged cells in its rows anyway. 1,000 keeps a sheet of
 # nothing but <mergeCell> elements (a few million in 50 MB) from filling memory.
 MAX_MERGED_RANGES = 1_000
+# Cells in all the sheets of one file, as written (<c> elements), not the area they span: a cell
+# written again and again passes the row and column limits, and each is parsed. The template at
+# the row limit holds 170,000 (10,000 rows x 17 columns); the manager's workbook averages under
+# 25 a row however many years its plan has (施策別進捗: 9 columns and 8 a year, then 17 on each
+# year's sheet for the same measure), so 250,000 takes any file within the row limit.
+MAX_CELLS = 250_000
+# Strings in the shared-strings table (<si>). openpyxl reads every one into memory when it opens
+# a file, before a row is read: 800,000 short ones (3 MB) took 7.5 s and 124 MB (issue 20). Excel
+# and LibreOffice keep each different text once and drop those no cell shows, so a file has no
+# more than it has cells; LibreOffice saved the template at the row limit with 21,599.
+MAX_SHARED_STRINGS = MAX_CELLS
+# XML elements in one row of a sheet, or in one shared string: openpyxl streams those one at a
+# time, holding each whole while it reads it. One string of a million runs of formatting took
+# 12.7 s and 568 MB. LibreOffice writes a run of 6 or 7 elements wherever the font changes between
+# Japanese and Latin text (平成|4|年度|(1992): the longest string of the template at the row limit
+# had 97, a row of 17 cells 35. 10,000 is some 1,500 runs, a few MB.
+MAX_ROW_OR_STRING_ELEMENTS = 10_000
+# XML elements that openpyxl keeps in memory until it has read a part: all of a part it parses
+# whole (the workbook, the styles, the properties), and all of a sheet or of the shared strings but
+# their rows and strings (each emptied once read, and counted against the row and string limits).
+# 1.5 million in a sheet's extension list took 638 MB. The template at the row limit keeps a few
+# hundred (its columns, input rules, page set-up, styles); a heavily formatted workbook some tens
+# of thousands. 100,000 is some 40 MB.
+MAX_HELD_ELEMENTS = 100_000
+# XML elements in all the parts of one file: what openpyxl and this module parse, element by
+# element. The template at the row limit measured 425,000 written by openpyxl and 1,076,000 saved
+# by LibreOffice (740,000 of them its formatted shared strings, which openpyxl read in 3.6 s).
+# 1,500,000 keeps the cost of any file near that of the largest real one.
+MAX_XML_ELEMENTS = 1_500_000
 
 # The first bytes of an OLE compound file: an old .xls, or a password-protected .xlsx.
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -95,6 +131,11 @@ class UploadLimits:
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS
     max_merged_ranges: int = MAX_MERGED_RANGES
+    max_cells: int = MAX_CELLS
+    max_shared_strings: int = MAX_SHARED_STRINGS
+    max_row_or_string_elements: int = MAX_ROW_OR_STRING_ELEMENTS
+    max_held_elements: int = MAX_HELD_ELEMENTS
+    max_xml_elements: int = MAX_XML_ELEMENTS
 
 
 DEFAULT_LIMITS = UploadLimits()
@@ -157,6 +198,28 @@ TOO_MANY_MERGED = (
     "「{name}」は結合セルが上限の{limit:,}か所を超えています。"
     "セルの結合を解除してから、もう一度アップロードしてください。"
 )
+TOO_MANY_CELLS = (
+    "「{name}」はセルの数が上限の{limit:,}個を超えています。"
+    "ファイルを分けるか、テンプレート以外のシートや表の外に入力した値を削除して保存し直してから、"
+    "もう一度アップロードしてください。"
+)
+TOO_MANY_STRINGS = (
+    "「{name}」は文字列の数が上限の{limit:,}個を超えています。"
+    "ファイルを分けるか、テンプレート以外のシートや表の外に入力した文字を削除して保存し直してから、"
+    "もう一度アップロードしてください。"
+)
+ROW_OR_STRING_TOO_COMPLEX = (
+    "「{name}」には、内部の記述(XMLの要素)が上限の{limit:,}個を超える行または文字列があります。"
+    "セルの一部の文字だけにつけた書式(太字や色など)を解除して保存し直してから、もう一度アップロードしてください。"
+)
+TOO_MANY_HELD = (
+    "「{name}」は表の外の記述(書式や入力規則など。XMLの要素)が上限の{limit:,}個を超えているため読み込めません。"
+    "不要な書式や条件付き書式、テンプレート以外のシートを削除して保存し直してから、もう一度アップロードしてください。"
+)
+TOO_MANY_ELEMENTS = (
+    "「{name}」は内部の記述(XMLの要素)が上限の{limit:,}個を超えているため読み込めません。"
+    "ファイルを分けるか、テンプレート以外のシートや書式を削除して保存し直してから、もう一度アップロードしてください。"
+)
 SHEET_CORRUPT = (
     "「{name}」のシート「{sheet}」は壊れているため読み込めません。Excelで開けることを確かめ、" + _SAVE_AGAIN
 )
@@ -209,7 +272,7 @@ def open_uploaded_workbook(
     try:
         _check_archive(archive, name, limits)
         # Each pass may inflate at most the limit, whatever the entries declare.
-        _check_xml_prologs(archive, name, _Budget(limits.max_uncompressed_bytes, name))
+        _check_xml_parts(archive, name, limits, _Budget(limits.max_uncompressed_bytes, name))
         workbook = _load(data, name)
         try:
             budget = _Budget(limits.max_uncompressed_bytes, name)
@@ -396,34 +459,122 @@ def _xml_parser(handler: ContentHandler):
     return parser
 
 
-class _RootReached(Exception):
-    pass
+class _Limit(Exception):
+    def __init__(self, message: str, **values):
+        self.message = message
+        self.values = values
 
 
-class _PrologHandler(ContentHandler):
-    def startElement(self, name, attrs):
-        raise _RootReached
+_CONTENT_TYPES = "[Content_Types].xml"
+# What openpyxl streams one element at a time, by the content type [Content_Types].xml gives the
+# part: a worksheet's rows, the shared strings' strings. It keeps every other element of a part.
+_STREAMED_BY_TYPE = {WORKSHEET_TYPE: "row", SHARED_STRINGS: "si"}
+# Parts openpyxl parses whole by their names, whatever content type they are given (and every .rels).
+_READ_WHOLE = frozenset(
+    {_CONTENT_TYPES, _WORKBOOK_PART, "xl/styles.xml", "docProps/core.xml", "docProps/custom.xml"}
+)
 
 
-def _check_xml_prologs(archive: zipfile.ZipFile, name: str, budget: _Budget) -> None:
-    """Refuse a DOCTYPE in any XML part: entities can only be declared there, before the root."""
-    for info in archive.infolist():
-        if not info.filename.endswith((".xml", ".rels")):
-            continue  # pictures, printer settings, VML (not well-formed XML in Excel's files)
-        parser = _xml_parser(_PrologHandler())
+@dataclass
+class _Counts:
+    """What the parts of one file hold, counted against the limits as they stream past."""
+
+    limits: UploadLimits
+    elements: int = 0
+    strings: int = 0
+    held: int = 0
+
+    def element(self) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_xml_elements:
+            raise _Limit(TOO_MANY_ELEMENTS, limit=self.limits.max_xml_elements)
+
+    def string(self) -> None:
+        self.strings += 1
+        if self.strings > self.limits.max_shared_strings:
+            raise _Limit(TOO_MANY_STRINGS, limit=self.limits.max_shared_strings)
+
+    def hold(self) -> None:
+        self.held += 1
+        if self.held > self.limits.max_held_elements:
+            raise _Limit(TOO_MANY_HELD, limit=self.limits.max_held_elements)
+
+
+class _PartHandler(ContentHandler):
+    """Counts one XML part's elements as openpyxl would read and keep them.
+
+    ``streamed``: "row" or "si" when openpyxl streams those of this part one at a time (each is
+    emptied once read and counted as a row or a string), else "": it keeps the whole part.
+    Shared strings are counted in every part: openpyxl finds <si> anywhere in the one it reads.
+    """
+
+    def __init__(self, *, counts: _Counts, streamed: str = ""):
+        super().__init__()
+        self.counts = counts
+        self.limits = counts.limits
+        self.streamed = streamed
+        self._depth = 0  # inside one streamed row or string: how deep
+        self._item_elements = 0
+        self.content_types: dict[str, str] = {}  # of [Content_Types].xml: part name → content type
+
+    def startElement(self, qname, attrs):
+        tag = qname.rpartition(":")[2]  # "si", or "x:si" from producers that prefix the namespace
+        self.counts.element()
+        if tag == "si":
+            self.counts.string()
+        elif tag == "Override":
+            part, kind = attrs.get("PartName", "").lstrip("/"), attrs.get("ContentType", "")
+            # A part given two types may be read whole as either: it is streamed by neither.
+            self.content_types[part] = kind if self.content_types.get(part, kind) == kind else ""
+        if self._depth:
+            self._depth += 1
+            self._item_elements += 1
+            if self._item_elements > self.limits.max_row_or_string_elements:
+                raise _Limit(ROW_OR_STRING_TOO_COMPLEX, limit=self.limits.max_row_or_string_elements)
+        elif tag == self.streamed:
+            self._depth, self._item_elements = 1, 0
+        else:
+            self.counts.hold()
+
+    def endElement(self, qname):
+        if self._depth:
+            self._depth -= 1
+
+
+def _check_xml_parts(archive: zipfile.ZipFile, name: str, limits: UploadLimits, budget: _Budget) -> None:
+    """Stream every XML part whole before openpyxl reads any: no DOCTYPE (entities can only be
+    declared there), and no more elements and shared strings than the limits."""
+    counts = _Counts(limits)
+    parts = [info for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))]
+    # [Content_Types].xml first, wherever it is in the zip (openpyxl writes it last): it says
+    # which parts openpyxl streams. Pictures, printer settings and VML (not well-formed XML in
+    # Excel's files) are never parsed.
+    parts.sort(key=lambda info: info.filename != _CONTENT_TYPES)
+    content_types: dict[str, str] = {}
+    for info in parts:
+        path = info.filename
+        read_whole = path in _READ_WHOLE or path.endswith(".rels")
+        streamed = "" if read_whole else _STREAMED_BY_TYPE.get(content_types.get(path, ""), "")
+        handler = _PartHandler(counts=counts, streamed=streamed)
+        parser = _xml_parser(handler)
         try:
             with budget.open(archive, info) as stream:
                 while chunk := stream.read(_CHUNK):
                     parser.feed(chunk)
-            parser.close()  # the part ended before any element: not XML
-        except _RootReached:
-            continue
+            parser.close()  # a part with no element at all, or cut short, is not XML
         except UnreadableWorkbook:
             raise
+        except _Limit as limit:
+            raise _refuse(limit.message, name, **limit.values) from None
         except DefusedXmlException as error:
             raise _refuse(XML_ENTITIES, name, error) from error
         except Exception as error:  # SAXParseException, BadZipFile (CRC), zlib.error, ...
-            raise _refuse(CORRUPT, name, error) from error
+            if streamed != "row":
+                raise _refuse(CORRUPT, name, error) from error
+            # A sheet broken in its rows: _scan_worksheets meets the same break with the same
+            # parser, before any row is read, and names the sheet.
+        if path == _CONTENT_TYPES:
+            content_types = handler.content_types
 
 
 def _load(data: bytes, name: str):
@@ -438,30 +589,29 @@ def _load(data: bytes, name: str):
         raise _refuse(CORRUPT, name, error) from error
 
 
-class _Limit(Exception):
-    def __init__(self, message: str, **values):
-        self.message = message
-        self.values = values
-
-
 class _SheetHandler(ContentHandler):
-    """Collects the merged ranges of one worksheet and checks its rows and columns as they stream.
+    """Collects the merged ranges of one worksheet and checks its rows, columns and cells as they stream.
 
     Rows and columns are taken from the cell references and the <dimension> element, because
     openpyxl's read-only loop yields every row up to the highest number and pads each row to
     the widest column, empty or not.
     """
 
-    def __init__(self, *, title: str, rows_before: int, merged_before: int, limits: UploadLimits):
+    def __init__(
+        self, *, title: str, rows_before: int, merged_before: int, cells_before: int, limits: UploadLimits
+    ):
         super().__init__()
         self.title = title
         self.rows_before = rows_before
         self.merged_before = merged_before
+        self.cells = cells_before
+        self.rows_written = 0  # <row> elements: the same number written again is one more row to read
         self.limits = limits
         self.merged: list[str] = []
         self.max_row = 0
         self._row = 0
         self._column = 0
+        self._row_cells = 0
 
     def _see(self, row: int, column: int) -> None:
         if column > self.limits.max_columns:
@@ -474,6 +624,14 @@ class _SheetHandler(ContentHandler):
     def startElement(self, qname, attrs):
         tag = qname.rpartition(":")[2]  # "c", or "x:c" from producers that prefix the namespace
         if tag == "c":
+            self.cells += 1
+            if self.cells > self.limits.max_cells:
+                raise _Limit(TOO_MANY_CELLS, limit=self.limits.max_cells)
+            # openpyxl holds a row's cells together, and the same reference written again is one
+            # more of them: no row has more cells than columns.
+            self._row_cells += 1
+            if self._row_cells > self.limits.max_columns:
+                raise _Limit(TOO_MANY_COLUMNS, sheet=self.title, limit=self.limits.max_columns)
             ref = attrs.get("r")
             if ref:
                 letters, row = coordinate_from_string(ref)
@@ -484,7 +642,10 @@ class _SheetHandler(ContentHandler):
         elif tag == "row":
             ref = attrs.get("r")
             self._row = int(ref) if ref else self._row + 1
-            self._column = 0
+            self._column = self._row_cells = 0
+            self.rows_written += 1
+            if self.rows_before + self.rows_written > self.limits.max_rows:
+                raise _Limit(TOO_MANY_ROWS, limit=self.limits.max_rows)
             self._see(self._row, 0)
         elif tag == "mergeCell":
             if self.merged_before + len(self.merged) >= self.limits.max_merged_ranges:
@@ -500,14 +661,14 @@ class _SheetHandler(ContentHandler):
 def _scan_worksheets(
     archive, workbook, name: str, limits: UploadLimits, budget: _Budget
 ) -> dict[str, list[str]]:
-    """Stream each worksheet once: its merged ranges, and the row and column limits."""
+    """Stream each worksheet once: its merged ranges, and the row, column and cell limits."""
     merged: dict[str, list[str]] = {}
-    rows = merged_count = 0
+    rows = merged_count = cells = 0
     for sheet in workbook.worksheets:
         # Read-only worksheets keep the part they are read from; openpyxl has no public name for it.
         path = sheet._worksheet_path
         handler = _SheetHandler(
-            title=sheet.title, rows_before=rows, merged_before=merged_count, limits=limits
+            title=sheet.title, rows_before=rows, merged_before=merged_count, cells_before=cells, limits=limits
         )
         parser = _xml_parser(handler)
         try:
@@ -522,8 +683,9 @@ def _scan_worksheets(
         except Exception as error:  # SAXParseException, a bad reference, BadZipFile (CRC), ...
             raise _refuse(SHEET_CORRUPT, name, error, sheet=sheet.title) from error
         merged[sheet.title] = handler.merged
-        rows += handler.max_row
+        rows += max(handler.max_row, handler.rows_written)
         merged_count += len(handler.merged)
+        cells = handler.cells
     return merged
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
 
 from core.versioning import concurrent_edit_message
@@ -111,19 +111,34 @@ def progress_reports_create(
     here by the server and never from a form; it never changes afterwards, not even by a
     withdrawal. A fixed number of queries, whatever the number of reports, but one INSERT per
     CREATE_BATCH_SIZE of them.
+
+    Another request may add the same report between the check and the INSERT (two identical
+    POSTs, two uploads of the same rows confirmed at once): the unique constraint refuses the
+    second, which is then told what a later request would be told.
     """
     for report in reports:
         report.author = author
     errors = progress_reports_validate(reports)
     if errors:
         raise InvalidReports(errors)
-    return bulk_create_with_history(
-        list(reports),
-        ProgressReport,
-        batch_size=CREATE_BATCH_SIZE,
-        default_user=author,
-        default_change_reason=change_reason or None,
-    )
+    try:
+        # A savepoint: on PostgreSQL a failed INSERT aborts the transaction, and the check below
+        # must still run in it (as must the caller's, the upload's confirmation).
+        with transaction.atomic():
+            return bulk_create_with_history(
+                list(reports),
+                ProgressReport,
+                batch_size=CREATE_BATCH_SIZE,
+                default_user=author,
+                default_change_reason=change_reason or None,
+            )
+    except IntegrityError:
+        # The other request has committed by now (PostgreSQL waits for it before refusing), so
+        # the check sees its report. Anything else the database refused is no race: a 500.
+        errors = progress_reports_validate(reports)
+        if not errors:
+            raise
+        raise InvalidReports(errors) from None
 
 
 def progress_report_create(*, report: ProgressReport, author=None) -> ProgressReport:

@@ -118,9 +118,13 @@ def _refuse_if_changed_since_preview(upload: ProgressImport, rows: Sequence[NewR
         .filter(measure_id__in={row.measure_id for row in rows})
         .values_list("measure_id", "pk")
     )
-    moved = [row for row in rows if latest.get(row.measure_id) != row.previous_id]
+    # Each measure once, in the order of the rows: several files (or rows) may add to one measure.
+    moved = {
+        row.measure_id: row.measure_label for row in rows if latest.get(row.measure_id) != row.previous_id
+    }
     if moved:
-        names = "、".join(row.measure_label for row in moved[:5]) + (" ほか" if len(moved) > 5 else "")
+        labels = list(moved.values())
+        names = "、".join(labels[:5]) + (" ほか" if len(labels) > 5 else "")
         raise ValidationError(
             f"プレビューの後で、次の施策の{fiscal.fiscal_year_label(upload.fiscal_year)}の報告が変わりました: {names}。"
             "何も登録していません。ファイルをもう一度アップロードして、最新の内容と比べてください。"

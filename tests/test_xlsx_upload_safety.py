@@ -11,7 +11,9 @@ import json
 import struct
 import subprocess
 import sys
+import xml.parsers.expat
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -131,22 +133,33 @@ def _laughing_sheet() -> bytes:
     ).encode()
 
 
-def _laughing_shared_strings(base: bytes) -> bytes:
-    """The workbook with a shared-strings part (registered, so openpyxl reads it) that laughs."""
+def _with_shared_strings(base: bytes, strings: bytes) -> bytes:
+    """The workbook with `strings` as its shared-strings part, registered so that openpyxl reads it."""
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
         types = archive.read("[Content_Types].xml").decode()
     override = (
         '<Override PartName="/xl/sharedStrings.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     )
-    strings = (
-        BILLION_LAUGHS + f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
-    ).encode()
     return _rezip(
         base,
         replace={"[Content_Types].xml": types.replace("</Types>", override + "</Types>").encode()},
         add={"xl/sharedStrings.xml": strings},
     )
+
+
+def _laughing_shared_strings(base: bytes) -> bytes:
+    """The workbook with a shared-strings part that laughs."""
+    strings = (
+        BILLION_LAUGHS + f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    ).encode()
+    return _with_shared_strings(base, strings)
+
+
+def _many_strings(count: int) -> bytes:
+    """A shared-strings table of `count` different short strings, declaring only one: issue 20's file."""
+    body = "".join(f"<si><t>{number:x}</t></si>" for number in range(count))
+    return f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1">{body}</sst>'.encode()
 
 
 # -- a good workbook -------------------------------------------------------------------------------
@@ -199,6 +212,7 @@ def test_a_workbook_of_5000_rows_and_17_columns_passes_the_limits_with_room():
         entries = archive.infolist()
         uncompressed = sum(entry.file_size for entry in entries)
         ratio = max(entry.file_size / entry.compress_size for entry in entries)
+    elements = _element_counts(data)
 
     with open_uploaded_workbook(io.BytesIO(data), name=NAME) as book:
         assert sum(1 for _row in book.iter_rows("進捗", values_only=True)) == 5_001
@@ -209,6 +223,21 @@ def test_a_workbook_of_5000_rows_and_17_columns_passes_the_limits_with_room():
     assert ratio * 4 < DEFAULT_LIMITS.max_entry_ratio
     assert len(entries) * 4 < DEFAULT_LIMITS.max_entries
     assert 5_001 * 1.9 < DEFAULT_LIMITS.max_rows
+    # Twice the rows, the row limit, still within: 80,017 cells (None writes none), 215,391 elements.
+    assert elements["c"] * 2 < DEFAULT_LIMITS.max_cells
+    assert elements.total() * 2 < DEFAULT_LIMITS.max_xml_elements
+
+
+def _element_counts(data: bytes) -> Counter:
+    """How many elements of each name the XML parts of a workbook hold."""
+    counts: Counter = Counter()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in archive.namelist():
+            if entry.endswith((".xml", ".rels")):
+                parser = xml.parsers.expat.ParserCreate()
+                parser.StartElementHandler = lambda tag, attrs: counts.update([tag.rpartition(":")[2]])
+                parser.Parse(archive.read(entry), True)
+    return counts
 
 
 # -- not an xlsx at all ----------------------------------------------------------------------------
@@ -606,3 +635,156 @@ def test_more_merged_ranges_than_the_limit_are_refused():
         io.BytesIO(data), name=NAME, limits=UploadLimits(max_merged_ranges=1_001)
     ) as book:
         assert len(book.merged_ranges["進捗"]) == 1_001
+
+
+# -- what openpyxl reads: strings, cells, XML elements (issue 20) ------------------------------------
+
+TOO_MANY_STRINGS = (
+    "「進捗_情報政策課.xlsx」は文字列の数が上限の250,000個を超えています。"
+    "ファイルを分けるか、テンプレート以外のシートや表の外に入力した文字を削除して保存し直してから、"
+    "もう一度アップロードしてください。"
+)
+
+
+def test_a_million_shared_strings_are_refused_before_openpyxl_reads_them(monkeypatch):
+    """A few MB of short strings passed every limit, and openpyxl read them all into memory when
+    it opened the file: 800,000 held a worker for 7.5 s and 124 MB."""
+    import core.xlsx_upload
+
+    data = _with_shared_strings(_workbook_bytes(), _many_strings(1_000_000))
+    assert len(data) < DEFAULT_LIMITS.max_file_bytes
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl was given the file")
+
+    monkeypatch.setattr(core.xlsx_upload, "load_workbook", never)
+    assert _refusal(data) == TOO_MANY_STRINGS
+
+
+def test_shared_strings_up_to_the_limit_open():
+    data = _with_shared_strings(_workbook_bytes(), _many_strings(1_000))
+    open_uploaded_workbook(io.BytesIO(data), name=NAME, limits=UploadLimits(max_shared_strings=1_000)).close()
+    assert _refusal(data, max_shared_strings=999) == TOO_MANY_STRINGS.replace("250,000", "999")
+
+
+ROW_OR_STRING_TOO_COMPLEX = (
+    "「進捗_情報政策課.xlsx」には、内部の記述(XMLの要素)が上限の10,000個を超える行または文字列があります。"
+    "セルの一部の文字だけにつけた書式(太字や色など)を解除して保存し直してから、もう一度アップロードしてください。"
+)
+
+
+def test_one_string_of_thousands_of_formatting_runs_is_refused():
+    """openpyxl holds a string's elements together: one string of a million runs took 12.7 s and 568 MB."""
+    runs = "".join(f"<r><t>{number:x}</t></r>" for number in range(5_001))
+    data = _with_shared_strings(_workbook_bytes(), f'<sst xmlns="{MAIN_NS}"><si>{runs}</si></sst>'.encode())
+    assert _refusal(data) == ROW_OR_STRING_TOO_COMPLEX
+
+
+def test_one_row_of_thousands_of_elements_is_refused():
+    runs = "".join(f"<r><t>{number:x}</t></r>" for number in range(5_001))
+    cell = f'<c r="A1" t="inlineStr"><is>{runs}</is></c>'
+    data = _rezip(_workbook_bytes(), replace={SHEET: _sheet_with(f'<row r="1">{cell}</row>')})
+    assert _refusal(data) == ROW_OR_STRING_TOO_COMPLEX
+
+
+HELD = (
+    "「進捗_情報政策課.xlsx」は表の外の記述(書式や入力規則など。XMLの要素)が上限の1,000個を超えているため"
+    "読み込めません。不要な書式や条件付き書式、テンプレート以外のシートを削除して保存し直してから、"
+    "もう一度アップロードしてください。"
+)
+
+
+def test_elements_outside_the_rows_of_a_sheet_are_limited():
+    """openpyxl streams a sheet's rows but keeps everything else of it until the sheet is read:
+    1.5 million elements in its extension list took 638 MB."""
+    sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData/><extLst>{"<ext/>" * 1_001}</extLst></worksheet>'
+    data = _rezip(_workbook_bytes(), replace={SHEET: sheet.encode()})
+    open_uploaded_workbook(
+        io.BytesIO(_workbook_bytes()), name=NAME, limits=UploadLimits(max_held_elements=1_000)
+    ).close()
+    assert _refusal(data, max_held_elements=1_000) == HELD
+
+
+def test_rows_are_counted_as_written_too():
+    """The same row number written again is one more row for openpyxl to yield and keep."""
+    data = _rezip(_workbook_bytes(), replace={SHEET: _sheet_with('<row r="1"/>' * 101)})
+    assert _refusal(data, max_rows=100) == TOO_MANY_ROWS.replace("10,000", "100")
+
+
+def test_elements_outside_the_strings_are_limited():
+    strings = f'<sst xmlns="{MAIN_NS}"><si><t>a</t></si>{"<x/>" * 1_001}</sst>'.encode()
+    data = _with_shared_strings(_workbook_bytes(), strings)
+    assert _refusal(data, max_held_elements=1_000) == HELD
+
+
+def test_a_part_openpyxl_reads_whole_gets_no_rows_to_spare():
+    """xl/styles.xml is parsed whole whatever [Content_Types].xml calls it: dressed and registered
+    as a sheet, its rows still count as kept."""
+    base = _workbook_bytes()
+    with zipfile.ZipFile(io.BytesIO(base)) as archive:
+        types = archive.read("[Content_Types].xml").decode()
+    assert "spreadsheetml.styles+xml" in types
+    rows = "".join(f'<row r="{row}"/>' for row in range(1, 1_002))
+    data = _rezip(
+        base,
+        replace={
+            "[Content_Types].xml": types.replace(
+                "spreadsheetml.styles+xml", "spreadsheetml.worksheet+xml"
+            ).encode(),
+            "xl/styles.xml": _sheet_with(rows),
+        },
+    )
+    assert _refusal(data, max_held_elements=1_000) == HELD
+
+
+def test_a_part_is_streamed_only_as_what_the_content_types_say():
+    """openpyxl reads the shared strings from the part [Content_Types].xml names, keeping all but
+    its strings: a sheet's rows there are kept, however the part dresses."""
+    rows = "".join(f'<row r="{row}"/>' for row in range(1, 1_002))
+    data = _with_shared_strings(_workbook_bytes(), _sheet_with(rows))
+    assert _refusal(data, max_held_elements=1_000) == HELD
+
+
+def test_more_xml_elements_than_the_limit_are_refused():
+    """Elements openpyxl passes over cost time too: 1,001 empty ones in a sheet's extension list."""
+    sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData/><extLst>{"<ext/>" * 1_001}</extLst></worksheet>'
+    data = _rezip(_workbook_bytes(), replace={SHEET: sheet.encode()})
+    open_uploaded_workbook(
+        io.BytesIO(_workbook_bytes()), name=NAME, limits=UploadLimits(max_xml_elements=1_000)
+    ).close()
+    assert _refusal(data, max_xml_elements=1_000) == (
+        "「進捗_情報政策課.xlsx」は内部の記述(XMLの要素)が上限の1,000個を超えているため読み込めません。"
+        "ファイルを分けるか、テンプレート以外のシートや書式を削除して保存し直してから、もう一度アップロードしてください。"
+    )
+
+
+TOO_MANY_CELLS = (
+    "「進捗_情報政策課.xlsx」はセルの数が上限の1,000個を超えています。"
+    "ファイルを分けるか、テンプレート以外のシートや表の外に入力した値を削除して保存し直してから、"
+    "もう一度アップロードしてください。"
+)
+
+
+def test_cells_are_counted_as_written_not_by_the_area_they_span():
+    """The same cell written again and again passes the row and column limits; each is parsed."""
+    cells = "".join(f'<c r="A1"><v>{number}</v></c>' for number in range(250))
+    data = _rezip(_workbook_bytes(), replace={SHEET: _sheet_with(f'<row r="1">{cells}</row>' * 5)})
+    assert _refusal(data, max_cells=1_000) == TOO_MANY_CELLS
+
+
+def test_a_row_of_more_cells_than_columns_is_refused():
+    """openpyxl keeps a row's cells together: 250,000 copies of A1 on one row took it 180 MB."""
+    cells = "".join(f'<c r="A1"><v>{number}</v></c>' for number in range(257))
+    data = _rezip(_workbook_bytes(), replace={SHEET: _sheet_with(f'<row r="1">{cells}</row>')})
+    assert _refusal(data) == (
+        "「進捗_情報政策課.xlsx」のシート「進捗」は列数が上限の256列を超えています。"
+        "テンプレートの列より右に入力した値や書式を削除してから、もう一度アップロードしてください。"
+    )
+
+
+def test_cells_of_all_sheets_count_together():
+    rows = "".join(f'<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>' for row in range(1, 601))
+    one = _rezip(_workbook_bytes(), replace={SHEET: _sheet_with(rows)})
+    open_uploaded_workbook(io.BytesIO(one), name=NAME, limits=UploadLimits(max_cells=1_000)).close()
+    both = _rezip(one, replace={"xl/worksheets/sheet2.xml": _sheet_with(rows)})  # 記入方法 too
+    assert _refusal(both, max_cells=1_000) == TOO_MANY_CELLS
