@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import TokenProxy
 
 from core import references
-from core.admin_base import DatabaseBusyMixin, DeleteRulesMixin, InputRulesMixin
+from core.admin_base import DeleteRulesMixin, InputRulesMixin, SaveRefusedMixin
 from core.users import affiliation, display_name
 from core.versioning import LoadedStateForm
 
@@ -71,7 +71,7 @@ class StaffProfileInline(InputRulesMixin, admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DatabaseBusyMixin, InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
+class UserAdmin(SaveRefusedMixin, InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
     inlines = (StaffProfileInline,)
     list_display = ("username", "full_name", "affiliation_name", "is_staff", "is_active")
@@ -111,5 +111,5 @@ class UserAdmin(DatabaseBusyMixin, InputRulesMixin, DeleteRulesMixin, DjangoUser
 
 
 @admin.register(Group)
-class GroupAdmin(DatabaseBusyMixin, InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
+class GroupAdmin(SaveRefusedMixin, InputRulesMixin, DeleteRulesMixin, DjangoGroupAdmin):
     form = GroupForm

@@ -141,38 +141,58 @@ class InputRulesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class DatabaseBusyMixin:
-    """A save that meets a busy database (a deadlock, a lock timeout: core.database) comes back as
-    the form with everything typed and a Japanese message to save again, never a 500.
+class SaveRefusedMixin:
+    """A save refused after the form was valid comes back as the form, with everything typed and
+    the reason beside the field it concerns, never a 500:
 
-    Django's changeform_view saves in one atomic block, which the error has rolled back; the page
-    is then drawn once more from the same POST with the form made invalid by that message, so
+    - a rule a service enforces (a ValidationError from ``save_model``/``save_related``: a report
+      added meanwhile by someone else on the same date, a withdrawal's dates …), by field;
+    - a database that a repeat would let through (a deadlock, a lock timeout: core.database),
+      with a message to save again.
+
+    Django's changeform_view saves in one atomic block, which the refusal has rolled back; the page
+    is then drawn once more from the same POST, the form made invalid by those messages, so
     nothing is saved and nothing typed is lost.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            request.save_refusal = error
         except OperationalError as error:
             if not database_busy(error):
                 raise
             log_busy(request, error)
-            request.database_busy = True
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            request.save_refusal = ValidationError(SAVE_AGAIN_MESSAGE)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, *args, **kwargs):
         # As the caller passes them: Django's ModelAdmin takes ``change``, its UserAdmin does not.
         form = super().get_form(request, *args, **kwargs)
-        if not getattr(request, "database_busy", False):
+        refusal = getattr(request, "save_refusal", None)
+        if refusal is None:
             return form
 
-        class SaveAgainForm(form):
-            def clean(self):
-                cleaned = super().clean()
-                self.add_error(None, SAVE_AGAIN_MESSAGE)
-                return cleaned
+        class RefusedForm(form):
+            def _post_clean(self):
+                # After the model's own checks, which would read a field emptied by an error.
+                super()._post_clean()
+                add_refusal(self, refusal)
 
-        return SaveAgainForm
+        return RefusedForm
+
+
+def add_refusal(form, error: ValidationError) -> None:
+    """A service's ValidationError on ``form``: each message beside its field when the form shows
+    that field, else above the form; a message the form already shows is not repeated."""
+    by_field = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+    for name, errors in by_field.items():
+        target = name if name in form.fields else None
+        shown = set(form.errors.get(target or "__all__", []))
+        fresh = [message for message in ValidationError(errors).messages if message not in shown]
+        if fresh:
+            form.add_error(target, fresh)
 
 
 class DeleteRulesMixin:
@@ -228,7 +248,7 @@ class TabularInline(InputRulesMixin, admin.TabularInline):
 class TrackedAdmin(
     NotFoundAdminMixin,
     ContributedActionsMixin,
-    DatabaseBusyMixin,
+    SaveRefusedMixin,
     InputRulesMixin,
     DeleteRulesMixin,
     SimpleHistoryAdmin,

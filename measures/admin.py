@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core import fiscal
-from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, fiscal_year_column
+from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, add_refusal, fiscal_year_column
 from core.fields import DateFormField, LongTextField, apply_input_rules
 from core.templatetags.ja_format import plain_number
 from core.users import display_name
@@ -39,7 +39,12 @@ from .selectors import (
     new_report_defaults,
     today,
 )
-from .services import ALREADY_SAVED, progress_report_create, progress_report_withdraw
+from .services import (
+    ALREADY_SAVED,
+    progress_report_create,
+    progress_report_withdraw,
+    progress_reports_validate,
+)
 
 
 @admin.register(Plan)
@@ -265,6 +270,17 @@ class ProgressReportAddForm(VersionedModelForm):
         except ValueError:
             pass  # the field says what is wrong with it
 
+    def _post_clean(self):
+        """The model's checks (Django's), then every rule the service will apply on saving
+        (measures.services.progress_reports_validate: one standing report per measure, year and
+        報告基準日 …), each beside its field, so that a valid form is one the service accepts."""
+        super()._post_clean()
+        if self.instance.measure_id is None or self.instance.status_id is None:
+            return  # the fields say what is missing
+        error = progress_reports_validate([self.instance]).get(0)
+        if error is not None:
+            add_refusal(self, error)
+
 
 class WithdrawalForm(forms.Form):
     """取り下げ: the date and the reason, nothing else of the report."""
@@ -401,7 +417,8 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
             return initial
         defaults = new_report_defaults(measure)
         initial.setdefault("fiscal_year", defaults.fiscal_year)
-        initial.setdefault("as_of", defaults.as_of)
+        if defaults.as_of is not None:
+            initial.setdefault("as_of", defaults.as_of)
         if defaults.status is not None:
             initial.setdefault("status", defaults.status.pk)
         if defaults.progress_percent is not None:

@@ -161,7 +161,7 @@ class NewReportDefaults:
     """What a new report's form starts with, so that the usual case is a change of figures only."""
 
     fiscal_year: int
-    as_of: date
+    as_of: date | None
     status: ProgressStatus | None
     progress_percent: int | None
     actual_value: Decimal | None
@@ -169,7 +169,8 @@ class NewReportDefaults:
 
 def new_report_defaults(measure: Measure, on: date | None = None) -> NewReportDefaults:
     """The year being reported (this fiscal year, or the plan's last one once the plan has ended),
-    dated today or, for a year already closed, on its last day; status and figures carried over
+    dated today or, for a year already closed, on its last day (no date when a standing report has
+    that one already, since a second would be refused); status and figures carried over
     from the measure's latest standing report for that year, else the first status (未着手)."""
     on = on or today()
     plan = measure.plan
@@ -184,6 +185,15 @@ def new_report_defaults(measure: Measure, on: date | None = None) -> NewReportDe
         .first()
     )
     if latest is not None:
+        if (
+            latest.as_of == as_of
+            or ProgressReport.objects.standing()
+            .filter(measure=measure, fiscal_year=year, as_of=as_of)
+            .exists()
+        ):
+            # A standing report has that date already: a report on it would be refused, so the
+            # person chooses the date (a year closed, a report made today already).
+            as_of = None
         return NewReportDefaults(year, as_of, latest.status, latest.progress_percent, latest.actual_value)
     return NewReportDefaults(year, as_of, ProgressStatus.objects.order_by("order").first(), None, None)
 

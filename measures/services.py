@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -94,7 +94,8 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
         if None in key or not reports[index]._state.adding:
             continue
         if key in existing or key in seen:
-            add(index, ValidationError({NON_FIELD_ERRORS: [UNIQUE_MESSAGE]}))
+            # Beside the 報告基準日: the date is what a person changes (or withdraws the other report).
+            add(index, ValidationError({"as_of": [UNIQUE_MESSAGE]}))
         seen.add(key)
     return errors
 

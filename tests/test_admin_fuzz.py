@@ -311,3 +311,39 @@ def test_an_autocomplete_field_with_a_value_that_is_no_id_is_shown_again(client,
     assert response.status_code == 200
     assert message in response.content.decode()
     assert ProgressReport.objects.count() == before
+
+
+@pytest.mark.parametrize("model", _registered(), ids=lambda model: model._meta.label)
+def test_an_existing_objects_values_posted_as_a_new_one_are_refused_beside_a_field_or_saved(
+    client, superuser, model
+):
+    """A duplicate: the add page posted with an existing object's values (its change page's
+    inputs, over the add page's own). A unique name, a report on a date already reported, a
+    second grade of the same code … each refused by the form or the service, never a 500."""
+    client.force_login(superuser)
+    pages = {pk: (url, response) for url, pk, response in _pages(client, model)}
+    if None not in pages or len(pages) < 2:
+        return  # no add page, or nothing to duplicate
+    add_url, add_response = pages.pop(None)
+    ((change_url, change_response),) = pages.values()
+    opts = model._meta
+    added = _read_form(add_response.content.decode(), f"{opts.model_name}_form")
+    existing = _read_form(change_response.content.decode(), f"{opts.model_name}_form")
+    data = {**added, **{name: value for name, value in existing.items() if name in added}}
+    _post(client, add_url, data, model, None, f"{add_url} duplicate of {change_url}")
+
+
+def test_a_report_posted_twice_is_refused_the_second_time_beside_its_date(client, secretariat):
+    from measures.models import Measure, ProgressReport
+    from measures.services import UNIQUE_MESSAGE
+
+    from .factories import report_form_data
+
+    client.force_login(secretariat)
+    data = report_form_data(Measure.objects.get(number=2), fiscal_year="2021", as_of="2021/11/30")
+    assert client.post(reverse("admin:measures_progressreport_add"), data).status_code == 302
+    response = _post(
+        client, reverse("admin:measures_progressreport_add"), data, ProgressReport, None, "twice"
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["as_of"] == [UNIQUE_MESSAGE]

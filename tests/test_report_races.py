@@ -80,7 +80,7 @@ def test_two_identical_posts_at_once_give_the_loser_the_answer_a_later_one_gets(
         response.json()
         == later.json()
         == {
-            "non_field_errors": [
+            "as_of": [
                 "この施策・年度・報告基準日の報告はすでにあります。"
                 "内容を直す場合は、その報告を取り下げてから新しい報告を追加してください。"
             ]
