@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import fiscal, history, references
 from .database import SAVE_AGAIN_MESSAGE, database_busy, log_busy
 from .fields import DateFormField, apply_input_rules
-from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
+from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message, merged_message
 
 
 class NotFoundAdminMixin:
@@ -299,6 +299,18 @@ class TrackedAdmin(
 
     def get_changelist(self, request, **kwargs):
         return SafeChangeList
+
+    def save_form(self, request, form, change):
+        obj = super().save_form(request, form, change)
+        if getattr(form, "merged_fields", None):
+            request.merged_note = merged_message(form)
+        return obj
+
+    def response_change(self, request, obj):
+        # After the save went through: say whose changes the merge kept beside this editor's.
+        if getattr(request, "merged_note", None):
+            self.message_user(request, request.merged_note, messages.INFO)
+        return super().response_change(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

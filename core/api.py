@@ -71,6 +71,25 @@ def raise_for(error: DjangoValidationError):
     raise serializers.ValidationError(django_errors(error))
 
 
+def raise_conflict(conflict, serializer) -> None:
+    """A change refused because another saved the same fields first (core.versioning.EditConflict):
+    409 with the message and, for each field, the value sent and the value saved, as the API
+    shows them (``serializer``'s fields)."""
+    fields = serializer.fields
+    raise Conflict(
+        {
+            "version": conflict.messages,
+            "conflicts": {
+                name: {
+                    "yours": fields[name].to_representation(yours) if yours is not None else None,
+                    "theirs": fields[name].to_representation(theirs) if theirs is not None else None,
+                }
+                for name, (yours, theirs) in conflict.conflicts.items()
+            },
+        }
+    )
+
+
 def exception_handler(exc, context):
     """DRF's, with a Django ValidationError (a model's clean, a service) answered as a 400, and a
     database error that a repeat would cure (core.database) as a 503 saying to try again."""

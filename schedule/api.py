@@ -13,8 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from core.api import CursorPagination, ReadViewSet, is_public, raise_for
-from core.versioning import ConcurrentEditError, concurrent_edit_message
+from core.api import CursorPagination, ReadViewSet, is_public, raise_conflict, raise_for
+from core.versioning import ConcurrentEditError, EditConflict, concurrent_edit_message
 
 from . import filters, serializers
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
@@ -87,6 +87,8 @@ class ScheduledItemViewSet(mixins.UpdateModelMixin, _PublicViewSet):
             raise_for(ValidationError({"version": "読み込んだときの version を指定してください。"}))
         try:
             item = scheduled_item_update(item=item, changes=changes, loaded_version=loaded)
+        except EditConflict as conflict:
+            raise_conflict(conflict, serializers.ScheduledItemSerializer(item))
         except ConcurrentEditError:
             raise_for(ValidationError(concurrent_edit_message(item, loaded), code="concurrent_edit"))
         except ValidationError as error:

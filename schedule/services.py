@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core.versioning import concurrent_edit_message
+from core.versioning import changes_merge
 
 from .models import CalendarFeedKey, ScheduledItem
 
@@ -61,13 +61,14 @@ def scheduled_items_mark_held(*, items: QuerySet[ScheduledItem]) -> MarkHeldResu
 @transaction.atomic
 def scheduled_item_update(*, item: ScheduledItem, changes: dict, loaded_version: int) -> ScheduledItem:
     """Change an item (the API's PATCH) by the admin's rules: the whole item validated, nothing
-    saved on error, and refused when someone saved it after ``loaded_version`` was read.
+    saved on error, and merged field by field with what someone saved after ``loaded_version`` was
+    read (core.versioning.changes_merge: only a field both changed is refused).
 
     The row is read again under a lock, so the check and the save see the same version.
     """
     current = ScheduledItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
-    if current.version != loaded_version:
-        raise ValidationError(concurrent_edit_message(current, loaded_version), code="concurrent_edit")
+    # Someone saved it since: their changes stay, these are added; a field both changed is refused.
+    changes_merge(current, changes, loaded_version)
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean()

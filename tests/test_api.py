@@ -233,11 +233,35 @@ def test_the_secretariat_changes_a_scheduled_item_through_the_admins_checks(clie
     item.refresh_from_db()
     assert item.status == "held" and item.version == 2
     assert item.history.latest().history_user == secretariat
-    stale = client.patch(url, {"subject": "上書き", "version": 1}, content_type="application/json")
+    stale = client.patch(url, {"status": "cancelled", "version": 1}, content_type="application/json")
     assert stale.status_code == 409
-    assert "先に変更したため保存できませんでした" in stale.json()["version"][0]
+    assert "先に変更しました。両方が変更した項目: 状況。" in stale.json()["version"][0]
+    assert stale.json()["conflicts"] == {"status": {"yours": "cancelled", "theirs": "held"}}
     missing = client.patch(url, {"subject": "版なし"}, content_type="application/json")
     assert missing.status_code == 400 and "version" in missing.json()
+
+
+def test_a_patch_over_a_newer_version_is_merged_field_by_field(client, seeded, secretariat):
+    """Issue 21, item 2, on the API: a field only the other changed keeps their value, a field only
+    this client changes takes its value; only a field both changed differently is a 409."""
+    item = ScheduledItem.objects.filter(fiscal_year=2018, status="planned").first()
+    client.force_login(secretariat)
+    url = f"/api/scheduled-items/{item.pk}/"
+    read = item.version
+    first = client.patch(url, {"notes": "一人目のメモ", "version": read}, content_type="application/json")
+    assert first.status_code == 200
+    second = client.patch(url, {"subject": "二人目の議題", "version": read}, content_type="application/json")
+    assert second.status_code == 200, second.content
+    item.refresh_from_db()
+    assert (item.notes, item.subject, item.version) == ("一人目のメモ", "二人目の議題", read + 2)
+    # The same value as the other: no conflict either.
+    same = client.patch(url, {"notes": "一人目のメモ", "version": read}, content_type="application/json")
+    assert same.status_code == 200
+    refused = client.patch(url, {"notes": "三人目のメモ", "version": read}, content_type="application/json")
+    assert refused.status_code == 409
+    assert refused.json()["conflicts"] == {"notes": {"yours": "三人目のメモ", "theirs": "一人目のメモ"}}
+    item.refresh_from_db()
+    assert item.notes == "一人目のメモ"
 
 
 @pytest.mark.parametrize("role", ["anonymous", "council", "manager"])

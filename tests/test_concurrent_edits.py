@@ -36,6 +36,8 @@ def _form_data(page: str) -> dict:
         name = re.search(r'name="([^"]+)"', tag)
         if not name or 'type="checkbox"' in tag or 'type="submit"' in tag:
             continue
+        if 'type="radio"' in tag and "checked" not in tag:
+            continue  # a browser sends the chosen one only
         value = re.search(r'value="([^"]*)"', tag)
         data[name.group(1)] = value.group(1) if value else ""
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
@@ -58,43 +60,59 @@ def _both_open_then_both_save(two_editors, url, first_change, second_change):
     return second.post(url, {**second_form, **second_change})
 
 
-def test_two_editors_on_the_same_measure(two_editors):
+def test_two_editors_on_different_fields_of_a_measure_are_merged(two_editors):
+    """Each changed a field the other did not: both changes are saved, and the second editor is
+    told whose change was kept beside theirs."""
     measure = Measure.objects.get(number=2)
     url = reverse("admin:measures_measure_change", args=[measure.pk])
     response = _both_open_then_both_save(
         two_editors, url, {"title": "一人目が直した施策名"}, {"description": "二人目が書いた説明"}
     )
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "この施策は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
-    assert "変更された項目: 施策名。" in page
+    assert response.status_code == 302
     measure.refresh_from_db()
     assert measure.title == "一人目が直した施策名"
-    assert measure.description != "二人目が書いた説明"
+    assert measure.description == "二人目が書いた説明"
+    _, second = two_editors
+    page = second.get(response["Location"]).content.decode()
+    assert (
+        "開いた後に事務局 太郎が先に変更した項目(施策名)は、その変更を残して、あなたの変更と合わせて保存しました。"
+        in page
+    )
 
 
-def test_two_editors_on_the_same_annual_target(two_editors):
+def test_two_editors_on_the_same_annual_target_value_choose_which_to_keep(two_editors):
     target = add_target(Measure.objects.get(number=1), 2019, 40)
     url = reverse("admin:measures_annualtarget_change", args=[target.pk])
     response = _both_open_then_both_save(two_editors, url, {"target_value": "45"}, {"target_value": "50"})
+    assert response.status_code == 200
     page = response.content.decode()
     assert "この年度目標は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
     assert "変更された項目: 目標値。" in page
+    assert (
+        "事務局 太郎の変更を残す:「45.00」" in page and "あなたの入力(上の欄の内容)で保存する:「50」" in page
+    )
     target.refresh_from_db()
     assert str(target.target_value) == "45.00"
 
+    # Saving again without choosing is refused; choosing saves what was chosen.
+    _, second = two_editors
+    kept = _form_data(page)
+    again = second.post(url, kept)
+    assert again.status_code == 200 and "どちらを保存するか選んでください。" in again.content.decode()
+    assert second.post(url, {**kept, "target_value__keep": "mine"}).status_code == 302
+    target.refresh_from_db()
+    assert str(target.target_value) == "50.00"
 
-def test_two_editors_on_the_same_scheduled_item(two_editors):
+
+def test_a_scheduled_item_held_by_one_and_annotated_by_the_other_keeps_both(two_editors):
     item = ScheduledItem.objects.filter(planned_month=5).first()
     url = reverse("admin:schedule_scheduleditem_change", args=[item.pk])
     response = _both_open_then_both_save(
         two_editors, url, {"status": "held", "actual_date": "2018/05/21"}, {"notes": "二人目のメモ"}
     )
-    page = response.content.decode()
-    assert "この会議・報告の予定は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
-    assert "実施日" in page and "状況" in page
+    assert response.status_code == 302
     item.refresh_from_db()
-    assert item.status == "held" and item.notes == ""
+    assert item.status == "held" and str(item.actual_date) == "2018-05-21" and item.notes == "二人目のメモ"
 
 
 def test_two_editors_on_targets_inline_on_the_measure_page(two_editors):
@@ -104,11 +122,31 @@ def test_two_editors_on_targets_inline_on_the_measure_page(two_editors):
     response = _both_open_then_both_save(
         two_editors, url, {"annual_targets-0-target_value": "41"}, {"annual_targets-0-target_value": "42"}
     )
-    assert (
-        "この年度目標は、開いた後に事務局 太郎が先に変更したため保存できませんでした。"
-        in response.content.decode()
-    )
+    page = response.content.decode()
+    assert "この年度目標は、開いた後に事務局 太郎が先に変更したため保存できませんでした。" in page
+    assert 'name="annual_targets-0-target_value__keep"' in page
     assert str(AnnualTarget.objects.get(measure=measure).target_value) == "41.00"
+
+
+def test_a_field_only_the_other_changed_is_not_reverted_by_saving_the_kept_form(two_editors):
+    """Issue 21, item 2: the kept form held the old value of the field the second editor never
+    touched, and saving it again, as the message invited, undid the first editor's change."""
+    measure = Measure.objects.get(number=2)
+    url = reverse("admin:measures_measure_change", args=[measure.pk])
+    response = _both_open_then_both_save(
+        two_editors,
+        url,
+        {"title": "一人目の施策名", "description": "一人目の説明"},
+        {"description": "二人目の説明"},
+    )
+    assert response.status_code == 200
+    kept = _form_data(response.content.decode())
+    assert kept["title"] == "一人目の施策名", "the other editor's change is in the form"
+    assert kept["description"] == "二人目の説明", "this editor's input is kept"
+    _, second = two_editors
+    assert second.post(url, {**kept, "description__keep": "mine"}).status_code == 302
+    measure.refresh_from_db()
+    assert (measure.title, measure.description) == ("一人目の施策名", "二人目の説明")
 
 
 def test_a_stale_save_that_slips_past_the_form_is_refused_by_the_database():

@@ -55,12 +55,31 @@ def _text_field(model, data: dict) -> str:
     return chosen.name
 
 
+def _another_change(model, data: dict, name: str):
+    """A second field of the form to change, and its new value: another text, else the order, else
+    a many-to-many field with its last choice dropped."""
+    fields = {f.name: f for f in model._meta.get_fields() if getattr(f, "editable", False) and f.name in data}
+    for field_name, model_field in fields.items():
+        if field_name in (name, "username", "password") or getattr(model_field, "choices", None):
+            continue
+        if type(model_field) in (models.CharField, models.TextField) or isinstance(
+            model_field, models.TextField
+        ):
+            return field_name, data[field_name] + "一"
+    if "order" in fields:
+        return "order", str(int(data["order"]) + 7)
+    for field_name, model_field in fields.items():
+        if model_field.many_to_many and isinstance(data[field_name], list) and data[field_name]:
+            return field_name, data[field_name][:-1]
+    raise AssertionError(f"{model._meta.label}: no second field to change")
+
+
 def _url(model, obj) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
 
 
 @pytest.mark.parametrize("model", EDITABLE, ids=lambda model: model._meta.label)
-def test_every_admin_page_refuses_a_stale_save_and_keeps_the_input(model, two_admins):
+def test_every_admin_page_refuses_a_stale_save_of_the_same_field_and_keeps_the_input(model, two_admins):
     first, second = two_admins
     obj = model._default_manager.order_by("pk").first()
     assert obj is not None, "the demo data has a row of every model"
@@ -79,12 +98,35 @@ def test_every_admin_page_refuses_a_stale_save_and_keeps_the_input(model, two_ad
     obj.refresh_from_db()
     assert getattr(obj, name) == first_form[name] + "一", "the first save stands"
 
-    # What was typed is still in the form, and saving it again is a deliberate overwrite.
+    # What was typed is still in the form; saving it again needs the choice of which to keep.
     returned = _form_data(page)
     assert returned[name] == mine
-    assert second.post(url, returned).status_code == 302
+    assert "どちらを保存するか選んでください。" in second.post(url, returned).content.decode()
+    obj.refresh_from_db()
+    assert getattr(obj, name) == first_form[name] + "一", "nothing saved without a choice"
+    assert second.post(url, {**returned, f"{name}__keep": "mine"}).status_code == 302
     obj.refresh_from_db()
     assert getattr(obj, name) == mine
+
+
+@pytest.mark.parametrize("model", EDITABLE, ids=lambda model: model._meta.label)
+def test_every_admin_page_merges_changes_to_different_fields(model, two_admins):
+    first, second = two_admins
+    obj = model._default_manager.order_by("pk").first()
+    url = _url(model, obj)
+    first_form = _form_data(first.get(url).content.decode())
+    second_form = _form_data(second.get(url).content.decode())
+    name = _text_field(model, first_form)
+    other, value = _another_change(model, first_form, name)
+    assert first.post(url, {**first_form, other: value}).status_code == 302
+    merged = second.post(url, {**second_form, name: second_form[name] + "二"})
+    assert merged.status_code == 302, parse(merged.content.decode()).text[:800]
+    obj.refresh_from_db()
+    saved_other = getattr(obj, other)
+    if hasattr(saved_other, "all"):
+        saved_other = [str(pk) for pk in saved_other.values_list("pk", flat=True)]
+    assert saved_other == value if isinstance(value, list) else str(saved_other) == value
+    assert getattr(obj, name) == second_form[name] + "二"
 
 
 def test_the_pages_left_out_above_change_nothing(rf, django_user_model):
@@ -119,7 +161,7 @@ def test_the_refusal_names_the_department_of_who_saved_first(two_admins, django_
     first_form = _form_data(first.get(url).content.decode())
     second_form = _form_data(second.get(url).content.decode())
     assert first.post(url, {**first_form, "title": "オープンデータの推進"}).status_code == 302
-    page = parse(second.post(url, {**second_form, "description": "二人目の説明"}).content.decode()).text
+    page = parse(second.post(url, {**second_form, "title": "二人目の施策名"}).content.decode()).text
     assert "この施策は、開いた後に情報政策課 管理 一郎が先に変更したため保存できませんでした。" in page
     assert "さん" not in page.split("ようこそ")[-1]  # business Japanese: no さん for a colleague
 
@@ -131,7 +173,8 @@ def test_the_refusal_says_who_changed_what_and_when(two_admins):
     first_form = _form_data(first.get(url).content.decode())
     second_form = _form_data(second.get(url).content.decode())
     assert first.post(url, {**first_form, "title": "オープンデータの推進"}).status_code == 302
-    page = parse(second.post(url, {**second_form, "description": "二人目の説明"}).content.decode()).text
+    typed = {"title": "二人目の施策名", "description": "二人目の説明"}
+    page = parse(second.post(url, {**second_form, **typed}).content.decode()).text
     assert (
         "この施策は、開いた後に管理 一郎が先に変更したため保存できませんでした。変更された項目: 施策名。"
         in page
@@ -139,7 +182,7 @@ def test_the_refusal_says_who_changed_what_and_when(two_admins):
     assert "変更日時: 令和" in page
     assert "施策名: 「オープンデータ活用の推進」→「オープンデータの推進」" in page
     assert "あなたの入力はこの画面に残っています。" in page
-    assert "二人目の説明" in page
+    assert "二人目の説明" in page and "二人目の施策名" in page
 
 
 TRACKED = [model for model in REGISTERED if hasattr(model, "history")]

@@ -147,14 +147,25 @@ def test_a_conflict_keeps_what_was_typed_and_names_who_saved_first(admin_page, b
 
     typed = "区が持つデータを、二次利用できる形で公開する。"
     admin_page.fill("#id_description", typed)
+    admin_page.fill("#id_title", "オープンデータの公開")
     with admin_page.expect_navigation():
         admin_page.click("input[name=_save]")
     save_screenshot(admin_page, "conflict", full_page=True)
     body = admin_page.inner_text("#content")
     assert "開いた後に鈴木 一郎が先に変更したため保存できませんでした。" in body
+    assert "鈴木 一郎の変更を残す:「オープンデータの推進」" in body
     assert admin_page.input_value("#id_description") == typed
+    assert admin_page.input_value("#id_title") == "オープンデータの公開"
     measure.refresh_from_db()
     assert measure.title == "オープンデータの推進" and measure.description != typed
+
+    # The browser will not send the form without a choice; choosing the other's title saves it
+    # with this editor's description.
+    admin_page.check("input[name=title__keep][value=theirs]")
+    with admin_page.expect_navigation():
+        admin_page.click("input[name=_save]")
+    measure.refresh_from_db()
+    assert (measure.title, measure.description) == ("オープンデータの推進", typed)
 
 
 @browser_test
