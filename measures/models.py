@@ -713,5 +713,12 @@ class ProgressReport(VersionedModel):
                 errors["withdrawn_on"] = (
                     f"取り下げ日に先の日付は入力できません。今日({today:%Y/%m/%d})までの日付にしてください。"
                 )
+            elif self.created_at and self.withdrawn_on < (registered := timezone.localdate(self.created_at)):
+                # A report cannot be withdrawn before it was in the system (a late entry of an old
+                # report is withdrawn on the day it is found wrong, not on a day before it existed).
+                errors["withdrawn_on"] = (
+                    f"取り下げ日({fiscal.wareki_date(self.withdrawn_on)})は、この報告を登録した日"
+                    f"({fiscal.wareki_date(registered)})より前にはできません。登録した日以降の日付にしてください。"
+                )
         if errors:
             raise ValidationError(errors)

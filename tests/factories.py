@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
+
+from django.utils import timezone
 
 from measures.models import (
     AnnualTarget,
@@ -89,7 +91,12 @@ def add_report(
         issues=issues,
         next_steps=next_steps,
     )
-    return progress_report_create(report=report, author=author)
+    report = progress_report_create(report=report, author=author)
+    # Registered on its 報告基準日, as the ward's reports were: a withdrawal may then be dated from it.
+    registered = timezone.make_aware(datetime.combine(as_of, time(9)))
+    ProgressReport.objects.filter(pk=report.pk).update(created_at=registered)
+    report.created_at = registered
+    return report
 
 
 def report_form_data(measure: Measure, **extra) -> dict:

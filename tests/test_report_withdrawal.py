@@ -303,3 +303,32 @@ def test_an_added_report_keeps_its_author_and_is_then_read_only(admin_client, se
     report = ProgressReport.objects.get(measure=measure, as_of=date(2019, 9, 30))
     assert report.author == secretariat and report.progress_percent == 45
     assert status("実施中") == report.status
+
+
+def test_a_withdrawal_dated_before_the_report_was_registered_is_refused_naming_both_dates(
+    admin_client, seeded, secretariat
+):
+    """Issue 21, item 11: a report entered late (today) for 2021/12/10 was accepted as withdrawn on
+    2021/12/15, days before anyone had registered it."""
+    late = progress_report_create(
+        report=ProgressReport(
+            measure=Measure.objects.get(number=1),
+            fiscal_year=2021,
+            as_of=date(2021, 12, 10),
+            status=status("実施中"),
+            progress_percent=50,
+        ),
+        author=secretariat,
+    )
+    registered = fiscal.wareki_date(timezone.localdate(late.created_at))
+    response = _withdraw(admin_client, late, withdrawn_on="2021/12/15", withdrawal_reason="誤り")
+    assert response.status_code == 400
+    row = parse(response.content).find_all("div", cls="field-withdrawn_on")[0]
+    assert (
+        f"取り下げ日(令和3年12月15日)は、この報告を登録した日({registered})より前にはできません。"
+        "登録した日以降の日付にしてください。"
+    ) in row.text
+    late.refresh_from_db()
+    assert late.withdrawn_on is None
+    today = timezone.localdate().strftime("%Y/%m/%d")
+    assert _withdraw(admin_client, late, withdrawn_on=today, withdrawal_reason="誤り").status_code == 302
