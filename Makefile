@@ -13,7 +13,7 @@ SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser
 
 # The worker that builds large workbooks (manage.py db_worker) runs in the background, the server in
 # the foreground; Ctrl-C stops both (a background job of this shell ignores Ctrl-C, so the trap ends it).
-run: setup demo ## Set everything up and serve on http://127.0.0.1:8000/ with demo data and accounts
+run: setup demo ## Set everything up and serve on http://$(HOST)/ (127.0.0.1:8000 unless HOST=…) with demo data and accounts
 	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
@@ -55,7 +55,7 @@ setup: install
 	$(PY) manage.py load_plan --demo
 
 demo: setup
-	$(PY) manage.py create_demo_users
+	$(PY) manage.py create_demo_users --url http://$(HOST)/
 
 lint: install
 	$(PY) -m ruff check .

@@ -25,13 +25,14 @@ def _counts():
 
 
 @pytest.mark.django_db
-def test_loading_the_plan_twice_duplicates_nothing_and_keeps_the_secretariats_edits():
+def test_loading_the_plan_twice_duplicates_nothing_and_keeps_the_secretariats_edits(capsys):
     call_command("load_plan", demo=True, stdout=StringIO())
+    assert capsys.readouterr().err == "", "make run prints nothing but its own Japanese lines"
     first = _counts()
     assert first == (1, 5, 14, 15, 30)
     Measure.objects.filter(number=1).update(title="事務局が直したタイトル")
-    out = StringIO()
-    call_command("load_plan", demo=True, stdout=out)
+    out, err = StringIO(), StringIO()
+    call_command("load_plan", demo=True, stdout=out, stderr=err)
     assert _counts() == first
     assert Measure.objects.get(number=1).title == "事務局が直したタイトル"
     assert "計画はすでに登録されています。" in out.getvalue()
@@ -41,9 +42,10 @@ def test_loading_the_plan_twice_duplicates_nothing_and_keeps_the_secretariats_ed
 def test_demo_accounts_are_created_once_per_role_and_sign_in(settings, rf):
     settings.DEBUG = True
     out = StringIO()
-    call_command("create_demo_users", stdout=out)
+    call_command("create_demo_users", url="http://192.0.2.10:8080/", stdout=out)
     call_command("create_demo_users", stdout=StringIO())
     text = out.getvalue()
+    assert "デモアカウント (http://192.0.2.10:8080/ でログイン):" in text  # make run's HOST
     for username, password, role in (
         ("jimukyoku", "demo-jimukyoku", "事務局"),
         ("kanrishoku", "demo-kanrishoku", "管理職"),

@@ -20,11 +20,18 @@ class Command(BaseCommand):
     help = "役割ごとのデモアカウントを作成(またはパスワードを再設定)し、ユーザー名とパスワードを表示します。DEBUG=true のときだけ使えます。"
 
     @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="the address the demo is served on (make run passes its HOST)",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("デモアカウントは DEBUG=true の開発環境でのみ作成できます。")
         User = get_user_model()
-        self.stdout.write("デモアカウント (http://127.0.0.1:8000/ でログイン):")
+        self.stdout.write(f"デモアカウント ({options['url']} でログイン):")
         for username, password, role, last_name, first_name, affiliation, is_staff in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.last_name, user.first_name = last_name, first_name

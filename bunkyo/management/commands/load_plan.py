@@ -41,14 +41,14 @@ class Command(BaseCommand):
         else:
             call_command("loaddata", str(SEED), verbosity=0)
             # Fixtures load without history; give every row its first 変更履歴 entry.
-            call_command("populate_history", auto=True, verbosity=0, stdout=StringIO())
+            call_command("populate_history", auto=True, verbosity=0, stdout=StringIO(), stderr=StringIO())
             say(self.style.SUCCESS(f"計画と策定スケジュールを読み込みました({SEED.name})。"))
         if demo:
             if AnnualTarget.objects.exists() or ProgressReport.objects.exists():
                 say("年度目標または進捗報告がすでにあります。デモデータは読み込みません。")
             else:
                 call_command("loaddata", str(DEMO), verbosity=0)
-                call_command("populate_history", auto=True, verbosity=0, stdout=StringIO())
+                call_command("populate_history", auto=True, verbosity=0, stdout=StringIO(), stderr=StringIO())
                 say(self.style.SUCCESS(f"デモ用の年度目標と進捗報告を読み込みました({DEMO.name})。"))
                 self._adopt_demo_plans(say)
 
