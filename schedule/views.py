@@ -115,10 +115,13 @@ def calendar_feed(request):
 def calendar_subscription(request):
     """The signed-in user's subscription URLs (all bodies, and each body), and the button that resets them."""
     if request.method == "POST":
+        renewed = CalendarFeedKey.objects.filter(user=request.user).exists()
         calendar_feed_key_reset(user=request.user)
         messages.success(
             request,
-            "購読URLを新しくしました。これまでの購読URLは使えません。カレンダーアプリに新しいURLを登録してください。",
+            "購読URLを新しくしました。これまでの購読URLは使えません。カレンダーアプリに新しいURLを登録してください。"
+            if renewed
+            else "購読URLを発行しました。カレンダーアプリの「URLで購読」に登録してください。",
         )
         return redirect("schedule:calendar_subscription")
     key = CalendarFeedKey.objects.filter(user=request.user).first()

@@ -28,9 +28,12 @@ def test_a_member_subscribes_and_a_new_url_shuts_the_old_one_out(home_page_of, l
     _council_report_held_and_one_planned()  # two council reports with their dates
     page = home_page_of(secretariat)
     page.goto(live_server.url + reverse("schedule:calendar_subscription"))
-    if page.locator("button", has_text="購読URLを発行する").count():
-        with page.expect_navigation():
-            page.click("button:has-text('購読URLを発行する')")
+    assert page.locator("button", has_text="購読URLを発行する").count() == 1
+    with page.expect_navigation():
+        page.click("button:has-text('購読URLを発行する')")
+    # The first URL: nothing is said of a previous one, which there never was.
+    issued = page.inner_text("body")
+    assert "購読URLを発行しました。" in issued and "これまでの購読URLは使えません" not in issued
     urls = page.locator("input.subscription-url")
     assert urls.count() >= 2  # every body, then one per body
     first = urls.nth(0).input_value()
@@ -40,6 +43,11 @@ def test_a_member_subscribes_and_a_new_url_shuts_the_old_one_out(home_page_of, l
         box = urls.nth(index).bounding_box()
         assert box["x"] + box["width"] <= VIEWPORT["width"], "each URL is readable without sideways scrolling"
     assert "発行日時: 令和" in page.inner_text("main, #content, body")
+    # Each URL has a コピー button that puts it on the clipboard, and says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.click("button.copy-url >> nth=0")
+    page.wait_for_selector("#subscription-url-status-1:has-text('コピーしました。')")
+    assert page.evaluate("navigator.clipboard.readText()") == first
     save_screenshot(page, "calendar-subscription", full_page=True)
 
     status, body = _fetch(first)
