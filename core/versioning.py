@@ -281,13 +281,18 @@ class MergingModelForm(forms.ModelForm):
             if name not in ("version", STATE_FIELD, *self.IGNORED) and _is_model_field(opts, name)
         ]
 
-    def _state_of(self, instance) -> dict[str, str]:
+    def _state_of(self, instance, initial: dict | None = None) -> dict[str, str]:
+        """The row's values as text; a many-to-many field's from ``initial`` when given (the form's
+        own initial values, read already: no query more)."""
         opts = self._meta.model._meta
         state = {}
         for name in self._merged_names():
             model_field = opts.get_field(name)
             if model_field.many_to_many:
-                pks = getattr(instance, name).values_list("pk", flat=True) if instance.pk else ()
+                if initial is not None and name in initial:
+                    pks = [getattr(obj, "pk", obj) for obj in initial[name] or ()]
+                else:
+                    pks = getattr(instance, name).values_list("pk", flat=True) if instance.pk else ()
                 state[name] = ",".join(sorted(str(pk) for pk in pks))
             else:
                 state[name] = _value_string(model_field, instance)
@@ -437,7 +442,7 @@ class VersionedModelForm(MergingModelForm):
         if not isinstance(self.fields["version"].widget, VersionInput):
             self.fields["version"].widget = VersionInput()
         self.fields["version"].widget.state = self._posted_state() or signing.dumps(
-            self._state_of(self.instance)
+            self._state_of(self.instance, self.initial)
         )
 
     def _store_state(self, state: dict) -> None:
@@ -511,7 +516,7 @@ class LoadedStateForm(MergingModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
-            self.fields[STATE_FIELD].initial = signing.dumps(self._state_of(self.instance))
+            self.fields[STATE_FIELD].initial = signing.dumps(self._state_of(self.instance, self.initial))
 
     def clean(self):
         cleaned = super().clean()

@@ -286,9 +286,9 @@ QUERIES = {
     "admin-import-list": 8,
     "admin-import-preview": 6,
     "admin-list-user": 6,
-    "admin-change-user": 10,
+    "admin-change-user": 8,  # the loaded values are the form's own initial ones: no query for the groups again
     "admin-list-group": 5,
-    "admin-change-group": 6,
+    "admin-change-group": 5,  # likewise for the permissions
 }
 
 
