@@ -212,6 +212,14 @@ def parse_fiscal_year(text: str) -> int:
     return year
 
 
+WEEKDAY_LABELS = "月火水木金土日"
+
+
+def weekday_label(day: date) -> str:
+    """2019/05/01(水): a day in the schedule checks' messages."""
+    return f"{day:%Y/%m/%d}({WEEKDAY_LABELS[day.weekday()]})"
+
+
 # 令和2年3月31日, 令和元年5月1日, R2年3月31日 (the 年/月/日 marks required; spaces and full-width digits allowed)
 _WAREKI_DATE_RE = re.compile(
     r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|\d{1,2})\s*年\s*(?P<month>\d{1,2})\s*月"
