@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -168,15 +167,16 @@ class FiscalYearFormField(forms.CharField):
         return year
 
 
-DATE_FORMATS_HELP = "2020/03/31、2020-03-31 または 令和2年3月31日"
-ERA_MARKS = tuple(era.name for era in fiscal.ERAS) + tuple(era.initial for era in fiscal.ERAS)
+# The forms a date may be typed in, as help texts say them (bunkyo.forms' /timeline/ filters).
+DATE_FORMATS_HELP = fiscal.DATE_FORMATS_HELP
 
 
 class DateFormField(forms.DateField):
-    """A date typed as 2020/03/31, 2020-03-31, 2020年3月31日 or in the era form 令和2年3月31日.
+    """A date typed in any form the application prints: 2020/03/31, 令和2年3月31日, R2.3.31 …
 
-    A text input, never the browser's date input, which rewrites what is typed by the browser's
-    locale (in an en-US browser, 2020/03/31 became 0331-02-02).
+    Read by core.fiscal.parse_date, the one date parser, which says why a date is refused (an
+    era's date outside the era: H31.5.1). A text input, never the browser's date input, which
+    rewrites what is typed by the browser's locale (in an en-US browser, 2020/03/31 became 0331-02-02).
     """
 
     widget = forms.TextInput
@@ -190,16 +190,18 @@ class DateFormField(forms.DateField):
         self.widget.attrs.setdefault("autocomplete", "off")
 
     def to_python(self, value):
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip()
-            if text.upper().startswith(ERA_MARKS):
-                ControlCharacterValidator()(text)
-                try:
-                    return fiscal.parse_wareki_date(text)
-                except ValueError as exc:
-                    raise ValidationError(f"日付を正しく入力してください。{exc}", code="invalid") from None
-            value = text
-        return super().to_python(value)
+        if not isinstance(value, str):
+            return super().to_python(value)  # a date, a datetime or nothing
+        if not value.strip():
+            return None
+        if CONTROL_CHARACTERS_RE.search(value):  # before the text is echoed in a message
+            raise ValidationError(
+                f"日付を正しく入力してください。{CONTROL_CHARACTERS_MESSAGE}", code="invalid"
+            )
+        try:
+            return fiscal.parse_date(value)
+        except ValueError as exc:
+            raise ValidationError(f"日付を正しく入力してください。{exc}", code="invalid") from None
 
 
 class FiscalYearField(models.PositiveSmallIntegerField):
