@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, history, references
 from .database import SAVE_AGAIN_MESSAGE, database_busy, log_busy
-from .fields import DateFormField, apply_input_rules
+from .fields import DateFormField, DecimalFormField, apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message
 
 
@@ -117,10 +117,14 @@ class TypedValueAutocompleteSelectMultiple(_TypedValueOptgroups, AutocompleteSel
 class InputRulesMixin:
     """Every form field follows core.fields.apply_input_rules: text without control characters,
     dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
-    and inlines alike. Dates are also read in the era form (令和2年3月31日, core.fields.DateFormField)."""
+    and inlines alike. Dates are also read in the era form (令和2年3月31日, core.fields.DateFormField);
+    figures are shown and read as the pages show them (50, 12.5, 1,200: DecimalFormField)."""
 
     # Merged by Django into its own defaults, so date columns keep the admin's calendar widget.
-    formfield_overrides = {models.DateField: {"form_class": DateFormField}}
+    formfield_overrides = {
+        models.DateField: {"form_class": DateFormField},
+        models.DecimalField: {"form_class": DecimalFormField},
+    }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

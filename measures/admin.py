@@ -123,13 +123,14 @@ class AnnualTargetInline(TabularInline):
         "version",
     )
     ordering = ("fiscal_year",)
-    # Narrow inputs, so that a year's row fits the width of a 1280 px screen.
+    # Narrow inputs, so that a year's row fits the width of a 1280 px screen; the year is wide
+    # enough for 令和元年度(2019年度) whole, as the field shows it.
     sizes = {
-        "fiscal_year": 10,
-        "indicator_name": 18,
+        "fiscal_year": 17,
+        "indicator_name": 12,
         "indicator_unit": 5,
-        "baseline_value": 8,
-        "target_value": 8,
+        "baseline_value": 7,
+        "target_value": 7,
     }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -137,7 +138,7 @@ class AnnualTargetInline(TabularInline):
         if field is None:
             return field
         if db_field.name == "target_text":
-            field.widget.attrs.update({"rows": 2, "style": "width: 17em"})
+            field.widget.attrs.update({"rows": 2, "style": "width: 16em"})
         elif db_field.name in self.sizes:
             field.widget.attrs["size"] = self.sizes[db_field.name]
             field.widget.attrs["style"] = f"width: {self.sizes[db_field.name] + 2}ch"

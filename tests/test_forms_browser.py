@@ -139,7 +139,7 @@ def test_the_report_page_reads_the_date_as_typed_in_an_english_browser(admin_pag
     assert "条件に誤りがあります" not in body, body[:1000]
     assert "この条件の施策: 5件" in body
     assert admin_page.input_value("#id_as_of") == typed
-    assert admin_page.input_value("#id_fiscal_year") == "令和元年度"
+    assert admin_page.input_value("#id_fiscal_year") == "令和元年度(2019年度)"  # as the pages name it
 
 
 def _clipped_columns(page, headings: list[str]) -> list[str]:
@@ -172,3 +172,22 @@ def test_the_key_columns_of_the_two_busiest_lists_fit_on_a_1280_px_screen(admin_
 
     admin_page.goto(admin_page.base + reverse("admin:schedule_scheduleditem_changelist"))
     assert _clipped_columns(admin_page, ["予定月", "会議体", "検討段階", "状況", "予定日", "実施日"]) == []
+
+
+@browser_test
+def test_the_target_rows_show_each_year_whole_and_fit_on_a_1280_px_screen(admin_page):
+    measure = Measure.objects.get(number=1)
+    admin_page.goto(admin_page.base + reverse("admin:measures_measure_change", args=[measure.pk]))
+    years = admin_page.locator("#annual_targets-group tr:not(.empty-form) input[name$='-fiscal_year']")
+    assert years.evaluate_all("inputs => inputs.map(i => i.value)") == [
+        "令和元年度(2019年度)",
+        "令和2年度(2020年度)",
+        "令和3年度(2021年度)",
+    ]
+    assert years.evaluate_all("inputs => inputs.filter(i => i.scrollWidth > i.clientWidth).length") == 0
+    assert (
+        admin_page.evaluate(
+            "document.querySelector('#annual_targets-group table').getBoundingClientRect().right"
+        )
+        <= admin_page.viewport_size["width"]
+    )
