@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core import fiscal
-from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, fiscal_year_column
+from core.admin_base import (
+    FiscalYearListFilter,
+    SafeChangeList,
+    TabularInline,
+    TrackedAdmin,
+    fiscal_year_column,
+)
 from core.fields import DateFormField, LongTextField, apply_input_rules
 from core.templatetags.ja_format import plain_number
 from core.users import display_name
@@ -241,7 +247,7 @@ class AnnualTargetAdmin(TrackedAdmin):
         "target_value",
         "indicator_unit",
     )
-    list_filter = ("fiscal_year", "measure__plan", "measure__purpose")
+    list_filter = (("fiscal_year", FiscalYearListFilter), "measure__plan", "measure__purpose")
     search_fields = ("measure__title", "target_text", "indicator_name")
     ordering = ("measure__order", "measure__number", "fiscal_year")
     list_select_related = ("measure",)
@@ -310,7 +316,14 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
         "author_name",
     )
     list_display_links = ("as_of", "measure_number")
-    list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of", "withdrawn_on")
+    list_filter = (
+        ("fiscal_year", FiscalYearListFilter),
+        "status",
+        "measure__plan",
+        "measure__purpose",
+        "as_of",
+        "withdrawn_on",
+    )
     search_fields = ("measure__title", "narrative", "issues", "next_steps")
     ordering = ("-as_of", "-id")
     date_hierarchy = "as_of"

@@ -1,8 +1,9 @@
-"""The admin's forms show years and figures as every page does: 令和3年度(2021年度)
+"""The admin's forms and filters show years and figures as every page does: 令和3年度(2021年度)
 and 50, never 2021 and 50.00, and a form saved back as shown saves the same year and figure.
 
 The inputs are text inputs that read what they show (core.fields.FiscalYearFormField and
 DecimalFormField: 令和3年度(2021年度) through core.fiscal.parse_fiscal_year, 1,200 and 12.5).
+The year filters in the lists' sidebars are core.admin_base.FiscalYearListFilter.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
+from core import fiscal
 from measures.models import AnnualTarget, EvaluationScale, Measure, ProgressReport
 from schedule.models import ScheduledItem
 
@@ -154,3 +157,47 @@ def test_the_report_page_shows_a_year_typed_in_any_form_as_its_label(client, man
     client.force_login(manager)
     page = parse(client.get(reverse("reports:index"), {"fiscal_year": "2021"}).content)
     assert _value(page, "fiscal_year") == "令和3年度(2021年度)"
+
+
+# ---- the lists' year filters ---------------------------------------------------------------------
+
+
+def _year_filtered_admins():
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
+        names = [
+            f if isinstance(f, str) else f[0] for f in model_admin.list_filter if isinstance(f, str | tuple)
+        ]
+        if "fiscal_year" in names:
+            yield model
+
+
+@pytest.mark.parametrize("model", list(_year_filtered_admins()), ids=lambda model: model._meta.label)
+def test_a_lists_year_filter_names_each_year_as_the_pages_do(secretariat_client, model):
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    page = parse(secretariat_client.get(url).content)
+    links = page.find("details", data_filter_title="年度").find_all("a")
+    years = sorted(set(model.objects.values_list("fiscal_year", flat=True)))
+    assert [a.text for a in links] == ["全て", *(fiscal.fiscal_year_label(year) for year in years)]
+    assert [a.attrs["href"] for a in links[1:]] == [f"?fiscal_year={year}" for year in years]
+
+
+def test_the_year_filter_lists_the_reports_of_that_year(secretariat_client):
+    url = reverse("admin:measures_progressreport_changelist")
+    page = parse(secretariat_client.get(url, {"fiscal_year": "2020"}).content)
+    chosen = page.find("details", data_filter_title="年度").find("li", cls="selected")
+    assert chosen.text == "令和2年度(2020年度)"
+    assert (
+        f"{ProgressReport.objects.filter(fiscal_year=2020).count()} 進捗報告"
+        in page.find(cls="paginator").text
+    )
+
+
+def test_with_counts_shown_each_year_keeps_its_count(secretariat_client):
+    url = reverse("admin:measures_progressreport_changelist")
+    page = parse(secretariat_client.get(url, {"_facets": "True"}).content)
+    links = page.find("details", data_filter_title="年度").find_all("a")
+    assert [a.text for a in links[1:]] == [
+        f"{fiscal.fiscal_year_label(year)} ({ProgressReport.objects.filter(fiscal_year=year).count()})"
+        for year in (2019, 2020, 2021)
+    ]
