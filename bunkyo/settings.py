@@ -176,7 +176,9 @@ USE_I18N = True
 USE_TZ = True
 
 # Django's ja locale defines no input formats, so these apply: 2019/05/01 as well as 2019-05-01.
-DATE_INPUT_FORMATS = ["%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日"]  # and 令和2年3月31日: core.fields.DateFormField
+# The application's own date fields read every printed form (R2.3.31, 令和2年3月31日 …) through
+# core.fiscal.parse_date; the admin's calendar writes the first of these.
+DATE_INPUT_FORMATS = ["%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日"]
 DATETIME_INPUT_FORMATS = [
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",

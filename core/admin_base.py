@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, history, references
 from .database import SAVE_AGAIN_MESSAGE, database_busy, log_busy
-from .fields import DateFormField, apply_input_rules
+from .fields import DateFormField, DecimalFormField, apply_input_rules
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message, merged_message
 
 
@@ -117,10 +117,14 @@ class TypedValueAutocompleteSelectMultiple(_TypedValueOptgroups, AutocompleteSel
 class InputRulesMixin:
     """Every form field follows core.fields.apply_input_rules: text without control characters,
     dates in 1989–2100, each refused with one Japanese message. In every admin base below, pages
-    and inlines alike. Dates are also read in the era form (令和2年3月31日, core.fields.DateFormField)."""
+    and inlines alike. Dates are also read in the era form (令和2年3月31日, core.fields.DateFormField);
+    figures are shown and read as the pages show them (50, 12.5, 1,200: DecimalFormField)."""
 
     # Merged by Django into its own defaults, so date columns keep the admin's calendar widget.
-    formfield_overrides = {models.DateField: {"form_class": DateFormField}}
+    formfield_overrides = {
+        models.DateField: {"form_class": DateFormField},
+        models.DecimalField: {"form_class": DecimalFormField},
+    }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -326,3 +330,20 @@ class TrackedAdmin(
 def fiscal_year_column(obj) -> str:
     """A list column for any model with a fiscal_year: 令和元年度(2019年度)."""
     return fiscal.fiscal_year_label(obj.fiscal_year)
+
+
+class FiscalYearListFilter(admin.AllValuesFieldListFilter):
+    """A list's 年度 filter naming each year as the column does, 令和元年度(2019年度), not 2019.
+
+    In list_filter as ("fiscal_year", FiscalYearListFilter). The links and the years offered are
+    Django's own (the years in the list, ?fiscal_year=2019); only what each link says changes.
+    """
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        years = [year for year in self.lookup_choices if year is not None]
+        # After "all" come the years in the order of lookup_choices (then "empty", when any is).
+        for choice, year in zip(choices[1:], years, strict=False):
+            # The display is the year, then the facet count when facets are shown: "2019 (3)".
+            choice["display"] = fiscal.fiscal_year_label(year) + str(choice["display"])[len(str(year)) :]
+        return choices

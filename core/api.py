@@ -242,7 +242,7 @@ class FiscalYearFilter(django_filters.NumberFilter):
 
 @extend_schema_field(OpenApiTypes.STR)
 class DateFilter(django_filters.DateFilter):
-    """A date typed as 2020-03-31, 2020/03/31 or 令和2年3月31日, in 1989–2100."""
+    """A date typed as 2020-03-31, 2020/03/31, 令和2年3月31日, R2.3.31 … (core.fiscal.parse_date), in 1989–2100."""
 
     field_class = DateFormField
 

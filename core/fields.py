@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.deconstruct import deconstructible
 
 from . import fiscal
+from .templatetags.ja_format import plain_number
 
 # Fiscal years are Gregorian integers; these bounds only keep typos (19 for 2019) out.
 FISCAL_YEAR_MIN = 1989
@@ -136,6 +138,7 @@ def _is_number_widget(widget) -> bool:
 class FiscalYearFormField(forms.CharField):
     """Accepts 2019, 2019年度, 令和元年度 or the plan's 平成31年度, and cleans to the integer.
 
+    Shows a year as every page does, 令和元年度(2019年度), which it reads back (round trip).
     Always a text input: a browser's number input would cut 令和3年度 down to "3" before the
     server sees it (the admin offers one for every integer column).
     """
@@ -147,7 +150,7 @@ class FiscalYearFormField(forms.CharField):
             kwargs["widget"] = forms.TextInput
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("placeholder", "例: 2019、令和元年度")
-        self.widget.attrs.setdefault("size", 14)
+        self.widget.attrs.setdefault("size", 20)  # 令和元年度(2019年度) whole
 
     def to_python(self, value):
         if isinstance(value, int):
@@ -167,16 +170,71 @@ class FiscalYearFormField(forms.CharField):
             )
         return year
 
+    def prepare_value(self, value):
+        """The year as the pages show it, 令和3年度(2021年度), stored or typed in another form
+        (2021, R3); text that is no year is shown as typed, beside its error."""
+        return _shown_as_read(self, value, fiscal.fiscal_year_label, int)
 
-DATE_FORMATS_HELP = "2020/03/31、2020-03-31 または 令和2年3月31日"
-ERA_MARKS = tuple(era.name for era in fiscal.ERAS) + tuple(era.initial for era in fiscal.ERAS)
+
+def _shown_as_read(field, value, label, kind):
+    """A field's value shown as the pages show what it reads: ``label`` of the stored value, or of
+    the typed text once the field reads it; text it cannot read is shown as typed."""
+    if isinstance(value, str):
+        try:
+            value = field.clean(value)
+        except ValidationError:
+            return value
+    if isinstance(value, kind) and not isinstance(value, bool):
+        try:
+            return label(value)
+        except ValueError:  # beyond what a label can say (a year before 明治)
+            return value
+    return value
+
+
+# 1,200 and 1,234.5: a figure as the pages show it (plain_number), with a comma between thousands.
+_GROUPED_NUMBER_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+class DecimalFormField(forms.DecimalField):
+    """A figure (目標値, 実績値, 達成率の下限 …) shown as the pages show it, in its own precision:
+    50 for a stored 50.00, 12.5 for 12.50, 1,200 for 1200.00. Read back as shown, commas between
+    thousands and full-width digits included, so a form saved as shown saves the same number.
+
+    A text input with the decimal keyboard: a browser's number input shows nothing for 1,200.
+    """
+
+    def __init__(self, **kwargs):
+        if kwargs.get("widget") is None or _is_number_widget(kwargs["widget"]):
+            kwargs["widget"] = forms.TextInput
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+            if _GROUPED_NUMBER_RE.fullmatch(value):
+                value = value.replace(",", "")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        return _shown_as_read(self, value, _plain_figure, Decimal)
+
+
+def _plain_figure(value: Decimal):
+    return plain_number(value) if value.is_finite() else value
+
+
+# The forms a date may be typed in, as help texts say them (bunkyo.forms' /timeline/ filters).
+DATE_FORMATS_HELP = fiscal.DATE_FORMATS_HELP
 
 
 class DateFormField(forms.DateField):
-    """A date typed as 2020/03/31, 2020-03-31, 2020年3月31日 or in the era form 令和2年3月31日.
+    """A date typed in any form the application prints: 2020/03/31, 令和2年3月31日, R2.3.31 …
 
-    A text input, never the browser's date input, which rewrites what is typed by the browser's
-    locale (in an en-US browser, 2020/03/31 became 0331-02-02).
+    Read by core.fiscal.parse_date, the one date parser, which says why a date is refused (an
+    era's date outside the era: H31.5.1). A text input, never the browser's date input, which
+    rewrites what is typed by the browser's locale (in an en-US browser, 2020/03/31 became 0331-02-02).
     """
 
     widget = forms.TextInput
@@ -190,16 +248,18 @@ class DateFormField(forms.DateField):
         self.widget.attrs.setdefault("autocomplete", "off")
 
     def to_python(self, value):
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip()
-            if text.upper().startswith(ERA_MARKS):
-                ControlCharacterValidator()(text)
-                try:
-                    return fiscal.parse_wareki_date(text)
-                except ValueError as exc:
-                    raise ValidationError(f"日付を正しく入力してください。{exc}", code="invalid") from None
-            value = text
-        return super().to_python(value)
+        if not isinstance(value, str):
+            return super().to_python(value)  # a date, a datetime or nothing
+        if not value.strip():
+            return None
+        if CONTROL_CHARACTERS_RE.search(value):  # before the text is echoed in a message
+            raise ValidationError(
+                f"日付を正しく入力してください。{CONTROL_CHARACTERS_MESSAGE}", code="invalid"
+            )
+        try:
+            return fiscal.parse_date(value)
+        except ValueError as exc:
+            raise ValidationError(f"日付を正しく入力してください。{exc}", code="invalid") from None
 
 
 class FiscalYearField(models.PositiveSmallIntegerField):

@@ -15,7 +15,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
@@ -212,33 +212,120 @@ def parse_fiscal_year(text: str) -> int:
     return year
 
 
-# 令和2年3月31日, 令和元年5月1日, R2年3月31日 (the 年/月/日 marks required; spaces and full-width digits allowed)
-_WAREKI_DATE_RE = re.compile(
-    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|\d{1,2})\s*年\s*(?P<month>\d{1,2})\s*月"
-    r"\s*(?P<day>\d{1,2})\s*日$",
+WEEKDAY_LABELS = "月火水木金土日"
+
+
+def weekday_label(day: date) -> str:
+    """2019/05/01(水): a day in the schedule checks' messages."""
+    return f"{day:%Y/%m/%d}({WEEKDAY_LABELS[day.weekday()]})"
+
+
+# The forms a date may be typed in, for help texts and messages: every one is something the
+# application prints (a page, the workbook's long and narrow columns, the admin's date input).
+DATE_FORMATS_HELP = "2020/03/31、2020-03-31、令和2年3月31日、R2.3.31"
+
+_ERA_MARK = "|".join([era.name for era in ERAS] + [era.initial for era in ERAS])
+_YEAR = rf"(?:(?P<era>{_ERA_MARK})(?P<era_year>元|\d{{1,2}})|(?P<western>\d{{4}}))"
+# The year, then month and day after one separator used twice (R4.3.31, 2022/03/31, R4-3-31) or
+# after 年 and 月 (令和4年3月31日); the named groups differ because Python's cannot repeat.
+_DATE_RE = re.compile(
+    rf"{_YEAR}(?:(?P<sep>[./-])(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}})"
+    rf"|年(?P<kanji_month>\d{{1,2}})月(?P<kanji_day>\d{{1,2}})日?)",
     re.IGNORECASE,
 )
+# What may follow in brackets: the same day in the other calendar (令和4年3月31日(2022年3月31日),
+# as the pages print it) or its day of the week (2019/05/01(水), as the schedule checks print it).
+_ASIDE_RE = re.compile(r"\((?P<aside>[^()]*)\)")
+_WEEKDAY_RE = re.compile(rf"(?P<weekday>[{WEEKDAY_LABELS}])(?:曜日?)?")
+# Hyphens as typed: the minus sign, dashes, and ー, which an input method gives for "-" in kana mode.
+_HYPHENS = str.maketrans(dict.fromkeys("‐‑‒–—―−ー", "-"))
+_SHOWN_LENGTH = 30
 
 
-def parse_wareki_date(text: str) -> date:
-    """Read a date typed in the Japanese era form: 令和2年3月31日 → 2020-03-31.
+def _shown(text: str) -> str:
+    """The typed text quoted in a message: without what cannot be shown (NUL …), and cut when long."""
+    printable = "".join(c for c in str(text).strip() if c.isprintable())
+    if len(printable) > _SHOWN_LENGTH:
+        printable = printable[:_SHOWN_LENGTH] + "…"
+    return f"「{printable}」"
 
-    The date must lie within its era: 平成31年5月1日 does not exist (it was 令和元年5月1日).
-    Raises ValueError with a Japanese message when the text is not such a date.
+
+def parse_date(text: str) -> date:
+    """Read a date typed in any form the application prints, and as people type them.
+
+    2022/03/31, 2022-03-31, 2022.3.31, 2022年3月31日; 令和4年3月31日, R4.3.31, R4/3/31, r4-3-31,
+    令和元年 and R元; 令和4年3月31日(2022年3月31日) (both halves must agree); 2022/03/31(木) (the
+    weekday must be right). Full-width characters and spaces are allowed.
+
+    An era's date must lie within the era: H31.4.30 is the last day of 平成 and R1.5.1 the first
+    of 令和, so H31.5.1 and R1.4.30 are refused, saying when the era ended or began. Raises
+    ValueError with a Japanese message quoting what was typed.
     """
-    normalized = unicodedata.normalize("NFKC", str(text)).strip()
-    match = _WAREKI_DATE_RE.match(normalized)
-    if not match:
-        raise ValueError(
-            f"「{text}」は和暦の日付として読み取れません。令和2年3月31日 のように入力してください。"
-        )
-    name = match["era"]
-    era = _ERAS_BY_NAME[name.upper() if len(name) == 1 else name]
-    year = era.first_day.year + (1 if match["year"] == "元" else int(match["year"])) - 1
-    try:
-        day = date(year, int(match["month"]), int(match["day"]))
-    except ValueError:
-        raise ValueError(f"「{text}」という日付はありません。") from None
-    if era_of_date(day) != era:
-        raise ValueError(f"「{text}」は{era.name}の期間外です。{wareki_date(day)}のように入力してください。")
+    shown = _shown(text)
+    normalized = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).translate(_HYPHENS)
+    match = _DATE_RE.match(normalized)
+    if match is None:
+        raise ValueError(f"{shown}は日付として読み取れません。{DATE_FORMATS_HELP} のように入力します。")
+    day = _date_of(match, shown)
+    rest = normalized[match.end() :]
+    if not rest:
+        return day
+    aside = _ASIDE_RE.fullmatch(rest)
+    if aside is None:
+        raise ValueError(f"{shown}は日付として読み取れません。{DATE_FORMATS_HELP} のように入力します。")
+    if weekday := _WEEKDAY_RE.fullmatch(aside["aside"]):
+        if weekday["weekday"] != WEEKDAY_LABELS[day.weekday()]:
+            raise ValueError(
+                f"{shown}の曜日が違います。{_western(day)}は{WEEKDAY_LABELS[day.weekday()]}曜日です。"
+            )
+        return day
+    other = _DATE_RE.fullmatch(aside["aside"])
+    if other is None:
+        raise ValueError(f"{shown}は日付として読み取れません。{DATE_FORMATS_HELP} のように入力します。")
+    if _date_of(other, shown) != day:
+        raise ValueError(f"{shown}は括弧の外と中で日付が違います({wareki_date(day)}は{_western(day)}です)。")
     return day
+
+
+def _western(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _date_of(match: re.Match, shown: str) -> date:
+    """The day a match of _DATE_RE names, refused when there is no such day or its era was not in force."""
+    era = None
+    if match["western"]:
+        year = int(match["western"])
+    else:
+        name = match["era"]
+        era = _ERAS_BY_NAME[name.upper() if len(name) == 1 else name]
+        n = 1 if match["era_year"] == "元" else int(match["era_year"])
+        if n < 1:
+            raise ValueError(f"{shown}という日付はありません。和暦の年は元年(1年)から数えます。")
+        year = era.first_day.year + n - 1
+    try:
+        day = date(year, int(match["month"] or match["kanji_month"]), int(match["day"] or match["kanji_day"]))
+    except ValueError:
+        raise ValueError(f"{shown}という日付はありません。") from None
+    if era is not None:
+        _check_in_era(day, era, shown)
+    return day
+
+
+def _check_in_era(day: date, era: Era, shown: str) -> None:
+    """Refuse a day its era had not reached or had already left, saying when the era began or ended."""
+    index = ERAS.index(era)
+    older = ERAS[index + 1] if index + 1 < len(ERAS) else None
+    newer = ERAS[index - 1] if index > 0 else None
+    if day < era.first_day:
+        before = f"前日までは{older.name}です。{wareki_date(day)}のように入力してください。" if older else ""
+        raise ValueError(
+            f"{shown}は{era.name}が始まる前の日付です。"
+            f"{era.name}は{wareki_date_with_western(era.first_day)}から{'で、' if older else 'です。'}{before}"
+        )
+    if newer is not None and day >= newer.first_day:
+        last = newer.first_day - timedelta(days=1)
+        raise ValueError(
+            f"{shown}は{era.name}が終わった後の日付です。{era.name}は{wareki_date_with_western(last)}までで、"
+            f"翌日からは{newer.name}です。{wareki_date(day)}のように入力してください。"
+        )

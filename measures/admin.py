@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core import fiscal
-from core.admin_base import SafeChangeList, TabularInline, TrackedAdmin, add_refusal, fiscal_year_column
+from core.admin_base import (
+    FiscalYearListFilter,
+    SafeChangeList,
+    TabularInline,
+    TrackedAdmin,
+    add_refusal,
+    fiscal_year_column,
+)
 from core.fields import DateFormField, LongTextField, apply_input_rules
 from core.templatetags.ja_format import plain_number
 from core.users import display_name
@@ -128,13 +135,14 @@ class AnnualTargetInline(TabularInline):
         "version",
     )
     ordering = ("fiscal_year",)
-    # Narrow inputs, so that a year's row fits the width of a 1280 px screen.
+    # Narrow inputs, so that a year's row fits the width of a 1280 px screen; the year is wide
+    # enough for 令和元年度(2019年度) whole, as the field shows it.
     sizes = {
-        "fiscal_year": 10,
-        "indicator_name": 18,
+        "fiscal_year": 17,
+        "indicator_name": 12,
         "indicator_unit": 5,
-        "baseline_value": 8,
-        "target_value": 8,
+        "baseline_value": 7,
+        "target_value": 7,
     }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -142,7 +150,7 @@ class AnnualTargetInline(TabularInline):
         if field is None:
             return field
         if db_field.name == "target_text":
-            field.widget.attrs.update({"rows": 2, "style": "width: 17em"})
+            field.widget.attrs.update({"rows": 2, "style": "width: 16em"})
         elif db_field.name in self.sizes:
             field.widget.attrs["size"] = self.sizes[db_field.name]
             field.widget.attrs["style"] = f"width: {self.sizes[db_field.name] + 2}ch"
@@ -245,7 +253,7 @@ class AnnualTargetAdmin(TrackedAdmin):
         "target_value",
         "indicator_unit",
     )
-    list_filter = ("fiscal_year", "measure__plan", "measure__purpose")
+    list_filter = (("fiscal_year", FiscalYearListFilter), "measure__plan", "measure__purpose")
     search_fields = ("measure__title", "target_text", "indicator_name")
     ordering = ("measure__order", "measure__number", "fiscal_year")
     list_select_related = ("measure",)
@@ -275,8 +283,8 @@ class ProgressReportAddForm(VersionedModelForm):
         (measures.services.progress_reports_validate: one standing report per measure, year and
         報告基準日 …), each beside its field, so that a valid form is one the service accepts."""
         super()._post_clean()
-        if self.instance.measure_id is None or self.instance.status_id is None:
-            return  # the fields say what is missing
+        if self._errors or self.instance.measure_id is None or self.instance.status_id is None:
+            return  # the fields say what is wrong first; the service would repeat it in its words
         error = progress_reports_validate([self.instance]).get(0)
         if error is not None:
             add_refusal(self, error)
@@ -325,7 +333,14 @@ class ProgressReportAdmin(_ReportAuthorMixin, TrackedAdmin):
         "author_name",
     )
     list_display_links = ("as_of", "measure_number")
-    list_filter = ("fiscal_year", "status", "measure__plan", "measure__purpose", "as_of", "withdrawn_on")
+    list_filter = (
+        ("fiscal_year", FiscalYearListFilter),
+        "status",
+        "measure__plan",
+        "measure__purpose",
+        "as_of",
+        "withdrawn_on",
+    )
     search_fields = ("measure__title", "narrative", "issues", "next_steps")
     ordering = ("-as_of", "-id")
     date_hierarchy = "as_of"

@@ -23,7 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from core import fiscal
-from core.fields import DateFormField, date_in_range_error
+from core.fields import date_in_range_error
 from core.templatetags.ja_format import plain_number
 from core.xlsx_upload import (
     DEFAULT_LIMITS,
@@ -229,8 +229,9 @@ def _percent(value, number_format: str) -> int | None:
 
 
 def _date(value) -> date | None:
-    """A date cell, or a date typed as text: 2021/9/30, 2021-09-30, 令和3年9月30日 (core.fiscal),
-    within the years the application handles (1021/9/30 is a typo, and has no era to show)."""
+    """A date cell, or a date typed as text in any form the application prints: 2021/9/30,
+    令和3年9月30日, R3.9.30 as the template's own column shows it (core.fiscal.parse_date), within
+    the years the application handles (1021/9/30 is a typo, and has no era to show)."""
     day = _any_date(value)
     if error := date_in_range_error(day, x.AS_OF):
         raise ValueError(error)
@@ -246,15 +247,10 @@ def _any_date(value) -> date | None:
         return value
     if isinstance(value, str):
         try:
-            return DateFormField(required=False).clean(value)
-        except ValidationError as error:
-            text = value.strip()
-            said = " ".join(error.messages)
-            if f"「{text}」" in said:  # the era form's own reason: 「令和3年2月30日」という日付はありません。
-                raise ValueError(said) from None
-            raise ValueError(
-                f"{x.AS_OF}「{text}」は日付として読めません。2021/9/30 や 令和3年9月30日 のように入力してください。"
-            ) from None
+            return fiscal.parse_date(value)
+        except ValueError as error:
+            # The parser's reason, quoting the cell: 報告基準日「R3.2.30」という日付はありません。
+            raise ValueError(f"{x.AS_OF}{error}") from None
     raise ValueError(
         f"{x.AS_OF}は日付で入力してください(「{_plain(value)}」は日付として読めません)。"
         "2021/9/30 や 令和3年9月30日 のように入力します。"

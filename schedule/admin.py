@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.text import capfirst
 
 from core import fiscal
-from core.admin_base import TrackedAdmin, fiscal_year_column
+from core.admin_base import FiscalYearListFilter, TrackedAdmin, fiscal_year_column
 
 from .checks import schedule_check
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
@@ -31,7 +31,7 @@ class BodyAdmin(TrackedAdmin):
 @admin.register(Phase)
 class PhaseAdmin(ScheduleFindingsMixin, TrackedAdmin):
     list_display = ("name", fiscal_year_column, "first_month_label", "last_month_label", "order")
-    list_filter = ("fiscal_year",)
+    list_filter = (("fiscal_year", FiscalYearListFilter),)
     search_fields = ("name",)
     ordering = ("fiscal_year", "order", fiscal.fiscal_month_order("first_month"))
 
@@ -51,7 +51,7 @@ class ScheduledItemAdmin(ScheduleFindingsMixin, TrackedAdmin):
     list_display = ("month_label", "body", "phase_name", "status", "planned_date", "actual_date", "subject")
     list_display_links = ("month_label", "body")
     # Grouped as the secretariat reads the table: by body, then by phase.
-    list_filter = ("body", "phase", "status", "kind", "fiscal_year")
+    list_filter = ("body", "phase", "status", "kind", ("fiscal_year", FiscalYearListFilter))
     search_fields = ("subject", "notes", "body__name")
     ordering = (
         "fiscal_year",
@@ -120,7 +120,7 @@ class PublicCommentPeriodAdmin(ScheduleFindingsMixin, TrackedAdmin):
         "comments_received",
         "answers_published_on",
     )
-    list_filter = ("fiscal_year", "body")
+    list_filter = (("fiscal_year", FiscalYearListFilter), "body")
     search_fields = ("subject", "notes")
     ordering = ("fiscal_year", fiscal.fiscal_month_order(public_comment_start_month()), "start_date")
     list_select_related = ("body",)

@@ -31,9 +31,10 @@ from django.db import models
 from django.utils import timezone
 
 from core import fiscal
+from core.fiscal import weekday_label
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
-from .workdays import day_off_reason, weekday_label
+from .workdays import day_off_reason
 
 
 class Level(models.TextChoices):

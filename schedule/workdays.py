@@ -12,14 +12,8 @@ from datetime import date
 import jpholiday
 from django.conf import settings
 
-WEEKDAY_LABELS = "月火水木金土日"
 # Days off that jpholiday names but that are no 祝日 under the 祝日法's list: say 休日 for them.
 _SUBSTITUTE_HOLIDAYS = ("振替休日", "国民の休日")
-
-
-def weekday_label(day: date) -> str:
-    """2019/05/01(水)"""
-    return f"{day:%Y/%m/%d}({WEEKDAY_LABELS[day.weekday()]})"
 
 
 def day_off_reason(day: date) -> str | None:

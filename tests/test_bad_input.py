@@ -63,7 +63,7 @@ def _measure_add(**extra):
     }
 
 
-@pytest.mark.parametrize("typed", ["2019.09.30", "30/09/2019", "2019/02/30", "令和元年2月30日"])
+@pytest.mark.parametrize("typed", ["2019/09.30", "30/09/2019", "2019/02/30", "令和元年2月30日"])
 def test_a_date_in_the_wrong_format_is_refused(admin_client, typed):
     response = admin_client.post(reverse("admin:measures_progressreport_add"), _report(as_of=typed))
     assert response.status_code == 200
@@ -72,7 +72,16 @@ def test_a_date_in_the_wrong_format_is_refused(admin_client, typed):
 
 
 @pytest.mark.parametrize(
-    "typed", ["2019/09/30", "2019-09-30", "2019年9月30日", "令和元年9月30日", "令和元年９月３０日"]
+    "typed",
+    [
+        "2019/09/30",
+        "2019-09-30",
+        "2019.09.30",
+        "2019年9月30日",
+        "令和元年9月30日",
+        "令和元年９月３０日",
+        "R1.9.30",
+    ],
 )
 def test_a_date_is_read_in_every_documented_form(admin_client, typed):
     response = admin_client.post(reverse("admin:measures_progressreport_add"), _report(as_of=typed))
@@ -84,7 +93,10 @@ def test_an_era_date_outside_its_era_is_refused_with_the_right_form(admin_client
     page = admin_client.post(
         reverse("admin:measures_progressreport_add"), _report(as_of="平成31年5月1日")
     ).content.decode()
-    assert "「平成31年5月1日」は平成の期間外です。令和元年5月1日のように入力してください。" in page
+    assert (
+        "「平成31年5月1日」は平成が終わった後の日付です。平成は平成31年4月30日(2019年4月30日)までで、"
+        "翌日からは令和です。令和元年5月1日のように入力してください。" in page
+    )
     assert not ProgressReport.objects.exists()
 
 

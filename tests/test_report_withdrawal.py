@@ -285,7 +285,7 @@ def test_the_add_page_shows_the_years_targets_and_starts_from_the_latest_report(
     assert fiscal.fiscal_year_label(last) in current.text
     assert (target.indicator_name or "—") in current.text
     form = page.find_all("form", id="progressreport_form")[0]
-    assert form.find_all("input", name="fiscal_year")[0].attrs["value"] == str(last)
+    assert form.find_all("input", name="fiscal_year")[0].attrs["value"] == fiscal.fiscal_year_label(last)
     assert form.find_all("input", name="as_of")[0].attrs["value"] in (
         f"{fiscal.fiscal_year_bounds(last)[1]:%Y/%m/%d}",
         f"{fiscal.fiscal_year_bounds(last)[1]:%Y-%m-%d}",
