@@ -87,6 +87,16 @@ class WorkbookJob(models.Model):
         )
 
 
+class ProgressImportQuerySet(models.QuerySet):
+    def waiting_too_long(self, now: datetime) -> ProgressImportQuerySet:
+        """Not started START_EXPECTED_WITHIN after the upload: ProgressImport.is_waiting_too_long in SQL."""
+        return self.filter(
+            state=ProgressImport.State.READING,
+            read_started_at__isnull=True,
+            uploaded_at__lte=now - START_EXPECTED_WITHIN,
+        )
+
+
 class ProgressImport(models.Model):
     """One upload of filled-in templates: what it would add, what is wrong with it, and whether it was imported.
 
@@ -130,6 +140,8 @@ class ProgressImport(models.Model):
     imported_at = models.DateTimeField("取込日時", null=True, blank=True, editable=False)
     report_count = models.PositiveIntegerField("登録した報告", default=0, editable=False)
 
+    objects = ProgressImportQuerySet.as_manager()
+
     class Meta:
         verbose_name = "進捗のExcel取込"
         verbose_name_plural = "進捗のExcel取込"
@@ -145,7 +157,7 @@ class ProgressImport(models.Model):
     @property
     def is_waiting_too_long(self) -> bool:
         """Still not started by the worker START_EXPECTED_WITHIN after the upload (the same rule as a
-        workbook's, WorkbookJob.is_waiting_too_long)."""
+        workbook's, WorkbookJob.is_waiting_too_long). In SQL: ProgressImportQuerySet.waiting_too_long()."""
         return (
             self.state == self.State.READING
             and self.read_started_at is None

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from core import fiscal
@@ -27,6 +28,7 @@ from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
 
+from .exports import WaitingJobs
 from .importing import (
     LATEST,
     ImportScope,
@@ -177,6 +179,15 @@ def _files_of(upload: ProgressImport) -> list[tuple[str, io.BytesIO]]:
         file.size = size
         files.append((name, file))
     return files
+
+
+def progress_imports_waiting_too_long() -> WaitingJobs | None:
+    """Uploads of everyone, not dropped, that the worker has not started a minute after they were made;
+    None when there are none. For the secretariat (the admin's front page). One query."""
+    now = timezone.now()
+    waiting = ProgressImport.objects.waiting_too_long(now).filter(uploaded_at__gte=now - PREVIEW_KEPT)
+    found = waiting.aggregate(count=Count("pk"), since=Min("uploaded_at"))
+    return WaitingJobs(**found) if found["count"] else None
 
 
 def progress_import_status(upload: ProgressImport) -> dict:

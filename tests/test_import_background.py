@@ -321,7 +321,7 @@ def test_uploads_never_read_are_dropped_with_their_bytes_after_seven_days(secret
     assert "取りやめ" in _page(secretariat_client, old)
 
 
-# ---- the worker is stopped: an upload that is not read is told on its page ----------------------------
+# ---- the worker is stopped: an upload that is not read is told, on its page and to the secretariat ---
 
 
 def test_an_upload_not_started_after_a_minute_says_the_worker_may_be_stopped(
@@ -342,6 +342,30 @@ def test_an_upload_not_started_after_a_minute_says_the_worker_may_be_stopped(
     assert NOT_STARTED not in _page(secretariat_client, upload)
     status = _status(secretariat_client, upload)
     assert (status["state"], status["started"], status["notice"]) == ("reading", True, "")
+
+
+def test_the_secretariat_is_told_of_waiting_uploads_on_the_admins_front_page(
+    secretariat_client, worker_stopped
+):
+    content = _filled(secretariat_client, 1)
+    oldest = _waiting_since(_post(secretariat_client, ("a.xlsx", content)), 300)
+    _waiting_since(_post(secretariat_client, ("b.xlsx", content)), 61)
+    _waiting_since(_post(secretariat_client, ("c.xlsx", content)), 30)  # still within its minute
+    started = _waiting_since(_post(secretariat_client, ("d.xlsx", content)), 600)
+    ProgressImport.objects.filter(pk=started.pk).update(read_started_at=timezone.now())
+
+    text = page_text(secretariat_client.get(reverse("admin:index")))
+    assert (
+        "進捗のExcel取込が2件、1分以上読み込みが始まらないままです"
+        f"(いちばん古い取込は{fiscal.wareki_datetime(oldest.uploaded_at)}のアップロード)。"
+        "ファイルを読み込む処理(ワーカー)が止まっている可能性があります。"
+        "システム管理者に、ワーカー(manage.py db_worker)が動いているか確かめるよう依頼してください。"
+    ) in text
+
+
+def test_the_admins_front_page_says_nothing_while_the_worker_keeps_up(secretariat_client, worker_stopped):
+    _waiting_since(_post(secretariat_client, ("a.xlsx", _filled(secretariat_client, 1))), 30)
+    assert "読み込みが始まらない" not in page_text(secretariat_client.get(reverse("admin:index")))
 
 
 def test_only_those_who_import_read_the_status(client, manager, council, secretariat, worker_stopped):
