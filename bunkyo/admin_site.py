@@ -42,12 +42,18 @@ class BunkyoAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def index(self, request, extra_context=None):
-        """The menu, below what the secretariat should know at once: large workbooks the worker has
-        not started in time (reports.exports.jobs_waiting_too_long), as when it is stopped."""
+        """The menu, below what the secretariat should know at once: large workbooks and Excel uploads
+        the worker has not started in time (reports.exports.jobs_waiting_too_long,
+        reports.services.progress_imports_waiting_too_long), as when it is stopped."""
         # Imported here: INSTALLED_APPS names this module, which is read before any model is.
         from reports.exports import jobs_waiting_too_long
+        from reports.services import progress_imports_waiting_too_long
 
-        return super().index(request, {"waiting_workbooks": jobs_waiting_too_long(), **(extra_context or {})})
+        waiting = {
+            "waiting_workbooks": jobs_waiting_too_long(),
+            "waiting_uploads": progress_imports_waiting_too_long(),
+        }
+        return super().index(request, {**waiting, **(extra_context or {})})
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

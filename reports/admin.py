@@ -5,7 +5,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -19,7 +19,14 @@ from measures.permissions import EXPORT_PROGRESS
 from .collection import ProgressTemplate, template_response
 from .forms import MAX_UPLOAD_FILES, TemplateForm, UploadForm
 from .models import ProgressImport
-from .services import progress_import_confirm, progress_import_discard, progress_import_preview
+from .services import (
+    NOT_STARTED_NOTICE,
+    READ_FAILED,
+    progress_import_confirm,
+    progress_import_discard,
+    progress_import_status,
+    progress_import_upload,
+)
 from .workbook import export_of_selection, progress_workbook_response
 
 ADD_REPORT = "measures.add_progressreport"
@@ -48,7 +55,8 @@ add_model_action(
 @admin.register(ProgressImport)
 class ProgressImportAdmin(admin.ModelAdmin):
     """The upload of filled-in templates. Its list is the record of every upload; adding one is
-    the upload page, and an upload's page is its preview, where it is confirmed or dropped.
+    the upload page, and an upload's page is its preview, where it is confirmed or dropped. While
+    the worker reads the files, that page says so and follows the upload's status (status_view).
 
     Whoever may add progress reports may do all of it; nothing here is ever changed by hand.
     """
@@ -116,6 +124,7 @@ class ProgressImportAdmin(admin.ModelAdmin):
         return [
             path("template/", view(self.template_view), name="reports_progressimport_template"),
             path("<int:object_id>/preview/", view(self.preview_view), name="reports_progressimport_preview"),
+            path("<int:object_id>/status.json", view(self.status_view), name="reports_progressimport_status"),
             *super().get_urls(),
         ]
 
@@ -144,7 +153,8 @@ class ProgressImportAdmin(admin.ModelAdmin):
         if not form.is_valid():
             return self._upload_page(request, upload_form=form, status=400)
         files = [(file.name, file) for file in form.cleaned_data["files"]]
-        upload = progress_import_preview(scope=form.cleaned_data["target"], files=files, user=request.user)
+        # The files are kept and read by the worker: the preview page follows the reading.
+        upload = progress_import_upload(scope=form.cleaned_data["target"], files=files, user=request.user)
         return HttpResponseRedirect(reverse("admin:reports_progressimport_preview", args=[upload.pk]))
 
     def template_view(self, request):
@@ -165,12 +175,22 @@ class ProgressImportAdmin(admin.ModelAdmin):
             raise Http404("指定された取込は見つかりません。")
         return HttpResponseRedirect(reverse("admin:reports_progressimport_preview", args=[object_id]))
 
-    def preview_view(self, request, object_id):
+    def _upload_or_404(self, request, object_id, queryset=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        upload = ProgressImport.objects.select_related("plan", "uploaded_by").filter(pk=object_id).first()
+        upload = (queryset if queryset is not None else ProgressImport.objects).filter(pk=object_id).first()
         if upload is None:
             raise Http404("指定された取込は見つかりません。")
+        return upload
+
+    def status_view(self, request, object_id):
+        """The upload's state for the preview page's script while the worker reads the files (JSON)."""
+        return JsonResponse(progress_import_status(self._upload_or_404(request, object_id)))
+
+    def preview_view(self, request, object_id):
+        upload = self._upload_or_404(
+            request, object_id, ProgressImport.objects.select_related("plan", "uploaded_by")
+        )
         error = None
         if request.method == "POST":
             action = request.POST.get("action")
@@ -202,6 +222,8 @@ class ProgressImportAdmin(admin.ModelAdmin):
             uploader=display_name(upload.uploaded_by),
             uploaded_label=self.uploaded_label(upload),
             error=error,
+            read_failed=READ_FAILED,
+            not_started_notice=NOT_STARTED_NOTICE,
             may_confirm=(
                 upload.state == ProgressImport.State.PREVIEW
                 and not upload.problems

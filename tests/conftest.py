@@ -49,6 +49,14 @@ def _no_kept_council_report():
     caches["print_reports"].clear()
 
 
+@pytest.fixture
+def uploads_read_at_once(settings):
+    """The worker's part of an Excel upload, reading the files, runs inside the upload's request (the
+    immediate tasks backend): the page the upload redirects to is the preview, as before the reading
+    moved to the worker. tests/test_import_background.py tests the request and the worker apart."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """MD5 instead of PBKDF2's many iterations: every persona is created with a password, and

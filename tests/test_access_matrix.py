@@ -122,6 +122,8 @@ ADMIN_EXCEPTIONS = {
     "admin:reports_progressimport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     # An upload's preview, where it is confirmed or dropped.
     "admin:reports_progressimport_preview": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    # Its state as JSON, which the preview asks while the worker reads the files.
+    "admin:reports_progressimport_status": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # The template download needs its plan and year: without them the upload page says so.
     "admin:reports_progressimport_template": {**NOT_STAFF, "secretariat": 400, "superuser": 400},
     "admin:axes_accessattempt_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},

@@ -1,5 +1,6 @@
 """The Excel round trip in Debian's Chromium at 1280×800: the template downloaded from the admin,
-filled in, two departments' files uploaded at once through the file chooser, the preview, then 登録.
+filled in, two departments' files uploaded at once through the file chooser, the preview, then 登録;
+and the upload's page while the worker reads the files, which follows the reading by itself.
 
 Screenshots of each page go to docs/screenshots with `make screenshots` (docs/admin.md shows them).
 """
@@ -7,18 +8,26 @@ Screenshots of each page go to docs/screenshots with `make screenshots` (docs/ad
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from measures.models import Measure, ProgressReport
 from reports.models import ProgressImport
+from reports.services import progress_import_read
 from reports.sheets import exchange as x
 
 from .screenshots import save_screenshot
 from .test_forms_browser import admin_page  # noqa: F401 (the signed-in tab)
+from .test_import_background import NOT_STARTED
 from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
+from .test_workbook_background import DUMMY
+
+# The page asks the upload's status every 1.5 s (reports/static/reports/progress_import.js).
+WAIT_MS = 10_000
 
 
 def _download_template(page, department: str, folder) -> tuple[str, bytes]:
@@ -50,6 +59,7 @@ def _fill(content: bytes, figures: dict[int, dict]) -> bytes:
 
 
 @browser_test
+@pytest.mark.usefixtures("uploads_read_at_once")
 def test_two_departments_files_are_uploaded_checked_and_imported(admin_page, tmp_path):  # noqa: F811
     page = admin_page
     name, content = _download_template(page, "情報政策課", tmp_path)
@@ -89,6 +99,7 @@ def test_two_departments_files_are_uploaded_checked_and_imported(admin_page, tmp
 
 
 @browser_test
+@pytest.mark.usefixtures("uploads_read_at_once")
 def test_a_file_with_problems_shows_each_one_and_cannot_be_imported(admin_page, tmp_path):  # noqa: F811
     page = admin_page
     _, content = _download_template(page, "情報政策課", tmp_path)
@@ -115,3 +126,37 @@ def test_a_file_with_problems_shows_each_one_and_cannot_be_imported(admin_page, 
     assert not ProgressReport.objects.filter(
         measure__in=Measure.objects.filter(number__in=[1, 5]), as_of=date(2022, 6, 30)
     ).exists()
+
+
+@browser_test
+def test_the_upload_page_follows_the_reading_by_itself(admin_page, settings, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    settings.TASKS = DUMMY  # the worker is stopped: the test plays it below
+    page = admin_page
+    _, content = _download_template(page, "情報政策課", tmp_path)
+    filled = tmp_path / "情報政策課.xlsx"
+    filled.write_bytes(_fill(content, {1: {x.STATUS: "◎ 完了", x.PROGRESS: 1, x.AS_OF: "令和4年6月30日"}}))
+    page.set_input_files("#id_files", str(filled))
+    with page.expect_navigation():
+        page.click("#upload-form input[type=submit]")
+    upload = ProgressImport.objects.get()
+    assert page.url.endswith(reverse("admin:reports_progressimport_preview", args=[upload.pk])), page.url
+    reading = page.locator(".import-reading")
+    expect(reading).to_contain_text("ファイル1個を読み込んでいます")
+    notice = reading.locator('[data-field="notice"]')
+    expect(notice).to_be_hidden()
+    assert page.locator("button[value=confirm]").count() == 0
+
+    # A minute passes and the worker has not begun: the page, asking by itself, says so.
+    ProgressImport.objects.filter(pk=upload.pk).update(uploaded_at=timezone.now() - timedelta(seconds=61))
+    expect(notice).to_have_text(NOT_STARTED, timeout=WAIT_MS)
+    expect(notice).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    save_screenshot(page, "import-reading")
+
+    # The worker reads the files: the preview replaces the notice without anyone reloading.
+    assert progress_import_read(upload_id=upload.pk) == "preview"
+    expect(page.locator("#content-main")).to_contain_text("新しい報告 1件", timeout=WAIT_MS)
+    expect(page.locator("button[value=confirm]")).to_have_text("1件の進捗報告を登録する")
+    expect(page.locator(".import-reading")).to_have_count(0)

@@ -154,6 +154,7 @@ def test_reports_added_by_the_service_in_bulk(council_client):
     assert "一括で追加した報告" in _page(council_client)
 
 
+@pytest.mark.usefixtures("uploads_read_at_once")
 def test_reports_confirmed_from_an_excel_upload(client, secretariat):
     client.force_login(secretariat)
     assert "取込で届いた報告" not in _page(client)

@@ -26,7 +26,7 @@ from .excel import export_bytes, values
 from .factories import add_report, seed_plan
 from .page_text import parse
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("demo", "uploads_read_at_once")
 
 YEAR = 2021
 UPLOAD_URL = reverse("admin:reports_progressimport_add")
@@ -526,10 +526,15 @@ def _filled_template(plan, year: int) -> bytes:
     return filled.bytes()
 
 
-# Reading the upload: the plan's rows (measures.selectors.measure_progress_rows, 8), the statuses,
-# the departments, the measures with their plans, the reports of the same dates, then the service's
-# checks (measures, statuses, same-date reports) and the upload's record.
-PREVIEW_QUERIES = 17
+# Keeping the upload (the request): the stale uploads' files and the stale uploads themselves
+# (reports.services.PREVIEW_KEPT), the upload's record and its files, in a savepoint.
+UPLOAD_QUERIES = 6
+# Reading it (the worker): the stale uploads again, the claim, the upload with its plan, its files;
+# then the plan's rows (measures.selectors.measure_progress_rows, 8), the statuses, the departments,
+# the measures with their plans, the reports of the same dates, the service's checks (measures,
+# statuses, same-date reports); then the upload's update and its files' deletion, in a savepoint,
+# and its state.
+READ_QUERIES = 25
 # Confirming: the upload (locked), the latest reports, the plan, the measures and statuses, the
 # service's checks (measures, statuses, same-date reports), then one INSERT of the reports and one of
 # their history a batch (measures.services.CREATE_BATCH_SIZE), the upload's update, and three savepoints
@@ -538,20 +543,23 @@ CONFIRM_QUERIES = 17
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_the_preview_and_the_confirmation_take_the_same_queries_for_3_rows_or_30(
+def test_the_upload_its_reading_and_the_confirmation_take_the_same_queries_for_3_rows_or_30(
     count, secretariat, django_assert_num_queries
 ):
     from reports.importing import ImportScope
-    from reports.services import progress_import_confirm, progress_import_preview
+    from reports.services import progress_import_confirm, progress_import_read, progress_import_store
 
     plan = _plan_with(count)
     content = _filled_template(plan, 2022)
-    with django_assert_num_queries(PREVIEW_QUERIES):
-        upload_ = progress_import_preview(
+    with django_assert_num_queries(UPLOAD_QUERIES):
+        upload_ = progress_import_store(
             scope=ImportScope(plan=plan, fiscal_year=2022),
             files=[("a.xlsx", io.BytesIO(content))],
             user=secretariat,
         )
+    with django_assert_num_queries(READ_QUERIES):
+        progress_import_read(upload_id=upload_.pk)
+    upload_.refresh_from_db()
     assert len(upload_.reports) == count and not upload_.problems
     with django_assert_num_queries(CONFIRM_QUERIES):
         progress_import_confirm(upload=upload_, user=secretariat)

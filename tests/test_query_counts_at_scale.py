@@ -128,8 +128,8 @@ PAGES = {
         "admin:measures_progressreport_withdraw", args=[_first(ProgressReport)]
     ),
     "admin-add-report": lambda: reverse("admin:measures_progressreport_add"),
-    # The Excel upload: its page, the template of the whole plan's first year, the list of uploads
-    # and an upload's preview of every measure of that year.
+    # The Excel upload: its page, the template of the whole plan's first year, the list of uploads,
+    # an upload's preview of every measure of that year, and the status its page asks while read.
     "admin-import-upload": lambda: reverse("admin:reports_progressimport_add"),
     "admin-import-template": lambda: (
         reverse("admin:reports_progressimport_template")
@@ -137,6 +137,7 @@ PAGES = {
     ),
     "admin-import-list": lambda: (_import_preview(), reverse("admin:reports_progressimport_changelist"))[1],
     "admin-import-preview": lambda: reverse("admin:reports_progressimport_preview", args=[_import_preview()]),
+    "admin-import-status": lambda: reverse("admin:reports_progressimport_status", args=[_import_preview()]),
 }
 
 
@@ -148,7 +149,7 @@ def _import_preview() -> int:
 
     from reports.collection import ProgressTemplate, write_template_workbook
     from reports.importing import ImportScope
-    from reports.services import progress_import_preview
+    from reports.services import progress_import_read, progress_import_store
     from reports.sheets import exchange
 
     plan = Plan.objects.get(pk=_plan_id())
@@ -165,11 +166,13 @@ def _import_preview() -> int:
     filled = io.BytesIO()
     workbook.save(filled)
     filled.seek(0)
-    upload = progress_import_preview(
+    upload = progress_import_store(
         scope=ImportScope(plan=plan, fiscal_year=year),
         files=[("記入.xlsx", filled)],
         user=get_user_model().objects.order_by("pk").first(),
     )
+    progress_import_read(upload_id=upload.pk)  # what the worker does
+    upload.refresh_from_db()
     assert len(upload.reports) + len(upload.problems) >= Measure.objects.filter(plan=plan).count()
     return upload.pk
 
@@ -285,6 +288,7 @@ QUERIES = {
     "admin-import-template": 18,
     "admin-import-list": 8,
     "admin-import-preview": 6,
+    "admin-import-status": 5,
     "admin-list-user": 6,
     "admin-change-user": 8,  # the loaded values are the form's own initial ones: no query for the groups again
     "admin-list-group": 5,

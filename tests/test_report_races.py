@@ -25,7 +25,7 @@ from reports.models import ProgressImport
 from .factories import add_report, seed_plan, status
 from .test_progress_import import Filled, confirm, latest_upload, measure, page_text, template_bytes, upload
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("demo", "uploads_read_at_once")
 
 URL = "/api/progress-reports/"
 
