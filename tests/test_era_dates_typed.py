@@ -173,7 +173,7 @@ def test_the_timeline_refuses_a_day_outside_its_era_beside_the_field(secretariat
 # ---- a cell of an uploaded template ---------------------------------------------------------------
 
 
-def test_a_template_cell_holding_the_text_r3_12_10_is_that_day(secretariat_client):
+def test_a_template_cell_holding_the_text_r3_12_10_is_that_day(secretariat_client, uploads_read_at_once):
     filled = Filled(template_bytes(secretariat_client))
     filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="R3.12.10")
     preview = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
@@ -183,7 +183,9 @@ def test_a_template_cell_holding_the_text_r3_12_10_is_that_day(secretariat_clien
     assert (report.fiscal_year, report.progress_percent) == (2021, 50)
 
 
-def test_a_template_cell_dated_before_its_era_is_named_with_the_reason(secretariat_client):
+def test_a_template_cell_dated_before_its_era_is_named_with_the_reason(
+    secretariat_client, uploads_read_at_once
+):
     filled = Filled(template_bytes(secretariat_client))
     row = filled.row_of(measure(3))
     filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="R1.4.30")
