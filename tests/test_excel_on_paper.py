@@ -3,6 +3,7 @@ more on A4, rows tall enough for their text, a Japanese font, one date style, on
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from .excel import (
     text_units,
     values,
 )
-from .factories import add_report, seed_plan
+from .factories import add_report, add_target, make_measure, seed_plan
 from .page_text import parse
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -113,6 +114,103 @@ def test_the_chart_on_the_overview_begins_a_page():
     (row_break,) = ws.row_breaks.brk
     assert chart.anchor._from.row >= row_break.id  # zero-based: on the page after the break
     assert [c.value for c in ws[row_break.id]][0] is not None or ws[row_break.id - 1][0].value
+
+
+# The printed chart's patterns (reports/_grade_chart.html) as a drawing's fill looks in black and
+# white: a solid grey of about this darkness, or a preset pattern of this family (DrawingML's
+# names), black on white. The dots may be short dashes: LibreOffice draws no dots.
+SOLID_GREYS = {"solid": (0.0, 0.3), "light": (0.7, 0.9)}
+PATTERN_PRESETS = {
+    "hatch": {"upDiag", "dnDiag", "ltUpDiag", "ltDnDiag", "dkUpDiag", "dkDnDiag", "wdUpDiag", "wdDnDiag"},
+    "dots": {
+        "pct5",
+        "pct10",
+        "pct20",
+        "pct25",
+        "dotGrid",
+        "smConfetti",
+        "lgConfetti",
+        "dashHorz",
+        "dashVert",
+    },
+    "cross": {"cross", "smGrid", "lgGrid", "smCheck", "lgCheck", "diagCross"},
+}
+
+
+def _rgb(choice) -> str:
+    """A drawing's colour as RRGGBB (openpyxl reads srgbClr back as the string itself)."""
+    return str(getattr(choice.srgbClr, "val", choice.srgbClr)).upper()
+
+
+def _grey(rgb: str) -> float:
+    """An RRGGBB colour as it prints in grey, 0 black to 1 white."""
+    red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def _printed_legend(client, council) -> dict[str, str]:
+    """Each key of the council's printed chart (a grade's code, 報告なし) and its pattern's name."""
+    client.force_login(council)
+    page = parse(client.get(reverse("reports:print"), {"as_of": AS_OF}).content)
+    return {
+        item.find("span", cls="grade-code").text: re.search(
+            r"chart-fill-(\w+)", item.find("rect").attrs["fill"]
+        ).group(1)
+        for item in page.find("ul", cls="chart-legend").find_all("li")
+    }
+
+
+def test_the_chart_draws_each_grade_in_its_pattern_on_the_printed_page(client, council):
+    """Paper is black and white: each grade's series is drawn as the council's printed chart draws
+    that grade (solid, hatched, dotted, grid, light grey), in the same order, outlined in black."""
+    printed = _printed_legend(client, council)
+    ws = export_workbook({"as_of": AS_OF})["概要"]
+    (chart,) = ws._charts
+    codes = [ws[series.tx.strRef.f.split("!")[1]].value.removeprefix("評価 ") for series in chart.series]
+    assert codes == [code for code in printed if code != "報告なし"]
+    fills = []
+    for code, series in zip(codes, chart.series, strict=True):
+        shape = series.graphicalProperties
+        wanted = printed[code]
+        if wanted in SOLID_GREYS:
+            assert shape.pattFill is None and shape.solidFill is not None, code
+            low, high = SOLID_GREYS[wanted]
+            assert low <= _grey(_rgb(shape.solidFill)) <= high, (code, _rgb(shape.solidFill))
+            fills.append(_rgb(shape.solidFill))
+        else:
+            pattern = shape.pattFill
+            assert pattern is not None and shape.solidFill is None, (code, wanted)
+            assert pattern.prst in PATTERN_PRESETS[wanted], (code, wanted, pattern.prst)
+            assert (_rgb(pattern.fgClr), _rgb(pattern.bgClr)) == ("000000", "FFFFFF"), code
+            fills.append(pattern.prst)
+        assert _rgb(shape.line.solidFill) == "000000", code
+    assert len(set(fills)) == len(fills), fills
+
+
+def _value_axis(ws):
+    (chart,) = ws._charts
+    return chart.y_axis
+
+
+def test_the_charts_axis_counts_whole_measures_from_zero():
+    axis = _value_axis(export_workbook({"as_of": AS_OF})["概要"])
+    assert axis.scaling.min == 0
+    assert axis.majorUnit == 1  # the demo's bars hold 1 to 3 measures: 0, 1, 2, 3
+    assert axis.numFmt.formatCode == "0"
+    assert axis.delete is False  # the axis is shown, said outright for Excel
+
+
+def test_with_many_measures_the_axis_steps_by_a_round_whole_number():
+    plan = seed_plan()
+    purpose = plan.purposes.order_by("order").first()
+    for number in range(6, 46):
+        measure = make_measure(plan=plan, number=number, title=f"追加施策{number}", purpose=purpose)
+        add_target(measure, 2020, 10)
+        add_report(measure, 2020, date(2020, 9, 30), actual=9)
+    axis = _value_axis(export_workbook({"as_of": AS_OF})["概要"])
+    tallest = 40 + Measure.objects.filter(purpose=purpose, number__lt=6).count()
+    assert axis.majorUnit in (5, 10) and tallest / axis.majorUnit <= 10, axis.majorUnit
+    assert axis.numFmt.formatCode == "0" and axis.scaling.min == 0
 
 
 def test_every_cell_names_a_japanese_font_that_excel_has():
