@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import math
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import pytest
 
 from core import fiscal
 from measures.models import ProgressReport
+from reports.sheets.history import HISTORY_COLUMNS, HISTORY_TITLE
 from reports.sheets.overview import CHART_TITLE
 
 from .excel import export_bytes
@@ -128,6 +130,42 @@ def test_achievement_rates_print_as_percentages(printed):
         assert f"{rate:.1f}%" in printed, (report.as_of, rate)
         if rate:  # 0.0% reads the same either way
             assert f"{rate * 100:.1f}%" not in printed
+
+
+def _sheet_pages(pdf: Path, title: str) -> list:
+    """The pages LibreOffice printed for one sheet: those whose header names it."""
+    from pypdf import PdfReader
+
+    return [page for page in PdfReader(pdf).pages if title in _norm(page.extract_text() or "")]
+
+
+def test_each_report_in_the_history_prints_whole_across_one_page(printed_pdf):
+    """Every page of 進捗履歴 carries the whole heading row, from 報告基準日 to the withdrawal, and
+    a report's date, figures and words all print on one page: never its right half on another."""
+    pages = [_norm(page.extract_text()) for page in _sheet_pages(printed_pdf, HISTORY_TITLE)]
+    assert pages
+    first, last = _norm(HISTORY_COLUMNS[0][0]), _norm(HISTORY_COLUMNS[-1][0])
+    for number, text in enumerate(pages, 1):
+        assert 0 <= text.find(first) < text.find(last), f"page {number} holds the headings, first to last"
+        assert re.search(r"令和\d+年\d+月\d+日\(\d{4}年", text), f"page {number} holds reports, dated"
+    for report in ProgressReport.objects.filter(as_of__lte="2021-03-31"):
+        (page,) = [text for text in pages if _norm(report.narrative) in text]
+        assert _norm(fiscal.wareki_date_with_western(report.as_of)) in page
+        for words in (report.issues, report.next_steps):
+            assert _norm(words) in page, (report.as_of, words)
+
+
+def test_the_history_prints_its_text_at_8_points_or_more(printed_pdf):
+    """Fitted to the page's width by LibreOffice itself: no word of it smaller than 8 pt."""
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.append(size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]))
+
+    for page in _sheet_pages(printed_pdf, HISTORY_TITLE):
+        page.extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 7.95, min(sizes)  # 8 pt, as the PDF rounds it
 
 
 # ---- The chart in grey ----

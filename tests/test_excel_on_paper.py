@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from core import fiscal
 from measures.models import Measure
+from reports.sheets.layout import PAGE_SLACK
 
 from .excel import (
     export_workbook,
@@ -89,7 +90,7 @@ def test_every_sheet_prints_its_text_at_8_points_or_more():
             assert all(width * scale <= printable_width(ws) for width in page_widths(ws)), ws.title
 
 
-def test_the_wide_sheets_print_a_year_a_page_across_repeating_the_titles_and_each_year_fits_one_page():
+def test_the_wide_sheet_prints_a_year_a_page_across_repeating_the_titles_and_each_year_fits_one_page():
     plan = seed_plan()
     workbook = export_workbook({"as_of": AS_OF})
     wide = workbook["施策別進捗"]
@@ -99,13 +100,23 @@ def test_the_wide_sheets_print_a_year_a_page_across_repeating_the_titles_and_eac
     # Each fiscal year, and the latest report's texts, begin a page: the first column after a break.
     first_columns = [wide.cell(row=1, column=brk.id + 1).value for brk in wide.col_breaks.brk]
     assert first_columns == [fiscal.fiscal_year_label(y) for y in plan.fiscal_years[1:]] + ["最新の取組実績"]
-    history = workbook["進捗履歴"]
-    assert history.print_title_cols == "$A:$C"
-    assert [history.cell(row=1, column=brk.id + 1).value for brk in history.col_breaks.brk] == ["課題"]
     for year in plan.fiscal_years:
         ws = workbook[fiscal.fiscal_year_label(year)]
         assert len(page_widths(ws)) == 1 and not ws.col_breaks.brk, ws.title  # one page wide
         assert printed_scale(ws) >= 0.73, ws.title
+
+
+def test_the_history_prints_each_report_whole_across_one_page_with_its_heading_on_every_page():
+    """A report is one row, and a row is read across: 進捗履歴 is fitted to one page wide (pages
+    run down only), at a scale that still prints 8 pt with LibreOffice's wider columns."""
+    history = export_workbook({"as_of": AS_OF})["進捗履歴"]
+    setup = history.page_setup
+    assert history.sheet_properties.pageSetUpPr.fitToPage
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)  # as many pages down as it takes
+    assert not history.col_breaks.brk and not history.print_title_cols
+    assert history.print_title_rows == "$1:$1"  # the headings on every page
+    # LibreOffice lays the columns out up to PAGE_SLACK wider, and fits them to the page smaller.
+    assert smallest_font(history) * printed_scale(history) / PAGE_SLACK >= 8, printed_scale(history)
 
 
 def test_the_chart_on_the_overview_begins_a_page():

@@ -161,6 +161,7 @@ def prepare_sheet(
     title_columns: int = 0,
     page_breaks: Sequence[int] = (),
     freeze: str | None = None,
+    fit_width: bool = False,
 ) -> None:
     """Column widths, frozen panes and the print set-up. Call before the first row is written.
 
@@ -172,15 +173,22 @@ def prepare_sheet(
 
     Every sheet prints at a scale worked out here, the largest at which every page holds its
     columns, rather than "fit to one page wide": Excel ignores manual page breaks when it fits a
-    sheet to pages, and a fitted wide sheet is what once printed at 4 pt.
+    sheet to pages, and a fitted wide sheet is what once printed at 4 pt. A sheet whose row is
+    read whole across and has no page breaks (``fit_width``: 進捗履歴) is fitted to one page wide
+    all the same, so that a column widened in Excel still prints on the page; its widths keep
+    that fit at 8 pt or more, LibreOffice's wider columns included.
     """
+    assert not (fit_width and page_breaks), "Excel ignores page breaks in a sheet fitted to the page"
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if freeze:
         ws.freeze_panes = freeze
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9  # A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.sheet_properties.pageSetUpPr.fitToPage = fit_width
+    if fit_width:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many down as it takes
+    # Under fitToPage Excel works out its own scale; this one is what it comes to, for any reader that does not.
     ws.page_setup.scale = print_scale(widths, title_columns, page_breaks)
     if page_breaks:
         ws.page_setup.pageOrder = "overThenDown"
