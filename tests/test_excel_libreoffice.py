@@ -29,7 +29,7 @@ from measures.models import ProgressReport
 from reports.sheets.history import HISTORY_COLUMNS, HISTORY_TITLE
 from reports.sheets.overview import CHART_TITLE
 
-from .excel import export_bytes
+from .excel import GENERATED_AT, export_bytes
 from .factories import seed_plan
 
 SOFFICE = os.environ.get("LIBREOFFICE_PATH") or shutil.which("soffice") or "/usr/bin/soffice"
@@ -130,6 +130,15 @@ def test_achievement_rates_print_as_percentages(printed):
         assert f"{rate:.1f}%" in printed, (report.as_of, rate)
         if rate:  # 0.0% reads the same either way
             assert f"{rate * 100:.1f}%" not in printed
+
+
+def test_every_page_names_its_date_of_issue_and_the_issuing_department(printed_pdf):
+    from pypdf import PdfReader
+
+    issued = _norm(f"作成日 {fiscal.wareki_date_with_western(GENERATED_AT.date())}")
+    for number, page in enumerate(PdfReader(printed_pdf).pages, 1):
+        text = _norm(page.extract_text())
+        assert issued in text and "文京区企画政策部情報政策課" in text, f"page {number}"
 
 
 def _sheet_pages(pdf: Path, title: str) -> list:

@@ -488,6 +488,21 @@ def test_every_sheet_prints_a4_landscape_with_titles_header_and_footer():
         assert re.search(r"&P.*&N", ws.oddFooter.center.text)
 
 
+def test_every_printed_page_names_its_date_of_issue_and_the_issuing_department(settings):
+    """As the council report's cover does: 作成日 at the foot's left (the day the file was made,
+    in 和暦) and the issuing department at its right, on every sheet."""
+    issued = f"作成日 {fiscal.wareki_date_with_western(GENERATED_AT.date())}"
+    assert issued == "作成日 令和3年4月5日(2021年4月5日)"
+    workbook = export_workbook({"as_of": "2020-03-31"})
+    for ws in workbook:
+        assert ws.oddFooter.left.text == issued, ws.title
+        assert ws.oddFooter.right.text == "文京区 企画政策部 情報政策課", ws.title
+
+    settings.REPORT_ISSUER = "文京区 企画&政策課"  # & is a header's code character
+    for ws in export_workbook({"as_of": "2020-03-31"}):
+        assert ws.oddFooter.right.text == "文京区 企画&&政策課", ws.title
+
+
 def test_an_ampersand_in_the_plan_name_is_printed_not_taken_for_a_header_code():
     plan = seed_plan()
     plan.name = "データ&デジタル計画"

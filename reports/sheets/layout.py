@@ -134,11 +134,14 @@ def print_scale(widths: Sequence[float], title_columns: int, page_breaks: Sequen
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What every printed page names in its header: the plan and the as-of date."""
+    """What every printed page names in its header: the plan and the as-of date; and in its foot,
+    as the council report's cover does, the day the file was made and who issues it."""
 
     plan_name: str
     as_of: date
     date_label: str = "基準日"  # the department's template names its 作成日 instead
+    issued_on: date | None = None  # 作成日
+    issuer: str = ""  # the issuing department, settings.REPORT_ISSUER
 
     @property
     def as_of_label(self) -> str:
@@ -166,7 +169,7 @@ def prepare_sheet(
     """Column widths, frozen panes and the print set-up. Call before the first row is written.
 
     A4 landscape, ``title_rows`` repeated on every page down, the plan and the as-of date in the
-    header and the page number in the footer. A sheet laid out for A4 prints one page wide. A
+    header, the page number in the footer, with 作成日 and the issuer when the page names them. A sheet laid out for A4 prints one page wide. A
     wide sheet names the columns that begin a new page (``page_breaks``, e.g. each fiscal year):
     each page across repeats its first ``title_columns`` columns, and the pages run across
     before down, so that one measure's pages follow one another.
@@ -205,3 +208,7 @@ def prepare_sheet(
     ws.oddHeader.center.text = "&A"  # the sheet's name
     ws.oddHeader.right.text = _header_text(f"{page.date_label} {page.as_of_label}")
     ws.oddFooter.center.text = "&P / &N ページ"
+    if page.issued_on:
+        ws.oddFooter.left.text = _header_text(f"作成日 {fiscal.wareki_date_with_western(page.issued_on)}")
+    if page.issuer:
+        ws.oddFooter.right.text = _header_text(page.issuer)
