@@ -15,9 +15,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from core import fiscal
+from core.clock import today
 from core.users import display_name_of
 
 from .models import (
@@ -34,10 +34,6 @@ from .models import (
     achievement_rate,
     grade_for_rate,
 )
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None) -> Plan | None:

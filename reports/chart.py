@@ -22,8 +22,16 @@ UNREPORTED = "報告なし"
 UNGRADED = "評価なし"
 
 # Fills in legend order: solid dark, hatched, dotted, cross-hatched, light grey, then white.
-# A template draws each as an SVG pattern (reports/_grade_chart_patterns.html).
+# A template draws each as an SVG pattern (reports/_grade_chart.html); the workbook's chart draws
+# the same ones as Excel's pattern fills (reports/sheets/overview.py).
 FILLS = ("solid", "hatch", "dots", "cross", "light", "blank")
+
+
+def grade_fill(index: int) -> str:
+    """The fill of the scale's ``index``-th grade: FILLS in order, light grey for any beyond
+    them (white is 報告なし's)."""
+    return FILLS[min(index, len(FILLS) - 2)]
+
 
 # Geometry, in SVG user units (about a CSS pixel on A4 between print.css's margins).
 WIDTH = 700
@@ -172,7 +180,7 @@ def grade_chart(rows: Iterable[MeasureProgress], legend: Legend, fiscal_years: l
             tally = by_year.setdefault(year.fiscal_year, {})
             tally[code] = tally.get(code, 0) + 1
 
-    keys = [ChartKey(code, meanings[code], FILLS[min(i, len(FILLS) - 2)]) for i, code in enumerate(codes)]
+    keys = [ChartKey(code, meanings[code], grade_fill(i)) for i, code in enumerate(codes)]
     if ungraded:
         keys.append(ChartKey(UNGRADED, "評価の基準に当てはまらない", "light"))
     keys.append(ChartKey(UNREPORTED, "基準日までに報告がない", "blank"))

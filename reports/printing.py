@@ -204,6 +204,8 @@ class MeasureReport:
     fiscal_years: list[int]
     entry: MeasureEntry
     history: list[HistoryEntry]
+    issued_on: date  # 作成日: the day the page is printed
+    issuer: str  # the issuing department, settings.REPORT_ISSUER
     as_of_note: str = ""  # how the 基準日 was chosen, when the reader did not choose it
 
     @property
@@ -233,11 +235,14 @@ def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) 
             plan=plan, as_of=as_of, measures=one, fiscal_years=years, include_withdrawn=True
         )
     )
+    issued_on = today()
     return MeasureReport(
         measure=measure,
         as_of=as_of,
         fiscal_years=years,
         entry=MeasureEntry(row),
         history=history,
-        as_of_note=default_as_of_note(plan, as_of, today()) if filterset.as_of_is_default else "",
+        issued_on=issued_on,
+        issuer=settings.REPORT_ISSUER,
+        as_of_note=default_as_of_note(plan, as_of, issued_on) if filterset.as_of_is_default else "",
     )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
@@ -116,6 +117,7 @@ def write_progress_workbook(
     measures written (a background build reports its progress with it).
     """
     generated_at = generated_at or timezone.localtime()
+    page = replace(export.page, issued_on=generated_at.date(), issuer=settings.REPORT_ISSUER)
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{export.plan.name} 進捗状況({export.page.as_of_label}時点)"
     workbook.properties.creator = APPLICATION_NAME
@@ -132,21 +134,19 @@ def write_progress_workbook(
     legend = legend_for(export.plan)
     tally = ProgressTally(plan=export.plan, statuses=legend.statuses, grades=legend.grades)
     years = [
-        YearSheet(ws, page=export.page, fiscal_year=year, index=index, tally=tally, legend=legend)
+        YearSheet(ws, page=page, fiscal_year=year, index=index, tally=tally, legend=legend)
         for index, (year, ws) in enumerate(zip(export.fiscal_years, year_sheets, strict=True))
     ]
     rows = measure_progress_rows(**scope, fiscal_years=export.fiscal_years)
     if on_progress is not None:
         rows = _reporting(rows, progress_every, on_progress)
     rows = tally.counting(rows)
-    count = write_progress(
-        progress, page=export.page, years=export.fiscal_years, rows=writing_years(rows, years)
-    )
+    count = write_progress(progress, page=page, years=export.fiscal_years, rows=writing_years(rows, years))
     for year in years:
         year.finish()
     write_overview(
         overview,
-        page=export.page,
+        page=page,
         period_label=export.plan.period_label,
         filters=export.filters,
         measure_count=count,
@@ -155,9 +155,9 @@ def write_progress_workbook(
         legend=legend,
     )
     grids = [schedule_grid(fiscal_year=year) for year in export.schedule_years]
-    write_schedule(schedule, page=export.page, grids=grids)
+    write_schedule(schedule, page=page, grids=grids)
     entries = report_history_stream(**scope, fiscal_years=export.fiscal_years, include_withdrawn=True)
-    write_history(history, page=export.page, entries=entries)
+    write_history(history, page=page, entries=entries)
     workbook.save(output)
     return count
 

@@ -5,6 +5,7 @@ Also the schedule as a calendar feed, and the page where a user finds (and reset
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.clock import today
 from core.pages import bad_request, private_page, read_only_page
 
 from .checks import schedule_check
@@ -49,6 +51,9 @@ def table(request):
             "years": schedule_fiscal_years(),
             "marks": ITEM_MARKS,
             "check": check,
+            # As the council report's cover: the day it is printed and who issues it.
+            "issued_on": today(),
+            "issuer": settings.REPORT_ISSUER,
         },
     )
 

@@ -3,6 +3,7 @@ more on A4, rows tall enough for their text, a Japanese font, one date style, on
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from core import fiscal
 from measures.models import Measure
+from reports.sheets.layout import PAGE_SLACK
 
 from .excel import (
     export_workbook,
@@ -23,7 +25,7 @@ from .excel import (
     text_units,
     values,
 )
-from .factories import add_report, seed_plan
+from .factories import add_report, add_target, make_measure, seed_plan
 from .page_text import parse
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -88,7 +90,7 @@ def test_every_sheet_prints_its_text_at_8_points_or_more():
             assert all(width * scale <= printable_width(ws) for width in page_widths(ws)), ws.title
 
 
-def test_the_wide_sheets_print_a_year_a_page_across_repeating_the_titles_and_each_year_fits_one_page():
+def test_the_wide_sheet_prints_a_year_a_page_across_repeating_the_titles_and_each_year_fits_one_page():
     plan = seed_plan()
     workbook = export_workbook({"as_of": AS_OF})
     wide = workbook["施策別進捗"]
@@ -98,13 +100,23 @@ def test_the_wide_sheets_print_a_year_a_page_across_repeating_the_titles_and_eac
     # Each fiscal year, and the latest report's texts, begin a page: the first column after a break.
     first_columns = [wide.cell(row=1, column=brk.id + 1).value for brk in wide.col_breaks.brk]
     assert first_columns == [fiscal.fiscal_year_label(y) for y in plan.fiscal_years[1:]] + ["最新の取組実績"]
-    history = workbook["進捗履歴"]
-    assert history.print_title_cols == "$A:$C"
-    assert [history.cell(row=1, column=brk.id + 1).value for brk in history.col_breaks.brk] == ["課題"]
     for year in plan.fiscal_years:
         ws = workbook[fiscal.fiscal_year_label(year)]
         assert len(page_widths(ws)) == 1 and not ws.col_breaks.brk, ws.title  # one page wide
         assert printed_scale(ws) >= 0.73, ws.title
+
+
+def test_the_history_prints_each_report_whole_across_one_page_with_its_heading_on_every_page():
+    """A report is one row, and a row is read across: 進捗履歴 is fitted to one page wide (pages
+    run down only), at a scale that still prints 8 pt with LibreOffice's wider columns."""
+    history = export_workbook({"as_of": AS_OF})["進捗履歴"]
+    setup = history.page_setup
+    assert history.sheet_properties.pageSetUpPr.fitToPage
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)  # as many pages down as it takes
+    assert not history.col_breaks.brk and not history.print_title_cols
+    assert history.print_title_rows == "$1:$1"  # the headings on every page
+    # LibreOffice lays the columns out up to PAGE_SLACK wider, and fits them to the page smaller.
+    assert smallest_font(history) * printed_scale(history) / PAGE_SLACK >= 8, printed_scale(history)
 
 
 def test_the_chart_on_the_overview_begins_a_page():
@@ -113,6 +125,103 @@ def test_the_chart_on_the_overview_begins_a_page():
     (row_break,) = ws.row_breaks.brk
     assert chart.anchor._from.row >= row_break.id  # zero-based: on the page after the break
     assert [c.value for c in ws[row_break.id]][0] is not None or ws[row_break.id - 1][0].value
+
+
+# The printed chart's patterns (reports/_grade_chart.html) as a drawing's fill looks in black and
+# white: a solid grey of about this darkness, or a preset pattern of this family (DrawingML's
+# names), black on white. The dots may be short dashes: LibreOffice draws no dots.
+SOLID_GREYS = {"solid": (0.0, 0.3), "light": (0.7, 0.9)}
+PATTERN_PRESETS = {
+    "hatch": {"upDiag", "dnDiag", "ltUpDiag", "ltDnDiag", "dkUpDiag", "dkDnDiag", "wdUpDiag", "wdDnDiag"},
+    "dots": {
+        "pct5",
+        "pct10",
+        "pct20",
+        "pct25",
+        "dotGrid",
+        "smConfetti",
+        "lgConfetti",
+        "dashHorz",
+        "dashVert",
+    },
+    "cross": {"cross", "smGrid", "lgGrid", "smCheck", "lgCheck", "diagCross"},
+}
+
+
+def _rgb(choice) -> str:
+    """A drawing's colour as RRGGBB (openpyxl reads srgbClr back as the string itself)."""
+    return str(getattr(choice.srgbClr, "val", choice.srgbClr)).upper()
+
+
+def _grey(rgb: str) -> float:
+    """An RRGGBB colour as it prints in grey, 0 black to 1 white."""
+    red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def _printed_legend(client, council) -> dict[str, str]:
+    """Each key of the council's printed chart (a grade's code, 報告なし) and its pattern's name."""
+    client.force_login(council)
+    page = parse(client.get(reverse("reports:print"), {"as_of": AS_OF}).content)
+    return {
+        item.find("span", cls="grade-code").text: re.search(
+            r"chart-fill-(\w+)", item.find("rect").attrs["fill"]
+        ).group(1)
+        for item in page.find("ul", cls="chart-legend").find_all("li")
+    }
+
+
+def test_the_chart_draws_each_grade_in_its_pattern_on_the_printed_page(client, council):
+    """Paper is black and white: each grade's series is drawn as the council's printed chart draws
+    that grade (solid, hatched, dotted, grid, light grey), in the same order, outlined in black."""
+    printed = _printed_legend(client, council)
+    ws = export_workbook({"as_of": AS_OF})["概要"]
+    (chart,) = ws._charts
+    codes = [ws[series.tx.strRef.f.split("!")[1]].value.removeprefix("評価 ") for series in chart.series]
+    assert codes == [code for code in printed if code != "報告なし"]
+    fills = []
+    for code, series in zip(codes, chart.series, strict=True):
+        shape = series.graphicalProperties
+        wanted = printed[code]
+        if wanted in SOLID_GREYS:
+            assert shape.pattFill is None and shape.solidFill is not None, code
+            low, high = SOLID_GREYS[wanted]
+            assert low <= _grey(_rgb(shape.solidFill)) <= high, (code, _rgb(shape.solidFill))
+            fills.append(_rgb(shape.solidFill))
+        else:
+            pattern = shape.pattFill
+            assert pattern is not None and shape.solidFill is None, (code, wanted)
+            assert pattern.prst in PATTERN_PRESETS[wanted], (code, wanted, pattern.prst)
+            assert (_rgb(pattern.fgClr), _rgb(pattern.bgClr)) == ("000000", "FFFFFF"), code
+            fills.append(pattern.prst)
+        assert _rgb(shape.line.solidFill) == "000000", code
+    assert len(set(fills)) == len(fills), fills
+
+
+def _value_axis(ws):
+    (chart,) = ws._charts
+    return chart.y_axis
+
+
+def test_the_charts_axis_counts_whole_measures_from_zero():
+    axis = _value_axis(export_workbook({"as_of": AS_OF})["概要"])
+    assert axis.scaling.min == 0
+    assert axis.majorUnit == 1  # the demo's bars hold 1 to 3 measures: 0, 1, 2, 3
+    assert axis.numFmt.formatCode == "0"
+    assert axis.delete is False  # the axis is shown, said outright for Excel
+
+
+def test_with_many_measures_the_axis_steps_by_a_round_whole_number():
+    plan = seed_plan()
+    purpose = plan.purposes.order_by("order").first()
+    for number in range(6, 46):
+        measure = make_measure(plan=plan, number=number, title=f"追加施策{number}", purpose=purpose)
+        add_target(measure, 2020, 10)
+        add_report(measure, 2020, date(2020, 9, 30), actual=9)
+    axis = _value_axis(export_workbook({"as_of": AS_OF})["概要"])
+    tallest = 40 + Measure.objects.filter(purpose=purpose, number__lt=6).count()
+    assert axis.majorUnit in (5, 10) and tallest / axis.majorUnit <= 10, axis.majorUnit
+    assert axis.numFmt.formatCode == "0" and axis.scaling.min == 0
 
 
 def test_every_cell_names_a_japanese_font_that_excel_has():

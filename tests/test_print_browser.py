@@ -391,3 +391,15 @@ def test_the_schedule_prints_on_one_a4_landscape_sheet(council_page, live_server
     planned = ScheduledItem.objects.filter(fiscal_year=2018, status=ScheduledItem.Status.PLANNED).count()
     assert text.count("●") == planned + 1, "every planned item, plus the legend"
     assert "➡" in text
+    issued = fiscal.wareki_date_with_western(today())
+    assert _contains(text, f"作成日{issued}") and _contains(text, "文京区企画政策部情報政策課")
+
+
+@browser_test
+def test_the_measure_page_prints_its_date_of_issue_and_issuer_on_its_first_page(council_page, live_server):
+    measure = Measure.objects.get(number=1)
+    url = live_server.url + reverse("reports:print_measure", args=[measure.pk]) + "?as_of=2021-03-31"
+    first = _norm(_print_pdf(council_page, url).pages[0].extract_text())
+    assert _contains(first, f"施策{measure.number}{measure.title}")
+    issued = fiscal.wareki_date_with_western(today())
+    assert _contains(first, f"作成日{issued}") and _contains(first, "文京区企画政策部情報政策課")

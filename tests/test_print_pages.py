@@ -152,6 +152,23 @@ def test_the_cover_carries_the_date_of_issue_and_the_issuing_department(client, 
     assert cover.find("span", cls="issuer").text == "文京区 総務部 総務課"
 
 
+def test_the_measure_page_carries_the_date_of_issue_and_the_issuing_department(client, council, settings):
+    """As the council report's cover does: 作成日 in 和暦 and the department that issues it, under the
+    measure's heading (print.css prints it too)."""
+    measure = Measure.objects.get(number=1)
+    url = reverse("reports:print_measure", args=[measure.pk])
+    client.force_login(council)
+    head = parse(client.get(url, {"as_of": "2021-03-31"}).content).find("section", cls="measure-head")
+    issued = head.find("p", cls="cover-issuer")
+    assert issued.find("span", cls="issued-on").text == f"作成日 {fiscal.wareki_date_with_western(today())}"
+    assert issued.find("span", cls="issuer").text == "文京区 企画政策部 情報政策課"
+    assert "no-print" not in issued.classes
+
+    settings.REPORT_ISSUER = "文京区 総務部 総務課"
+    head = parse(client.get(url).content).find("section", cls="measure-head")
+    assert head.find("span", cls="issuer").text == "文京区 総務部 総務課"
+
+
 def test_the_cover_says_what_the_achievement_rate_and_the_progress_rate_each_mean(client, council):
     terms = re.sub(r"\s", "", _get(client, council).find("p", cls="cover-terms").text)
     assert "達成率は年度目標に対する実績の割合(実績値÷目標値×100)" in terms

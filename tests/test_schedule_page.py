@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from core import fiscal
+from core.clock import today
 from schedule.models import Body, PublicCommentPeriod, ScheduledItem
 from schedule.selectors import schedule_default_fiscal_year
 
@@ -50,6 +51,18 @@ def _phase_months(page) -> dict[str, list[int]]:
         position += span
     assert position == 12, "the phase row spans the twelve months exactly"
     return bands
+
+
+def test_the_schedule_carries_the_date_of_issue_and_the_issuing_department(client, council, settings):
+    """As the council report's cover does: 作成日 (today, in 和暦) and the department that issues it,
+    under the title, on paper as on screen."""
+    sheet = _page(client, council).find("article", cls="schedule-sheet")
+    issued = sheet.find("p", cls="cover-issuer")
+    assert issued.find("span", cls="issued-on").text == f"作成日 {fiscal.wareki_date_with_western(today())}"
+    assert issued.find("span", cls="issuer").text == "文京区 企画政策部 情報政策課"
+
+    settings.REPORT_ISSUER = "文京区 総務部 総務課"
+    assert _page(client, council).find("span", cls="issuer").text == "文京区 総務部 総務課"
 
 
 def test_every_mark_is_in_the_same_cell_as_in_the_seed_document(client, secretariat, seed_document):

@@ -134,11 +134,14 @@ def print_scale(widths: Sequence[float], title_columns: int, page_breaks: Sequen
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What every printed page names in its header: the plan and the as-of date."""
+    """What every printed page names in its header: the plan and the as-of date; and in its foot,
+    as the council report's cover does, the day the file was made and who issues it."""
 
     plan_name: str
     as_of: date
     date_label: str = "基準日"  # the department's template names its 作成日 instead
+    issued_on: date | None = None  # 作成日
+    issuer: str = ""  # the issuing department, settings.REPORT_ISSUER
 
     @property
     def as_of_label(self) -> str:
@@ -161,26 +164,34 @@ def prepare_sheet(
     title_columns: int = 0,
     page_breaks: Sequence[int] = (),
     freeze: str | None = None,
+    fit_width: bool = False,
 ) -> None:
     """Column widths, frozen panes and the print set-up. Call before the first row is written.
 
     A4 landscape, ``title_rows`` repeated on every page down, the plan and the as-of date in the
-    header and the page number in the footer. A sheet laid out for A4 prints one page wide. A
+    header, the page number in the footer, with 作成日 and the issuer when the page names them. A sheet laid out for A4 prints one page wide. A
     wide sheet names the columns that begin a new page (``page_breaks``, e.g. each fiscal year):
     each page across repeats its first ``title_columns`` columns, and the pages run across
     before down, so that one measure's pages follow one another.
 
     Every sheet prints at a scale worked out here, the largest at which every page holds its
     columns, rather than "fit to one page wide": Excel ignores manual page breaks when it fits a
-    sheet to pages, and a fitted wide sheet is what once printed at 4 pt.
+    sheet to pages, and a fitted wide sheet is what once printed at 4 pt. A sheet whose row is
+    read whole across and has no page breaks (``fit_width``: 進捗履歴) is fitted to one page wide
+    all the same, so that a column widened in Excel still prints on the page; its widths keep
+    that fit at 8 pt or more, LibreOffice's wider columns included.
     """
+    assert not (fit_width and page_breaks), "Excel ignores page breaks in a sheet fitted to the page"
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if freeze:
         ws.freeze_panes = freeze
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9  # A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.sheet_properties.pageSetUpPr.fitToPage = fit_width
+    if fit_width:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many down as it takes
+    # Under fitToPage Excel works out its own scale; this one is what it comes to, for any reader that does not.
     ws.page_setup.scale = print_scale(widths, title_columns, page_breaks)
     if page_breaks:
         ws.page_setup.pageOrder = "overThenDown"
@@ -197,3 +208,7 @@ def prepare_sheet(
     ws.oddHeader.center.text = "&A"  # the sheet's name
     ws.oddHeader.right.text = _header_text(f"{page.date_label} {page.as_of_label}")
     ws.oddFooter.center.text = "&P / &N ページ"
+    if page.issued_on:
+        ws.oddFooter.left.text = _header_text(f"作成日 {fiscal.wareki_date_with_western(page.issued_on)}")
+    if page.issuer:
+        ws.oddFooter.right.text = _header_text(page.issuer)

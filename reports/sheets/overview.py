@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef
+from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef, NumFmt
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.worksheet.pagebreak import Break
 
 from core import fiscal
-from core.xlsx import SheetWriter, fill_color, filled
+from core.xlsx import SheetWriter, filled
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, ProgressSummary, ProgressTally
 
+from ..chart import grade_fill
 from ..legend import Legend
 from .layout import (
     CENTER,
@@ -39,6 +44,35 @@ TOTAL_LABEL = PLAN_TOTAL_LABEL
 YEAR_PURPOSE_HEADING = "年度・目的別の集計(施策の件数)"
 CHART_TITLE = "年度・目的別の評価(施策の件数)"
 LEGEND_MEANING_SPAN = 6
+
+BLACK, WHITE = "000000", "FFFFFF"
+
+
+def _pattern(preset: str) -> PatternFillProperties:
+    return PatternFillProperties(
+        prst=preset, fgClr=ColorChoice(srgbClr=BLACK), bgClr=ColorChoice(srgbClr=WHITE)
+    )
+
+
+# The printed chart's fills (reports.chart.FILLS, drawn by reports/_grade_chart.html) as the
+# workbook's chart draws them, so that its grades stay apart in black and white, as on paper:
+# the grades' pastel colours all print as the same pale grey. LibreOffice draws every preset
+# pattern as lines (the diagonal hatch as such, the grid as a grid); the dots are Excel's short
+# horizontal dashes, which it draws as horizontal lines, apart from both.
+SOLID_FILLS = {"solid": "333333", "light": "CFCFCF", "blank": WHITE}
+PATTERN_FILLS = {"hatch": _pattern("dkUpDiag"), "dots": _pattern("dashHorz"), "cross": _pattern("smGrid")}
+# The legend below the bars, as on paper, in the grades' order; its words at 12 pt, and so its
+# swatches large enough to show their patterns. (Beside the bars, it narrowed them so much that
+# LibreOffice turned the purposes' codes on their side.)
+LEGEND_TEXT = RichText(
+    p=[
+        Paragraph(
+            pPr=ParagraphProperties(defRPr=CharacterProperties(sz=1200)), endParaRPr=CharacterProperties()
+        )
+    ]
+)
+# The value axis counts measures: whole numbers from 0, in round steps, at most this many.
+AXIS_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -94,9 +128,20 @@ def _summary_table(
     return TableRows(header, header + 1, last, first_grade_column=len(keys) + len(legend.statuses) + 2)
 
 
-def _grade_chart(ws, table: TableRows, legend: Legend) -> BarChart:
+def _axis_step(tallest: int) -> int:
+    """A round whole step (1, 2, 5, 10, 20, 50 …) that marks a bar of ``tallest`` measures at most
+    AXIS_STEPS times."""
+    for magnitude in itertools.count():
+        for base in (1, 2, 5):
+            step = base * 10**magnitude
+            if tallest <= step * AXIS_STEPS:
+                return step
+
+
+def _grade_chart(ws, table: TableRows, legend: Legend, tallest: int) -> BarChart:
     """Stacked bars: for each fiscal year and purpose (the table's first two columns), its
-    measures by grade, one series per grade in the grade's colour."""
+    measures by grade, one series per grade in the pattern the printed chart gives it; the
+    tallest bar holds ``tallest`` measures."""
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
@@ -104,6 +149,12 @@ def _grade_chart(ws, table: TableRows, legend: Legend) -> BarChart:
     chart.title = CHART_TITLE
     chart.y_axis.title = "施策数"
     chart.y_axis.majorGridlines = None
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.majorUnit = _axis_step(tallest)
+    chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
+    # Said outright (<c:delete val="0"/>): openpyxl 3.1 leaves the element out, and its charts are
+    # reported to open in Excel without axes. LibreOffice draws them either way.
+    chart.x_axis.delete = chart.y_axis.delete = False
     chart.width, chart.height = 24, 12  # cm: within one printed page
     data = Reference(
         ws,
@@ -114,13 +165,16 @@ def _grade_chart(ws, table: TableRows, legend: Legend) -> BarChart:
     )
     chart.add_data(data, titles_from_data=True)
     categories = Reference(ws, min_col=1, max_col=2, min_row=table.first, max_row=table.last)
-    for series, grade in zip(chart.series, legend.grades, strict=True):
+    for index, series in enumerate(chart.series):
         series.cat = AxDataSource(multiLvlStrRef=MultiLevelStrRef(f=str(categories)))
-        rgb = fill_color(grade.color)
-        if rgb:
-            series.graphicalProperties.solidFill = rgb
-        series.graphicalProperties.line.solidFill = "404040"  # bars stay apart in black and white
-    chart.legend.position = "r"
+        shape, fill = series.graphicalProperties, grade_fill(index)
+        if fill in PATTERN_FILLS:
+            shape.pattFill = PATTERN_FILLS[fill]
+        else:
+            shape.solidFill = SOLID_FILLS[fill]
+        shape.line.solidFill = BLACK  # as the printed bars are outlined
+    chart.legend.position = "b"
+    chart.legend.txPr = LEGEND_TEXT
     return chart
 
 
@@ -205,4 +259,5 @@ def write_overview(
     _legend(sheet, legend)
     if measure_count and legend.grades:
         ws.row_breaks.append(Break(id=sheet.row_count))  # the chart on a page of its own
-        ws.add_chart(_grade_chart(ws, by_year, legend), f"A{sheet.row_count + 2}")
+        tallest = max(sum(s.by_grade.values()) for _, s in tally.year_purpose_summaries())
+        ws.add_chart(_grade_chart(ws, by_year, legend, tallest), f"A{sheet.row_count + 2}")
