@@ -42,9 +42,9 @@ WITH_TYPED_FIELDS = [
 ]
 
 
-@pytest.fixture
-def admin_page(browser, live_server, demo, django_user_model):  # noqa: F811
-    """A tab in an en-US browser, signed in through the login form as a superuser."""
+def signed_in_admin_tab(browser, live_server, django_user_model):  # noqa: F811
+    """A tab in an en-US browser, signed in through the login form as a superuser; close its
+    ``page.context`` after the test."""
     user = django_user_model.objects.create_superuser("root", password=ADMIN_PASSWORD, last_name="管理")
     # en-US is the harder case for typed dates; the ward is in Tokyo (no "server time" note).
     context = browser.new_context(
@@ -57,8 +57,15 @@ def admin_page(browser, live_server, demo, django_user_model):  # noqa: F811
     with page.expect_navigation():
         page.click("button[type=submit]")
     page.base = live_server.url
+    return page
+
+
+@pytest.fixture
+def admin_page(browser, live_server, demo, django_user_model):  # noqa: F811
+    """The signed-in tab (signed_in_admin_tab), on the plan with its demo data."""
+    page = signed_in_admin_tab(browser, live_server, django_user_model)
     yield page
-    context.close()
+    page.context.close()
 
 
 @browser_test
