@@ -40,8 +40,9 @@ def secretariat(transactional_db, role_groups, django_user_model):
 
 
 @pytest.fixture
-def secretariats_day(demo, secretariat):
-    """A morning's work through the admin: meetings marked held, a measure renamed, its keywords cleared."""
+def secretariats_day(seeded, secretariat):
+    """A morning's work through the admin, on the ward's plan as loaded (its schedule all 予定):
+    meetings marked held, a measure renamed, its keywords cleared."""
     _recorded_at_fixed_times(loaded=True)
     client = Client()
     client.force_login(secretariat)

@@ -30,6 +30,15 @@ def _width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
+@pytest.fixture
+def seed_admin_page(browser, live_server, seeded, django_user_model):  # noqa: F811
+    """The signed-in tab on the ward's plan as `load_plan` alone loads it: the FY2018 schedule by
+    months only, every item 予定."""
+    page = signed_in_admin_tab(browser, live_server, django_user_model)
+    yield page
+    page.context.close()
+
+
 @browser_test
 def test_the_measure_page_fits_and_opens_on_its_reports(admin_page):  # noqa: F811
     measure = Measure.objects.get(number=1)
@@ -104,24 +113,24 @@ def test_a_report_is_withdrawn_on_its_own_page_and_keeps_its_author(admin_page, 
 
 
 @browser_test
-def test_an_item_is_marked_held_with_its_date_typed_in_the_era_form(admin_page):  # noqa: F811
+def test_an_item_is_marked_held_with_its_date_typed_in_the_era_form(seed_admin_page):
+    # The seed's items are all 予定 (the demo holds them).
+    page = seed_admin_page
     item = ScheduledItem.objects.filter(status="planned", planned_month=1).order_by("pk").first()
-    admin_page.goto(admin_page.base + reverse("admin:schedule_scheduleditem_change", args=[item.pk]))
-    admin_page.select_option("#id_status", label="実施済")
-    with admin_page.expect_navigation():
-        admin_page.click("input[name=_save]")
-    save_screenshot(admin_page, "schedule-held-without-date")
-    assert "実施日" in admin_page.inner_text(".errors, .errorlist")
+    page.goto(page.base + reverse("admin:schedule_scheduleditem_change", args=[item.pk]))
+    page.select_option("#id_status", label="実施済")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    save_screenshot(page, "schedule-held-without-date")
+    assert "実施日" in page.inner_text(".errors, .errorlist")
     item.refresh_from_db()
     assert item.status == "planned"
 
-    admin_page.fill("#id_actual_date", "平成31年1月25日")
-    with admin_page.expect_navigation():
-        admin_page.click("input[name=_save]")
+    page.fill("#id_actual_date", "平成31年1月25日")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
     item.refresh_from_db()
-    assert (item.status, item.actual_date) == ("held", date(2019, 1, 25)), admin_page.inner_text("#content")[
-        :800
-    ]
+    assert (item.status, item.actual_date) == ("held", date(2019, 1, 25)), page.inner_text("#content")[:800]
 
 
 @browser_test
@@ -208,15 +217,6 @@ def test_a_save_that_meets_a_deadlock_comes_back_with_what_was_typed_and_saves_n
         admin_page.click("input[name=_save]")
     measure.refresh_from_db()
     assert measure.description == typed
-
-
-@pytest.fixture
-def seed_admin_page(browser, live_server, seeded, django_user_model):  # noqa: F811
-    """The signed-in tab on the ward's plan as `load_plan` alone loads it: the FY2018 schedule by
-    months only, every item 予定."""
-    page = signed_in_admin_tab(browser, live_server, django_user_model)
-    yield page
-    page.context.close()
 
 
 def _date_inputs(page):
