@@ -1,12 +1,20 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 
 from core import fiscal
 from core.admin_base import FiscalYearListFilter, TrackedAdmin, fiscal_year_column
 
 from .checks import schedule_check
+from .forms import HeldDateForm
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem, public_comment_start_month
-from .services import scheduled_items_mark_held
+from .services import (
+    MARK_HELD_ORDER,
+    MarkHeldRefused,
+    scheduled_items_mark_held,
+    scheduled_items_mark_held_refusals,
+)
 
 
 class ScheduleFindingsMixin:
@@ -76,36 +84,103 @@ class ScheduledItemAdmin(ScheduleFindingsMixin, TrackedAdmin):
 
     @admin.action(description="選択した予定を実施済にする", permissions=("change",))
     def mark_held(self, request, queryset):
-        """実施済 needs a 実施日: an item without one takes its 予定日, and the message says which."""
-        result = scheduled_items_mark_held(items=queryset)
-        for item, fields in result.held:
+        """実施済 needs a 実施日: a page asks for each selected item's, and all are saved or none.
+
+        Django's pattern for an action that asks for input: the action draws the page (the
+        selection in hidden ``_selected_action`` inputs), and the page is sent back to the list
+        with ``post``, which runs the action again with the dates.
+        """
+        items = list(
+            queryset.exclude(status=ScheduledItem.Status.HELD)
+            .select_related("body")
+            .order_by(*MARK_HELD_ORDER)
+        )
+        if not items:
+            self.message_user(request, "選択した予定はすべて実施済です。", messages.WARNING)
+            return None
+        sent = "post" in request.POST
+        data = request.POST.copy() if sent else None
+        rows = [
+            (
+                item,
+                HeldDateForm(
+                    data,
+                    prefix=f"item-{item.pk}",
+                    initial={"actual_date": item.actual_date or item.planned_date, "version": item.version},
+                    item_label=f"{item.body} {self.month_label(item)}",
+                ),
+            )
+            for item in items
+        ]
+        if not sent:
+            return self._mark_held_page(request, queryset, rows)
+        valid = [form.is_valid() for _, form in rows]  # every row, so that each shows its errors
+        dates = {item.pk: form.cleaned_data["actual_date"] for item, form in rows if form.is_valid()}
+        versions = {
+            item.pk: form.cleaned_data["version"]
+            for item, form in rows
+            if form.is_valid() and form.cleaned_data["version"] is not None
+        }
+        if all(valid):
+            try:
+                marked = scheduled_items_mark_held(items=queryset, dates=dates, loaded_versions=versions)
+            except MarkHeldRefused as refused:
+                refusals = refused.refusals
+            else:
+                self._log_marked(request, marked, held_meanwhile=_held_meanwhile(request, marked))
+                return None
+        else:
+            # Nothing will be saved; the other rows' reasons are shown now, not after the next try.
+            refusals = scheduled_items_mark_held_refusals(
+                items=queryset.filter(pk__in=dates), dates=dates, loaded_versions=versions
+            )
+        for item, form in rows:
+            if item.pk in refusals:
+                form.add_error("actual_date", refusals[item.pk].messages)
+                if getattr(refusals[item.pk], "code", None) == "concurrent_edit":
+                    # Shown as it is now; sent again, the page's date is saved over the other's change.
+                    data[f"{form.prefix}-version"] = str(item.version)
+        return self._mark_held_page(request, queryset, rows, status=400)
+
+    def _mark_held_page(self, request, queryset, rows, status=200):
+        """The page of dates: one row per selected item not yet 実施済, the selection kept in hidden inputs."""
+        selected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        media = self.media
+        for _, form in rows:
+            media += form.media
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "選択した予定を実施済にする",
+            "opts": self.opts,
+            "rows": [(item, self.month_label(item), form) for item, form in rows],
+            "selected": selected,
+            "already_held": len(selected) - len(rows),
+            "refused": any(form.errors for _, form in rows),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": media,
+        }
+        return TemplateResponse(
+            request, "admin/schedule/scheduleditem/mark_held.html", context, status=status
+        )
+
+    def _log_marked(self, request, marked, *, held_meanwhile: int):
+        """Each item marked in the admin's 最近行った操作, as a change made on its page, and the count."""
+        for item, fields in marked:
             labels = [str(capfirst(ScheduledItem._meta.get_field(name).verbose_name)) for name in fields]
             self.log_change(request, item, [{"changed": {"fields": labels}}])
-        if result.held or not (result.undated or result.refused):
-            message = f"{len(result.held)}件を実施済にしました。"
-            if result.dated_from_plan:
-                message += (
-                    f"実施日が空欄だった次の{len(result.dated_from_plan)}件は、予定日を実施日にしました: "
-                    + "、".join(
-                        f"{item}(予定日 {item.planned_date:%Y/%m/%d})" for item in result.dated_from_plan
-                    )
-                )
-            self.message_user(request, message, messages.SUCCESS)
-        if result.undated:
-            self.message_user(
-                request,
-                f"次の{len(result.undated)}件は実施日も予定日もないため、実施済にしていません。"
-                "各予定の画面で実施日を入力してから実施済にしてください: "
-                + "、".join(str(item) for item in result.undated),
-                messages.WARNING,
-            )
-        if result.refused:
-            self.message_user(
-                request,
-                f"次の{len(result.refused)}件は実施済にできませんでした: "
-                + "、".join(f"{item}({' '.join(reasons)})" for item, reasons in result.refused),
-                messages.ERROR,
-            )
+        message = f"{len(marked)}件を実施済にしました。"
+        if held_meanwhile:
+            message += f"ほかの{held_meanwhile}件は、この画面を開いた後にほかの職員が実施済にしていたため、そのままにしました。"
+        self.message_user(request, message, messages.SUCCESS)
+
+
+def _held_meanwhile(request, marked) -> int:
+    """How many rows the page of dates showed whose item was not marked: someone else marked it
+    実施済 after the page was drawn (every other row is marked, or nothing is)."""
+    shown = {
+        key.split("-")[1] for key in request.POST if key.startswith("item-") and key.endswith("-version")
+    }
+    return len(shown - {str(item.pk) for item, _ in marked})
 
 
 @admin.register(PublicCommentPeriod)

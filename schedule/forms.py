@@ -1,10 +1,12 @@
-"""The schedule page's one parameter: which fiscal year to show."""
+"""The schedule page's one parameter (which fiscal year to show), the calendar feed's filter, and
+the rows of the admin's page of dates for 「選択した予定を実施済にする」."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 
-from core.fields import FiscalYearFormField
+from core.fields import DateFormField, FiscalYearFormField, apply_input_rules
 
 from .models import Body
 
@@ -39,3 +41,24 @@ class CalendarFeedForm(forms.Form):
                 code="unknown",
             )
         return body
+
+
+class HeldDateForm(forms.Form):
+    """One row of the page of dates (ScheduledItemAdmin.mark_held): an item's 実施日, typed as on its
+    own page, and the version of the item the page showed. An empty date is the model's to refuse,
+    so that the rule 「実施済にするときは実施日を入力してください」 has one home."""
+
+    actual_date = DateFormField(
+        label="実施日",
+        required=False,
+        # The admin's own date input (calendar and 今日), as on the item's page.
+        widget=AdminDateWidget(format="%Y/%m/%d"),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, item_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        for formfield in self.fields.values():
+            apply_input_rules(formfield)
+        # The row's heading cells name the item; a screen reader names the input by it.
+        self.fields["actual_date"].widget.attrs["aria-label"] = f"{item_label}の実施日"

@@ -1,61 +1,118 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core.versioning import changes_merge
+from core import fiscal
+from core.versioning import changes_merge, concurrent_edit_message, fields_changed_since
 
 from .models import CalendarFeedKey, ScheduledItem
 
 
-@dataclass
-class MarkHeldResult:
-    """What scheduled_items_mark_held did with each selected item not yet 実施済."""
+class MarkHeldRefused(Exception):
+    """scheduled_items_mark_held saved nothing: ``refusals`` holds, by item pk, why each refused item
+    cannot be 実施済 (a ValidationError, its messages in Japanese)."""
 
-    # Marked 実施済, with the names of the fields that changed (status, and actual_date if it was filled in).
-    held: list[tuple[ScheduledItem, list[str]]] = field(default_factory=list)
-    # Of those, the items whose empty 実施日 was taken from their 予定日.
-    dated_from_plan: list[ScheduledItem] = field(default_factory=list)
-    # Not marked: no 実施日 and no 予定日 to take it from.
-    undated: list[ScheduledItem] = field(default_factory=list)
-    # Not marked: the item would not be valid (the reasons, in Japanese).
-    refused: list[tuple[ScheduledItem, list[str]]] = field(default_factory=list)
+    def __init__(self, refusals: dict[int, ValidationError]):
+        self.refusals = refusals
+        super().__init__(f"{len(refusals)} scheduled item(s) refused")
 
 
-@transaction.atomic
-def scheduled_items_mark_held(*, items: QuerySet[ScheduledItem]) -> MarkHeldResult:
-    """Mark items 実施済, each validated and saved on its own so the change history and version record it.
+# As the page of dates lists them: by fiscal year and month (April first), then day and body.
+MARK_HELD_ORDER = (
+    "fiscal_year",
+    fiscal.fiscal_month_order("planned_month"),
+    "planned_date",
+    "body__order",
+    "pk",
+)
 
-    実施済 needs a 実施日: an item without one takes its 予定日; an item with neither is left as it is.
-    """
-    result = MarkHeldResult()
+
+def _items_to_mark(items: QuerySet[ScheduledItem], *, lock: bool) -> list[ScheduledItem]:
+    """The items not yet 実施済, read again (under a lock when saving), in the order the page lists them."""
     # Lock the rows themselves: the admin's queryset joins the optional phase, which
     # PostgreSQL cannot lock (FOR UPDATE on the nullable side of an outer join).
     pks = items.exclude(status=ScheduledItem.Status.HELD).values("pk")
-    locked = ScheduledItem.objects.select_for_update(of=("self",)).select_related("body")
-    for item in locked.filter(pk__in=pks).order_by("pk"):
-        changed = ["status"]
-        if item.actual_date is None:
-            if item.planned_date is None:
-                result.undated.append(item)
-                continue
-            item.actual_date = item.planned_date
-            changed.append("actual_date")
-        item.status = ScheduledItem.Status.HELD
-        try:
-            item.full_clean()
-        except ValidationError as error:
-            result.refused.append((item, error.messages))
-            continue
-        item.save(update_fields=changed)
-        result.held.append((item, changed))
-        if "actual_date" in changed:
-            result.dated_from_plan.append(item)
-    return result
+    rows = ScheduledItem.objects.select_for_update(of=("self",)) if lock else ScheduledItem.objects
+    return list(rows.filter(pk__in=pks).select_related("body").order_by(*MARK_HELD_ORDER))
+
+
+def _marked(
+    item: ScheduledItem, day: date | None, loaded_version: int | None
+) -> tuple[list[str], ValidationError | None]:
+    """``item`` made 実施済 on ``day`` (not saved): the fields that change, or why it cannot be.
+
+    The model's rules decide (ScheduledItem.clean: a 実施日 is required, within the item's year and
+    the months after it, and not ahead of today). An item someone changed after ``loaded_version``
+    was read is refused only when they changed its 状況 or 実施日; another field's change is kept.
+    """
+    held = {"status": ScheduledItem.Status.HELD, "actual_date": day}
+    if loaded_version is not None and loaded_version != item.version:
+        changed = fields_changed_since(item, loaded_version)
+        if changed is None or changed & held.keys():
+            return [], ValidationError(concurrent_edit_message(item, loaded_version), code="concurrent_edit")
+    fields = [name for name, value in held.items() if getattr(item, name) != value]
+    for name, value in held.items():
+        setattr(item, name, value)
+    try:
+        item.full_clean()
+    except ValidationError as error:
+        return fields, error
+    return fields, None
+
+
+def scheduled_items_mark_held_refusals(
+    *,
+    items: QuerySet[ScheduledItem],
+    dates: dict[int, date | None],
+    loaded_versions: dict[int, int] | None = None,
+) -> dict[int, ValidationError]:
+    """Why each of ``items`` not yet 実施済 could not be marked so on its date in ``dates`` (by pk),
+    by the same rules as scheduled_items_mark_held; saves nothing. For a page that must show every
+    row's reason at once, some of its dates not being dates at all."""
+    versions = loaded_versions or {}
+    refusals = {}
+    for item in _items_to_mark(items, lock=False):
+        _, error = _marked(item, dates.get(item.pk), versions.get(item.pk))
+        if error is not None:
+            refusals[item.pk] = error
+    return refusals
+
+
+@transaction.atomic
+def scheduled_items_mark_held(
+    *,
+    items: QuerySet[ScheduledItem],
+    dates: dict[int, date | None],
+    loaded_versions: dict[int, int] | None = None,
+    reason: str = "",
+) -> list[tuple[ScheduledItem, list[str]]]:
+    """Mark ``items`` 実施済, each on its 実施日 in ``dates`` (by pk): all of them, or none.
+
+    Each item is validated by the model's rules (see _marked); when any is refused, nothing is
+    saved and MarkHeldRefused says why, item by item. Otherwise each is saved on its own, so that
+    its 変更履歴 and version record it (``reason`` becomes the history's 変更理由). Items already
+    実施済 are left as they are. ``loaded_versions`` (by pk) are the versions the dates were typed
+    against. Returns each item marked, with the names of the fields that changed.
+    """
+    versions = loaded_versions or {}
+    marked, refusals = [], {}
+    for item in _items_to_mark(items, lock=True):
+        fields, error = _marked(item, dates.get(item.pk), versions.get(item.pk))
+        if error is not None:
+            refusals[item.pk] = error
+        marked.append((item, fields))
+    if refusals:
+        raise MarkHeldRefused(refusals)
+    for item, fields in marked:
+        if reason:
+            item._change_reason = reason  # django-simple-history's history_change_reason
+        item.save(update_fields=fields)
+    return marked
 
 
 @transaction.atomic

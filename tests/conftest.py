@@ -128,9 +128,10 @@ def demo(seeded):
 # the rollback undoes:
 #   - with ``demo``: everything loaded;
 #   - with ``seeded`` only: the demo targets and reports (and their history) deleted, and the rows
-#     the demo changed besides (the plan it marks 策定済, and that change in the plan's history)
-#     put back as `load_plan` left them, which leaves exactly what `load_plan` alone loads
-#     (tests/test_test_data.py checks both);
+#     the demo changed besides (the plan it marks 策定済, the FY2018 meetings and reports it marks
+#     実施済 and the public comment it dates, and those changes in their history) put back as
+#     `load_plan` left them, which leaves exactly what `load_plan` alone loads (tests/test_test_data.py
+#     checks both; _load_plan_data finds those tables by comparing them, so none is named here);
 #   - with neither: every row of the plan's apps deleted, as in a freshly migrated database.
 # A transactional test (live server, backup round trip) commits, and ends with a flush: it starts
 # from an emptied plan, its ``seeded``/``demo`` load the plan as before, and the next test that is

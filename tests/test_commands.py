@@ -1,5 +1,6 @@
 """make run's steps: loading the plan twice duplicates nothing; demo accounts are printed and sign in."""
 
+import json
 from datetime import date
 from io import StringIO
 
@@ -9,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from bunkyo.management.commands.load_plan import SEED
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport
 from measures.services import plan_adopt
-from schedule.models import ScheduledItem
+from schedule.models import PublicCommentPeriod, ScheduledItem
 
 
 def _counts():
@@ -121,3 +123,39 @@ def test_adopting_a_plan_is_validated_and_a_refused_date_saves_nothing():
     assert "策定日は計画期間の前年度の開始日(2018/04/01)から" in str(refused.value)
     plan = Plan.objects.get()
     assert (plan.status, plan.adopted_on, plan.history.count()) == (Plan.Status.DRAFTING, None, 1)
+
+
+def _schedule_as_stored() -> dict[tuple[str, int], dict]:
+    """The FY2018 schedule's rows in the fixture's own terms (serialized as loaddata reads them)."""
+    from django.core import serializers
+
+    rows = serializers.serialize("json", [*ScheduledItem.objects.all(), *PublicCommentPeriod.objects.all()])
+    return {(row["model"], row["pk"]): row["fields"] for row in json.loads(rows)}
+
+
+@pytest.mark.django_db
+def test_load_plan_alone_loads_the_schedule_exactly_as_the_seed_and_the_demo_holds_it():
+    call_command("load_plan", stdout=StringIO())
+    seed = {
+        (row["model"], row["pk"]): row["fields"]
+        for row in json.loads(SEED.read_text(encoding="utf-8"))
+        if row["model"] in ("schedule.scheduleditem", "schedule.publiccommentperiod")
+    }
+    stored = _schedule_as_stored()
+    assert set(stored) == set(seed) and len(seed) == 15
+    for key, fields in seed.items():
+        assert {name: stored[key][name] for name in fields} == fields, key
+        assert stored[key]["version"] == 1
+    assert {
+        fields["status"] for (model, _), fields in stored.items() if model == "schedule.scheduleditem"
+    } == {"planned"}
+
+    call_command("load_plan", demo=True, stdout=StringIO())
+    held = _schedule_as_stored()
+    for (model, pk), fields in held.items():
+        if model == "schedule.scheduleditem":
+            assert fields["status"] == "held" and fields["actual_date"], (model, pk)
+            changed = {name for name in fields if fields[name] != stored[(model, pk)][name]}
+            assert changed == {"status", "actual_date", "version"}, "only the 実施日 and 状況 are added"
+        else:
+            assert fields["start_date"] and fields["end_date"] and fields["answers_published_on"]

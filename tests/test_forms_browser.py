@@ -42,16 +42,13 @@ WITH_TYPED_FIELDS = [
 ]
 
 
-@pytest.fixture
-def admin_page(request, browser, live_server, demo, django_user_model):  # noqa: F811
-    """A tab in an en-US browser (or the locale given as the fixture's parameter), signed in
-    through the login form as a superuser."""
+def signed_in_admin_tab(browser, live_server, django_user_model, locale="en-US"):  # noqa: F811
+    """A tab in an en-US browser (or ``locale``), signed in through the login form as a superuser;
+    close its ``page.context`` after the test."""
     user = django_user_model.objects.create_superuser("root", password=ADMIN_PASSWORD, last_name="管理")
     # en-US is the harder case for typed dates; the ward is in Tokyo (no "server time" note).
     context = browser.new_context(
-        locale=getattr(request, "param", "en-US"),
-        timezone_id="Asia/Tokyo",
-        viewport={"width": 1280, "height": 800},
+        locale=locale, timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 800}
     )
     page = context.new_page()
     page.goto(live_server.url + reverse("login"))
@@ -60,8 +57,16 @@ def admin_page(request, browser, live_server, demo, django_user_model):  # noqa:
     with page.expect_navigation():
         page.click("button[type=submit]")
     page.base = live_server.url
+    return page
+
+
+@pytest.fixture
+def admin_page(request, browser, live_server, demo, django_user_model):  # noqa: F811
+    """The signed-in tab (signed_in_admin_tab), on the plan with its demo data; in the locale given
+    as the fixture's parameter, else en-US."""
+    page = signed_in_admin_tab(browser, live_server, django_user_model, getattr(request, "param", "en-US"))
     yield page
-    context.close()
+    page.context.close()
 
 
 @browser_test

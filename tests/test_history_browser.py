@@ -21,6 +21,7 @@ from schedule.models import ScheduledItem
 
 from .screenshots import save_screenshot
 from .test_history import _measure_form
+from .test_mark_held import mark_held_from_list
 from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
 
 PASSWORD = "pw-jimu-browser"
@@ -39,8 +40,9 @@ def secretariat(transactional_db, role_groups, django_user_model):
 
 
 @pytest.fixture
-def secretariats_day(demo, secretariat):
-    """A morning's work through the admin: meetings marked held, a measure renamed, its keywords cleared."""
+def secretariats_day(seeded, secretariat):
+    """A morning's work through the admin, on the ward's plan as loaded (its schedule all 予定):
+    meetings marked held, a measure renamed, its keywords cleared."""
     _recorded_at_fixed_times(loaded=True)
     client = Client()
     client.force_login(secretariat)
@@ -48,10 +50,8 @@ def secretariats_day(demo, secretariat):
     for item in items:
         item.planned_date = date(2018, item.planned_month, 20)
         item.save()
-    response = client.post(
-        reverse("admin:schedule_scheduleditem_changelist"),
-        {"action": "mark_held", "_selected_action": [item.pk for item in items]},
-    )
+    # The page of dates offers each item's 予定日, and is sent as it is.
+    response = mark_held_from_list(client, {item: f"{item.planned_date:%Y/%m/%d}" for item in items})
     assert response.status_code == 302
     measure = Measure.objects.get(number=2)
     url = reverse("admin:measures_measure_change", args=[measure.pk])

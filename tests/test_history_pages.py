@@ -14,6 +14,7 @@ from .conftest import count_queries
 from .factories import add_report, status
 from .page_text import parse
 from .test_history import _measure_form
+from .test_mark_held import mark_held_from_list
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -44,10 +45,7 @@ def _held_item(client) -> ScheduledItem:
     )
     item.planned_date = date(2018, 4, 15)
     item.save()
-    response = client.post(
-        reverse("admin:schedule_scheduleditem_changelist"),
-        {"action": "mark_held", "_selected_action": [item.pk]},
-    )
+    response = mark_held_from_list(client, {item: "2018/04/15"})  # the day offered: its 予定日
     assert response.status_code == 302
     item.refresh_from_db()
     return item

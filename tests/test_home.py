@@ -415,6 +415,18 @@ def test_the_secretariat_is_told_of_past_items_still_marked_planned(client, secr
     assert "のままの会議・報告" not in _home(client, council).find("section", id="meetings").text
 
 
+def test_after_make_run_nothing_is_overdue_and_the_changes_count_from_the_demos_last_council_report(
+    client, secretariat, demo
+):
+    # The demo's plan is 策定済 and its FY2018 schedule held (load_plan --demo), the last step being
+    # the report of the final draft to the council in February 2019.
+    page = _home(client, secretariat)
+    assert "のままの会議・報告" not in page.find("section", id="meetings").text
+    changes = page.find("section", id="changes")
+    assert "前回の議会報告: 平成31年2月19日(2019年2月19日) 「計画の最終案について」" in changes.text
+    assert "変わった施策・年度: 15件" in changes.text, "every demo report came after it"
+
+
 # ---- Links: only the pages the role may open ---------------------------------------------------
 
 

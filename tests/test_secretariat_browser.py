@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from django.urls import reverse
 
 from measures.models import Measure, ProgressReport
@@ -15,7 +16,7 @@ from schedule.models import ScheduledItem
 
 from .factories import add_report
 from .screenshots import save_screenshot
-from .test_forms_browser import DATE_TYPED, admin_page  # noqa: F401 (the signed-in tab)
+from .test_forms_browser import DATE_TYPED, admin_page, signed_in_admin_tab  # noqa: F401 (the signed-in tab)
 from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
 
 MEASURE_PAGE_MAX_HEIGHT = 2500
@@ -27,6 +28,15 @@ def _height(page) -> int:
 
 def _width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.fixture
+def seed_admin_page(browser, live_server, seeded, django_user_model):  # noqa: F811
+    """The signed-in tab on the ward's plan as `load_plan` alone loads it: the FY2018 schedule by
+    months only, every item 予定."""
+    page = signed_in_admin_tab(browser, live_server, django_user_model)
+    yield page
+    page.context.close()
 
 
 @browser_test
@@ -103,24 +113,24 @@ def test_a_report_is_withdrawn_on_its_own_page_and_keeps_its_author(admin_page, 
 
 
 @browser_test
-def test_an_item_is_marked_held_with_its_date_typed_in_the_era_form(admin_page):  # noqa: F811
+def test_an_item_is_marked_held_with_its_date_typed_in_the_era_form(seed_admin_page):
+    # The seed's items are all 予定 (the demo holds them).
+    page = seed_admin_page
     item = ScheduledItem.objects.filter(status="planned", planned_month=1).order_by("pk").first()
-    admin_page.goto(admin_page.base + reverse("admin:schedule_scheduleditem_change", args=[item.pk]))
-    admin_page.select_option("#id_status", label="実施済")
-    with admin_page.expect_navigation():
-        admin_page.click("input[name=_save]")
-    save_screenshot(admin_page, "schedule-held-without-date")
-    assert "実施日" in admin_page.inner_text(".errors, .errorlist")
+    page.goto(page.base + reverse("admin:schedule_scheduleditem_change", args=[item.pk]))
+    page.select_option("#id_status", label="実施済")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    save_screenshot(page, "schedule-held-without-date")
+    assert "実施日" in page.inner_text(".errors, .errorlist")
     item.refresh_from_db()
     assert item.status == "planned"
 
-    admin_page.fill("#id_actual_date", "平成31年1月25日")
-    with admin_page.expect_navigation():
-        admin_page.click("input[name=_save]")
+    page.fill("#id_actual_date", "平成31年1月25日")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
     item.refresh_from_db()
-    assert (item.status, item.actual_date) == ("held", date(2019, 1, 25)), admin_page.inner_text("#content")[
-        :800
-    ]
+    assert (item.status, item.actual_date) == ("held", date(2019, 1, 25)), page.inner_text("#content")[:800]
 
 
 @browser_test
@@ -207,3 +217,67 @@ def test_a_save_that_meets_a_deadlock_comes_back_with_what_was_typed_and_saves_n
         admin_page.click("input[name=_save]")
     measure.refresh_from_db()
     assert measure.description == typed
+
+
+def _date_inputs(page):
+    return page.locator("#mark-held-items tbody input.vDateField")
+
+
+@browser_test
+def test_the_seeds_month_only_items_are_marked_held_together_with_their_dates_typed_on_one_page(
+    seed_admin_page,
+):
+    page = seed_admin_page
+    committee, subcommittee, executive = (
+        ScheduledItem.objects.get(fiscal_year=2018, body__name=name, planned_month=month)
+        for name, month in (("IT・情報セキュリティ委員会", 4), ("IT・情報セキュリティ部会", 5), ("庁議", 5))
+    )
+    page.goto(page.base + reverse("admin:schedule_scheduleditem_changelist"))
+    for item in (committee, subcommittee, executive):
+        page.check(f"input.action-select[value='{item.pk}']")
+    page.select_option("select[name=action]", label="選択した予定を実施済にする")
+    with page.expect_navigation():
+        page.click("button[name=index]")
+
+    # One row per item, each with the admin's date input (its 今日 and calendar beside it).
+    rows = page.locator("#mark-held-items tbody tr")
+    assert rows.count() == 3
+    assert rows.nth(0).inner_text().split("\t")[:3] == [
+        "平成30年度(2018年度) 4月",
+        "IT・情報セキュリティ委員会",
+        "計画の骨子について",
+    ]
+    assert page.locator("#mark-held-items .datetimeshortcuts").count() == 3
+    inputs = _date_inputs(page)
+    assert [inputs.nth(i).input_value() for i in range(3)] == ["", "", ""], "the seed has no 予定日 to offer"
+    typed = ["2018/04/19", "平成30年5月15日", "2018/05/22"]
+    for index, text in enumerate(typed):
+        inputs.nth(index).fill(text)
+        assert inputs.nth(index).input_value() == text
+    save_screenshot(page, "schedule-mark-held")
+    assert _width(page) <= 1280, "nothing reaches past the right edge of the screen"
+
+    # A slip of the year: the page comes back with the reason beside that date, everything kept.
+    inputs.nth(2).fill("2017/05/22")
+    with page.expect_navigation():
+        page.click("#mark-held-form input[type=submit]")
+    assert "どれも保存していません" in page.inner_text(".errornote")
+    reason = page.locator("#mark-held-items tbody tr").nth(2).locator(".errorlist")
+    assert "平成30年度(2018年度)の開始日(2018/04/01)から" in reason.inner_text()
+    assert [inputs.nth(i).input_value() for i in range(3)] == [typed[0], typed[1], "2017/05/22"]
+    assert page.locator("#mark-held-items .errorlist").count() == 1
+    save_screenshot(page, "schedule-mark-held-refused")
+    assert _width(page) <= 1280
+    assert ScheduledItem.objects.filter(status="held").count() == 0
+
+    inputs.nth(2).fill("2018/05/22")
+    with page.expect_navigation():
+        page.click("#mark-held-form input[type=submit]")
+    assert page.inner_text(".messagelist") == "3件を実施済にしました。"
+    save_screenshot(page, "schedule-mark-held-done")
+    held = {item.pk: item.actual_date for item in ScheduledItem.objects.filter(status="held")}
+    assert held == {
+        committee.pk: date(2018, 4, 19),
+        subcommittee.pk: date(2018, 5, 15),
+        executive.pk: date(2018, 5, 22),
+    }
