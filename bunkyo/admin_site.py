@@ -55,6 +55,14 @@ class BunkyoAdminSite(admin.AdminSite):
         }
         return super().index(request, {**waiting, **(extra_context or {})})
 
+    def menu_section(self, app_label: str, model_name: str) -> tuple[str, str] | None:
+        """(section title, app label of its page) of the menu section that lists a model, for the
+        breadcrumbs of a page the menu places outside its own app (進捗のExcel取込 under 計画・施策・進捗)."""
+        for title, label, names in MENU:
+            if f"{app_label}.{model_name}" in names or (app_label == label and model_name in names):
+                return title, label
+        return None
+
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         if app_label is not None:  # one app's own page: Django's order

@@ -97,7 +97,18 @@ class ProgressImportAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "進捗のExcel取込の記録", **(extra_context or {})})
+        context = {"title": "進捗のExcel取込の記録", **self._section(), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def _section(self) -> dict:
+        """The breadcrumb's section: where the admin's menu lists the uploads (計画・施策・進捗), not
+        this app's own name."""
+        find = getattr(self.admin_site, "menu_section", None)
+        title, label = (find and find(self.opts.app_label, self.opts.model_name)) or (
+            self.opts.app_config.verbose_name,
+            self.opts.app_label,
+        )
+        return {"section_title": title, "section_app_label": label}
 
     @admin.display(description="取込番号", ordering="pk")
     def number(self, upload):
@@ -129,7 +140,7 @@ class ProgressImportAdmin(admin.ModelAdmin):
         ]
 
     def _context(self, request, **extra):
-        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+        return {**self.admin_site.each_context(request), "opts": self.opts, **self._section(), **extra}
 
     def _upload_page(self, request, *, upload_form=None, template_form=None, status=200):
         context = self._context(

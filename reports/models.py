@@ -111,6 +111,8 @@ class ProgressImport(models.Model):
         IMPORTED = "imported", "取込済み"
         DISCARDED = "discarded", "取りやめ"
         READ_FAILED = "read_failed", "読込失敗"
+        # Read, with no report to add and no problem: nothing to confirm, so it ends here.
+        NOTHING = "nothing", "登録なし"
 
     # Nothing here is typed in a form (editable=False): the upload, the worker and the confirmation write it all.
     plan = models.ForeignKey(

@@ -130,7 +130,8 @@ def _discard_stale() -> None:
 
 def progress_import_read(*, upload_id: int) -> str:
     """The worker's part: read an upload's kept files (reports.importing.read_uploads), keep what they
-    would add and every problem for the preview (確認待ち), and delete the files. Returns the state.
+    would add and every problem for the preview (確認待ち; 登録なし when there is neither), and delete
+    the files. Returns the state.
 
     Run twice, or by two workers at once, it reads the files once: the first run claims the upload
     by setting read_started_at. A crash that the reader did not foresee leaves the upload 読込失敗
@@ -159,7 +160,11 @@ def progress_import_read(*, upload_id: int) -> str:
     with transaction.atomic():
         # Not when it was dropped meanwhile (PREVIEW_KEPT): a record once 取りやめ stays so.
         uploads.filter(state=ProgressImport.State.READING).update(
-            state=ProgressImport.State.PREVIEW,
+            # Nothing to add and nothing wrong: nothing to confirm either, so the upload ends (登録なし)
+            # instead of waiting as 確認待ち for ever.
+            state=ProgressImport.State.PREVIEW
+            if kept["reports"] or kept["problems"]
+            else ProgressImport.State.NOTHING,
             files=result.files,
             reports=kept["reports"],
             problems=kept["problems"],

@@ -378,3 +378,32 @@ def test_only_those_who_import_read_the_status(client, manager, council, secreta
     assert client.get(_status_url(upload)).status_code == 302
     client.force_login(secretariat)
     assert client.get(reverse("admin:reports_progressimport_status", args=[999_999])).status_code == 404
+
+
+def test_an_upload_with_nothing_to_register_ends_there_instead_of_waiting_for_ever(
+    secretariat_client, worker_stopped
+):
+    """Issue 21, item 13: an empty template (every row 未記入) stayed 確認待ち for ever, with nothing to
+    confirm; its record now says 登録なし and the page says why, with no button to press."""
+    upload = _post(secretariat_client, ("戸籍住民課.xlsx", _filled(secretariat_client)))
+    assert _read(upload) == ProgressImport.State.NOTHING
+    upload.refresh_from_db()
+    assert upload.get_state_display() == "登録なし"
+    page = _page(secretariat_client, upload)
+    assert "登録する報告はありません。すべての行が登録済みの内容と同じか、未記入です。" in page
+    assert (
+        "取りやめる" not in page
+        and "登録する" not in page.split("登録する報告はありません")[0].split("状態")[-1]
+    )
+    listing = page_text(secretariat_client.get(reverse("admin:reports_progressimport_changelist")))
+    rows = listing.split("フィルター")[0]  # the list itself, not its filter's choices
+    assert "登録なし" in rows and "確認待ち" not in rows
+
+
+def test_the_breadcrumbs_name_the_menus_section_not_the_apps(secretariat_client, worker_stopped):
+    """Issue 21, item 13: the menu lists 進捗のExcel取込 under 計画・施策・進捗; its pages said 帳票."""
+    upload = _post(secretariat_client, ("戸籍住民課.xlsx", _filled(secretariat_client, 1)))
+    for url in (UPLOAD_URL, _preview_url(upload), reverse("admin:reports_progressimport_changelist")):
+        crumbs = parse(secretariat_client.get(url).content).find("div", cls="breadcrumbs").text
+        assert "ホーム › 計画・施策・進捗 › 進捗のExcel取込" in " ".join(crumbs.split()), (url, crumbs)
+        assert "帳票" not in crumbs
