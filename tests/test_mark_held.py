@@ -265,7 +265,7 @@ def test_a_text_that_is_no_date_and_an_empty_date_are_refused_with_the_other_row
     assert response.status_code == 400
     rows = _rows(parse(response.content))
     assert [row["実施日"] for row in rows.values()] == [
-        "日付を正しく入力してください。2020/03/31、2020-03-31 または 令和2年3月31日 のように入力します。",
+        "日付を正しく入力してください。「2018/04/31」という日付はありません。",  # 4月 has 30 days
         MISSING_DATE,
         "実施日は平成30年度(2018年度)の開始日(2018/04/01)から、年度末の6か月後(2019/09/30)までの日付にしてください。",
     ]
