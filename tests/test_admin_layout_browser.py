@@ -4,6 +4,7 @@ For each registered model, its list, its add page and the change page of its fir
 does not scroll sideways, no table is cut off in a box that scrolls sideways, nothing reaches past the
 right edge of the window, and no table cell is squeezed so narrow that its text stands a character
 or two to a line (削除しますか? down the side of the 年度目標 inline, 予定月 on six lines).
+The date and time pickers open inside the window wherever their field is.
 """
 
 from __future__ import annotations
@@ -148,3 +149,37 @@ def test_no_admin_page_is_wider_than_a_1280_px_screen(root_page):
         + (f"\n  … ほか {len(problems) - 8} 件" if len(problems) > 8 else "")
         for url, problems in found.items()
     )
+
+
+def _rightmost(page, selector: str):
+    """The visible element of ``selector`` farthest to the right, or None."""
+    elements = [e for e in page.locator(selector).all() if e.is_visible()]
+    return max(elements, key=lambda e: e.bounding_box()["x"], default=None)
+
+
+@browser_test
+def test_the_date_and_time_pickers_open_inside_the_window(root_page):
+    opened = []
+    outside = []
+    for name, url in _model_pages():
+        if name.endswith("_changelist") or not _open(root_page, url):
+            continue
+        for link, box in (("a[id^=calendarlink]", ".calendarbox"), ("a[id^=clocklink]", ".clockbox")):
+            icon = _rightmost(root_page, link)
+            if icon is None:
+                continue
+            icon.click()
+            popup = root_page.locator(box).filter(visible=True)
+            popup.wait_for()
+            edges = popup.evaluate(
+                "b => { const r = b.getBoundingClientRect();"
+                " return [r.left, r.top, r.right, r.bottom, innerWidth, innerHeight]; }"
+            )
+            left, top, right, bottom, width, height = edges
+            opened.append(url)
+            if left < 0 or top < 0 or right > width or bottom > height:
+                outside.append(f"{url} {box}: x {left:.0f}〜{right:.0f}, y {top:.0f}〜{bottom:.0f}")
+            root_page.keyboard.press("Escape")
+            popup.wait_for(state="hidden")
+    assert len(opened) >= 5, f"pickers opened on {opened}"
+    assert not outside, "開いた日付・時刻の選択が画面からはみ出す:\n" + "\n".join(outside)
