@@ -26,10 +26,12 @@ test: install browser lint ## Run the whole test suite (and the linter, and the 
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# The real programs some tests drive: Chromium (the print pages) and LibreOffice (the workbook as printed).
+# The real programs some tests drive: Chromium (the print pages), LibreOffice (the workbook as printed)
+# and axe-core (the accessibility check of every page, from npm at the version locked in scripts/axe/).
 browser:
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_libreoffice.sh
+	@scripts/ensure_axe.sh
 
 # The pictures in docs/admin.md, taken by the browser tests from the screens as they are now
 # (they save to build/screenshots/ on every other run).

@@ -10,6 +10,7 @@
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -85,6 +86,15 @@ class UserAdmin(SaveRefusedMixin, InputRulesMixin, DeleteRulesMixin, DjangoUserA
     @admin.display(description="所属", ordering="staff_profile__affiliation")
     def affiliation_name(self, user) -> str:
         return affiliation(user) or "—"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, AdminSplitDateTime):
+            # Django puts 日付: and 時刻: before the two inputs as plain text, which names neither
+            # for a screen reader (最終ログイン, 登録日時).
+            for part, widget in zip(("日付", "時刻"), formfield.widget.widgets, strict=True):
+                widget.attrs["aria-label"] = f"{formfield.label}({part})"
+        return formfield
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

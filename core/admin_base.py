@@ -13,10 +13,12 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, models
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, history, references
@@ -246,7 +248,30 @@ class StackedInline(InputRulesMixin, admin.StackedInline):
 
 
 class TabularInline(InputRulesMixin, admin.TabularInline):
-    """The base for tabular inlines (a scale's grades)."""
+    """The base for tabular inlines (a scale's grades).
+
+    Django shows a tabular inline's labels once, as its column headings, and gives the inputs in
+    the rows none: a screen reader announced 21 unnamed fields on a measure's page. Each input is
+    named by its column (aria-label), as a sighted person reads it, the delete box too."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and formfield.label:
+            formfield.widget.attrs.setdefault("aria-label", capfirst(formfield.label))
+        return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class NamedDeleteFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if DELETION_FIELD_NAME in form.fields:
+                    # The column's heading, Django's own words (削除しますか?).
+                    form.fields[DELETION_FIELD_NAME].widget.attrs["aria-label"] = gettext("Delete?")
+
+        NamedDeleteFormSet.__name__ = formset.__name__
+        return NamedDeleteFormSet
 
 
 class TrackedAdmin(
