@@ -56,6 +56,17 @@ def status_choices(statuses: Sequence[ProgressStatus]) -> list[str]:
     return [str(status) for status in statuses]
 
 
+# Above the table: the title, the issuer's line, the instructions, one blank row.
+TITLE_ROWS = 2
+BLANK_ROWS = 1
+
+
+def header_row_for(lines: Sequence[str]) -> int:
+    """The row of the headings: the one number the table, its checks, the frozen pane and the
+    print titles are placed by."""
+    return TITLE_ROWS + len(lines) + BLANK_ROWS + 1
+
+
 def instructions(*, statuses: Sequence[ProgressStatus], fiscal_year: int, with_list: bool) -> list[str]:
     """The lines above the table: what to fill in, how, and what not to touch."""
     start, _ = fiscal.fiscal_year_bounds(fiscal_year)
@@ -182,7 +193,7 @@ def write_template(
         fiscal_year=fiscal_year,
         with_list=status_list is not None,
     )
-    header_row = 2 + len(lines) + 1  # the title, the issuer, the lines, a blank row
+    header_row = header_row_for(lines)
     widths = [column.width for column in YEAR_COLUMNS]
     sheet = sheet_writer(ws, widths)
     title_column = column_number(TITLE)
@@ -197,10 +208,12 @@ def write_template(
     sheet.append([sheet.text(f"作成日 {fiscal.wareki_date_with_western(created_on)} {issuer}", NOTE)])
     for line in lines:
         sheet.append([sheet.text(line, NOTE)])
-    sheet.blank()
-    sheet.append(
+    for _ in range(BLANK_ROWS):
+        sheet.blank()
+    written_at = sheet.append(
         [sheet.text(heading, INPUT_HEADER if heading in INPUT_HEADINGS else HEADER) for heading in HEADINGS]
     )
+    assert written_at == header_row, (written_at, header_row)
     written = 0
     for row in rows:
         sheet.append(year_cells(sheet, row, row.years[0], input_style=_input))
