@@ -202,8 +202,16 @@ def _number(value, heading: str) -> Decimal | None:
 
 
 def _percent(value, number_format: str) -> int | None:
-    """進捗率: 50% in a percent cell (0.5), or 50 in a plain one, or 「50%」 typed as text."""
-    message = f"{x.PROGRESS}は0%から100%までの整数で入力してください(「{_plain(value)}」)。"
+    """進捗率, a whole number of percent from 0 to 100, however the file holds it.
+
+    - A plain cell (the template's 進捗率(%)): the number itself, 50.
+    - A percent cell (a year sheet of the manager's workbook, or a template made before the
+      column became 進捗率(%)): Excel stores 50% as 0.5, so a number up to 1 is a fraction (0.5 is
+      50, 1 is 100); LibreOffice stores the 50 typed there as 50 (shown 5000%), so a number above
+      1 is the percent itself. 1 is read as Excel shows it, 100%.
+    - Text: 「50」 or 「50%」.
+    """
+    message = f"{x.PROGRESS}は0から100までの整数で入力してください(50%なら50。「{_plain(value)}」)。"
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
@@ -216,7 +224,7 @@ def _percent(value, number_format: str) -> int | None:
             raise ValueError(message) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (number_format or ""):
+        if "%" in (number_format or "") and number.is_finite() and number <= 1:
             number *= 100
     else:
         raise ValueError(message)
@@ -389,12 +397,13 @@ class _FileReader:
     def _map_columns(self, texts: list[str], sheet: str, row: int) -> None:
         columns: dict[str, int] = {}
         problems = len(self.result.problems)
-        for index, text in enumerate(texts):
-            if not text:
+        for index, found in enumerate(texts):
+            if not found:
                 continue
+            text = x.canonical_heading(found)
             if text not in x.HEADINGS:
                 self.problem(
-                    f"列「{text}」({get_column_letter(index + 1)}列)はテンプレートにない列です。列を削除してください。",
+                    f"列「{found}」({get_column_letter(index + 1)}列)はテンプレートにない列です。列を削除してください。",
                     sheet=sheet,
                     row=row,
                 )

@@ -4,16 +4,27 @@ print titles all sit on the table, from the heading row to the last measure."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from measures.models import Department, Measure
+from measures.models import Department, Measure, ProgressReport
 from reports.sheets import exchange as x
 
 from .factories import seed_plan
-from .test_progress_import import Filled, secretariat_client, template_bytes  # noqa: F401
+from .test_progress_import import (  # noqa: F401
+    Filled,
+    confirm,
+    measure,
+    page_text,
+    secretariat_client,
+    template_bytes,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -41,7 +52,7 @@ def test_every_measure_row_and_no_heading_has_each_check(secretariat_client, dep
     rows = [filled.row_of(m) for m in measures]
     assert len(rows) == measures.count() >= 1
     assert sorted(rows) == list(range(header + 1, header + 1 + len(rows)))
-    expected = {x.STATUS: "list", x.PROGRESS: "decimal", x.AS_OF: "date", x.ACTUAL_VALUE: "decimal"}
+    expected = {x.STATUS: "list", x.PROGRESS: "whole", x.AS_OF: "date", x.ACTUAL_VALUE: "decimal"}
     for heading, kind in expected.items():
         column = filled.columns[heading]
         for row in rows:
@@ -51,3 +62,84 @@ def test_every_measure_row_and_no_heading_has_each_check(secretariat_client, dep
     assert ws.freeze_panes == f"E{header + 1}"
     reread = load_workbook(io.BytesIO(content))
     assert reread.active.print_title_rows == f"${header}:${header}"
+
+
+# ---- 進捗率(%): a whole number, the same in Excel and LibreOffice ------------------------------------
+
+
+def test_progress_is_a_whole_number_column_headed_with_its_unit(secretariat_client):  # noqa: F811
+    filled = Filled(template_bytes(secretariat_client))
+    ws, header = filled.ws, filled.header
+    column = filled.columns[x.PROGRESS]
+    assert ws.cell(header, column).value == "進捗率(%)"
+    row = filled.row_of(measure(3))
+    assert "%" not in ws.cell(row, column).number_format
+    assert ws.cell(row, column).number_format == "0"
+    (progress,) = [v for v in ws.data_validations.dataValidation if v.errorTitle == "進捗率(%)"]
+    assert (progress.type, progress.operator, progress.formula1, progress.formula2) == (
+        "whole",
+        "between",
+        "0",
+        "100",
+    )
+    text = " ".join(str(c.value) for r in ws.iter_rows(max_row=header - 1) for c in r if c.value)
+    assert "進捗率(%)は0から100までの整数で入力します。50%なら 50 と入力します" in text
+    assert "50 と入力すると 50% になります" not in text
+
+
+@pytest.mark.usefixtures("uploads_read_at_once")
+@pytest.mark.parametrize(
+    "number_format, value",
+    [("0", 50), ("0%", 0.5), ("0%", 50)],
+    ids=["the template's plain cell", "an old template's percent cell, Excel", "the same, LibreOffice"],
+)
+def test_progress_reads_as_50_however_the_cell_holds_it(secretariat_client, number_format, value):  # noqa: F811
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=value, as_of="2022/5/1"
+    )
+    filled.cell(measure(3), x.PROGRESS).number_format = number_format
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
+    assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
+    confirm(secretariat_client)
+    assert ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 5, 1)).progress_percent == 50
+
+
+@pytest.mark.libreoffice
+@pytest.mark.usefixtures("uploads_read_at_once")
+def test_50_typed_in_libreoffice_reads_as_50(secretariat_client, tmp_path):  # noqa: F811
+    """The instructions' own example, in a template saved by LibreOffice Calc: the cell holds 50
+    and the upload reads 50 (the old percent cell held 50 there too, and was refused as 5000 %)."""
+    from .test_excel_libreoffice import CONVERT_TIMEOUT, SOFFICE, libreoffice_unavailable
+
+    if not os.access(SOFFICE, os.X_OK):
+        libreoffice_unavailable(f"{SOFFICE} がありません。make test が入れます。")
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=50, as_of="2022/7/15"
+    )
+    source = tmp_path / "in" / "戸籍住民課.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(filled.bytes())
+    out = tmp_path / "out"
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=CONVERT_TIMEOUT,
+    )
+    saved = (out / "戸籍住民課.xlsx").read_bytes()
+    again = Filled(saved)
+    cell = again.cell(measure(3), x.PROGRESS)
+    assert (cell.value, "%" in cell.number_format) == (50, False)
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", saved)))
+    assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
+    confirm(secretariat_client)
+    assert ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 7, 15)).progress_percent == 50

@@ -35,6 +35,7 @@ from .exchange import (
     TITLE,
     YEAR_COLUMNS,
     column_number,
+    template_heading,
 )
 from .layout import HEADER, NOTE, PageInfo, prepare_sheet, sheet_writer
 from .layout import TITLE as TITLE_STYLE
@@ -78,9 +79,9 @@ def instructions(*, statuses: Sequence[ProgressStatus], fiscal_year: int, with_l
     )
     return [
         "記入のしかた",
-        f"・黄色の列({'、'.join(INPUT_HEADINGS)})だけを記入します。ほかの列やシートは変更できません。",
+        f"・黄色の列({'、'.join(map(template_heading, INPUT_HEADINGS))})だけを記入します。ほかの列やシートは変更できません。",
         status_line,
-        "・進捗率は0%から100%で入力します(50 と入力すると 50% になります)。",
+        "・進捗率(%)は0から100までの整数で入力します。50%なら 50 と入力します(「%」は付けません)。",
         f"・報告基準日は {start:%Y/%m/%d} から {end:%Y/%m/%d} までの日付を、2021/9/30 や 令和3年9月30日 のように入力します。",
         "・実績値がまだないときは空欄のままにします(0 と入力すると実績値 0 として登録されます)。",
         "・報告を更新しない施策の行は、そのままにしてください(同じ内容は取り込まれません)。"
@@ -126,13 +127,13 @@ def _validations(ws, first_row: int, last_row: int, status_list: str | None, fis
         )
     add(
         DataValidation(
-            type="decimal",
+            type="whole",
             operator="between",
             formula1="0",
-            formula2="1",
+            formula2="100",
             allow_blank=True,
-            errorTitle="進捗率",
-            error="0%から100%の範囲で入力してください。",
+            errorTitle=template_heading(PROGRESS),
+            error="0から100までの整数で入力してください(50%なら 50)。",
         ),
         PROGRESS,
     )
@@ -211,7 +212,10 @@ def write_template(
     for _ in range(BLANK_ROWS):
         sheet.blank()
     written_at = sheet.append(
-        [sheet.text(heading, INPUT_HEADER if heading in INPUT_HEADINGS else HEADER) for heading in HEADINGS]
+        [
+            sheet.text(template_heading(heading), INPUT_HEADER if heading in INPUT_HEADINGS else HEADER)
+            for heading in HEADINGS
+        ]
     )
     assert written_at == header_row, (written_at, header_row)
     written = 0

@@ -46,6 +46,7 @@ from .layout import (
     SHORT_DATE,
     TEXT,
     TOTAL,
+    WHOLE_PERCENT,
     PageInfo,
     fraction,
     prepare_sheet,
@@ -84,12 +85,20 @@ def year_cells(
         sheet.value(fraction(year.rate), RATE),
         grade_cell(sheet, year.grade),
         status_cell(sheet, report.status if report else None, input_style=template),
-        sheet.value(fraction(report.progress_percent) if report else None, input_style(PERCENT)),
+        _progress_cell(sheet, report.progress_percent if report else None, template=template),
         sheet.text(report.narrative if report else "", input_style(TEXT)),
         sheet.text(report.issues if report else "", input_style(TEXT)),
         sheet.text(report.next_steps if report else "", input_style(TEXT)),
         date_cell(sheet, report.as_of if report else None, input_style(SHORT_DATE), short=True),
     ]
+
+
+def _progress_cell(sheet: SheetWriter, percent: int | None, *, template: Callable[[Style], Style] | None):
+    """進捗率: a fraction under a percent format in the manager's workbook, the whole number of
+    percent in a plain cell in the template (what a person types there is read the same in Excel and LibreOffice)."""
+    if template is not None:
+        return sheet.value(percent, template(WHOLE_PERCENT))
+    return sheet.value(fraction(percent), PERCENT)
 
 
 def year_sheet_title(fiscal_year: int) -> str:
