@@ -42,6 +42,8 @@ from .sheets.history import HISTORY_TITLE
 from .sheets.overview import OVERVIEW_TITLE
 from .sheets.progress import PROGRESS_TITLE
 from .sheets.schedule import SCHEDULE_TITLE
+from .sheets.template import NO_MEASURES_NOTE as NO_TEMPLATE_MEASURES
+from .sheets.years import NO_MEASURES_NOTE as NO_YEAR_MEASURES
 from .sheets.years import year_sheet_title
 
 # The latest report, whatever its date: what a template shows and a row is compared with.
@@ -53,6 +55,9 @@ REQUIRED_HEADINGS = tuple(c.heading for c in x.YEAR_COLUMNS if c.kind is not x.K
 _WHOLE_NUMBER = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 # A year sheet's total rows (「ア 計」, 計画全体) carry no 施策ID.
 _TOTAL_TITLE = re.compile(r"^\S+ 計$")
+# What the application itself writes below an empty table: no note of a person's.
+_OWN_NOTES = {NO_TEMPLATE_MEASURES, NO_YEAR_MEASURES}
+NOTE_QUOTE_MAX = 30  # characters of a note below the table quoted in its warning
 # How an input heading maps to the report's field, for the model's messages.
 FIELD_HEADINGS = {
     "actual_value": x.ACTUAL_VALUE,
@@ -106,6 +111,7 @@ class ReadResult:
 
     reports: list[NewReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what was left unread, without stopping the upload
     unchanged: int = 0
     blank: int = 0
     files: list[dict] = field(default_factory=list)  # name, sha256
@@ -383,8 +389,12 @@ class _FileReader:
                     f"セル {cell_range} が結合されています。結合を解除し、1つのセルに1つの値を入力してください。",
                     sheet=sheet,
                 )
+        # Rows without a measure wait here until a measure's row follows them: inside the table
+        # they are read as before (a row added is a problem); below it, a person's note, they are
+        # left unread with a warning.
+        pending: list[tuple[int, Sequence]] = []
         for number, cells in enumerate(rows, header_row + 1):
-            if self.result.rows_read >= self.limits.max_rows:
+            if self.result.rows_read + len(pending) >= self.limits.max_rows:
                 self.problem(
                     f"行が多すぎます。1回のアップロードで読み込めるのは{self.limits.max_rows:,}行までです"
                     "(プレビューを一度に確かめられる量)。ファイルを分けてアップロードしてください。",
@@ -392,7 +402,47 @@ class _FileReader:
                     row=number,
                 )
                 return
+            if self._without_measure(cells):
+                if any(_text(getattr(cell, "value", None)) for cell in cells):
+                    pending.append((number, cells))
+                continue
+            for waiting in pending:
+                self._read_row(sheet, *waiting)
+            pending.clear()
             self._read_row(sheet, number, cells)
+        for number, cells in pending:
+            self._note_below_table(sheet, number, cells)
+
+    def _without_measure(self, cells: Sequence) -> bool:
+        """A row whose 施策ID holds no measure's number (empty, or words), other than a year sheet's total row."""
+        values = self._values(cells)
+        if _int_or_none(values[x.MEASURE_ID]) is not None:
+            return False
+        title = _plain(values.get(x.TITLE))
+        return not (_TOTAL_TITLE.match(title) or title == PLAN_TOTAL_LABEL)
+
+    def _values(self, cells: Sequence) -> dict:
+        columns = self.columns
+        return {
+            h: (cells[i].value if i < len(cells) and cells[i] is not None else None)
+            for h, i in columns.items()
+        }
+
+    def _note_below_table(self, sheet: str, number: int, cells: Sequence) -> None:
+        texts = [_text(getattr(cell, "value", None)) for cell in cells]
+        texts = [t for t in texts if t]
+        if texts == [] or set(texts) <= _OWN_NOTES:
+            return
+        quoted = texts[0] if len(texts[0]) <= NOTE_QUOTE_MAX else texts[0][: NOTE_QUOTE_MAX - 1] + "…"
+        self.result.warnings.append(
+            Problem(
+                self.name,
+                f"表の下の行({number}行目)は読み込みませんでした(「{quoted}」)。"
+                f"施策の行({x.MEASURE_ID}のある行)に記入した内容だけを取り込みます。",
+                sheet,
+                number,
+            )
+        )
 
     def _map_columns(self, texts: list[str], sheet: str, row: int) -> None:
         columns: dict[str, int] = {}
@@ -788,4 +838,5 @@ def as_json(result: ReadResult) -> dict:
     return {
         "reports": [dict(vars(r)) for r in result.reports],
         "problems": [dict(vars(p)) for p in result.problems],
+        "warnings": [dict(vars(w)) for w in result.warnings],
     }

@@ -163,6 +163,7 @@ def progress_import_read(*, upload_id: int) -> str:
             files=result.files,
             reports=kept["reports"],
             problems=kept["problems"],
+            warnings=kept["warnings"],
             unchanged_count=result.unchanged,
             blank_count=result.blank,
         )

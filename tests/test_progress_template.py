@@ -143,3 +143,37 @@ def test_50_typed_in_libreoffice_reads_as_50(secretariat_client, tmp_path):  # n
     assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
     confirm(secretariat_client)
     assert ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 7, 15)).progress_percent == 50
+
+
+# ---- a note below the table ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("uploads_read_at_once")
+def test_a_note_typed_below_the_table_is_skipped_with_a_warning(secretariat_client):  # noqa: F811
+    filled = Filled(template_bytes(secretariat_client)).fill(
+        measure(3), status="○ 実施中", progress=40, as_of="2022/5/1"
+    )
+    last = max(filled.row_of(m) for m in Measure.objects.filter(plan=seed_plan()))
+    ws = filled.ws
+    ws.cell(last + 2, filled.columns[x.TITLE]).value = "※ 施策3は10月に担当が変わります"  # no 施策ID
+    ws.cell(last + 3, filled.columns[x.NARRATIVE]).value = "確認: 総務課 山田"  # an input column, no 施策ID
+    ws.cell(last + 4, 20).value = "備考: 内線1234"  # outside the table's columns
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
+    assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
+    for row in (last + 2, last + 3, last + 4):
+        assert f"表の下の行({row}行目)は読み込みませんでした" in text
+    assert "注意 3件" in text
+    assert "進捗報告を登録する" in text
+    assert confirm(secretariat_client).status_code == 302
+    assert ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 5, 1)).progress_percent == 40
+
+
+@pytest.mark.usefixtures("uploads_read_at_once")
+def test_a_row_without_a_measure_inside_the_table_still_stops_the_upload(secretariat_client):  # noqa: F811
+    filled = Filled(template_bytes(secretariat_client))
+    first = min(filled.row_of(m) for m in Measure.objects.filter(plan=seed_plan()))
+    filled.ws.insert_rows(first + 1)
+    filled.ws.cell(first + 1, filled.columns[x.NARRATIVE]).value = "追加した行"
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
+    assert "問題 1件" in text and "施策IDが空欄です" in text, text[-1500:]
+    assert "表の下の行" not in text

@@ -57,6 +57,7 @@ def status_choices(statuses: Sequence[ProgressStatus]) -> list[str]:
     return [str(status) for status in statuses]
 
 
+NO_MEASURES_NOTE = "この所管課の施策はありません。"
 # Above the table: the title, the issuer's line, the instructions, one blank row.
 TITLE_ROWS = 2
 BLANK_ROWS = 1
@@ -225,7 +226,7 @@ def write_template(
     if not written:
         # Under 施策名, not 施策ID: a template returned as it is reads as empty, not as a bad ID.
         note = [sheet.value(None, NOTE) for _ in range(column_number(TITLE) - 1)]
-        sheet.append([*note, sheet.text("この所管課の施策はありません。", NOTE)])
+        sheet.append([*note, sheet.text(NO_MEASURES_NOTE, NOTE)])
     else:
         _validations(ws, header_row + 1, header_row + written, status_list, fiscal_year)
     # Locked but for the input cells; rows and columns may be resized to read a long text.

@@ -53,6 +53,7 @@ from .layout import (
     sheet_writer,
 )
 
+NO_MEASURES_NOTE = "条件に合う施策はありません。"
 GRADE_COLUMN, STATUS_COLUMN, PROGRESS_COLUMN = (column_number(h) for h in (GRADE, STATUS, PROGRESS))
 
 
@@ -154,7 +155,7 @@ class YearSheet:
 
     def finish(self) -> None:
         if not self.count:
-            self.sheet.append([self.sheet.text("条件に合う施策はありません。", NOTE)])
+            self.sheet.append([self.sheet.text(NO_MEASURES_NOTE, NOTE)])
             return
         self._purpose_total()
         # No autofilter here: sorting would move the totals away from their measures.
