@@ -112,6 +112,9 @@ class ReadResult:
     reports: list[NewReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # what was left unread, without stopping the upload
+    sheets: list[dict] = field(
+        default_factory=list
+    )  # each sheet of each file: file, sheet, year, read, reason
     unchanged: int = 0
     blank: int = 0
     files: list[dict] = field(default_factory=list)  # name, sha256
@@ -302,6 +305,27 @@ class _FileReader:
             return
         self._read_sheet(sheet)
 
+    def sheet_seen(self, title: str, year: int | None, *, reason: str = "") -> None:
+        """What the preview says of a sheet: its fiscal year, and why it was not read (read when no reason)."""
+        self.result.sheets.append(
+            {
+                "file": self.name,
+                "sheet": title,
+                "year": fiscal.fiscal_year_label(year) if year else "",
+                "read": not reason,
+                "reason": reason,
+            }
+        )
+
+    def _other_year(self, year: int) -> str:
+        """Why a sheet of another fiscal year than the one chosen is not read."""
+        chosen = fiscal.fiscal_year_label(self.context.scope.fiscal_year)
+        label = fiscal.fiscal_year_label(year)
+        return (
+            f"{label}のシートです。取り込む年度は{chosen}のため読み込みませんでした。"
+            f"このシートの報告は、年度に{label}を選んでアップロードしてください。"
+        )
+
     def _check_identity(self) -> str | None:
         """The file's kind, plan, year and department, and its sheets. Returns the sheet to read."""
         scope, props = self.context.scope, self.upload.custom_properties
@@ -330,6 +354,8 @@ class _FileReader:
                 )
                 return None
             if year != scope.fiscal_year:
+                for title in titles:
+                    self.sheet_seen(title, year, reason=self._other_year(year))
                 self.problem(
                     f"このファイルは{fiscal.fiscal_year_label(year)}のテンプレートです。"
                     f"取り込む年度は{fiscal.fiscal_year_label(scope.fiscal_year)}です。"
@@ -345,19 +371,31 @@ class _FileReader:
                     )
                     return None
             allowed = {scope.sheet_title}
+            years = {scope.sheet_title: year}
         else:
-            allowed = {*WORKBOOK_SHEETS, *(year_sheet_title(y) for y in scope.plan.fiscal_years)}
+            # A year sheet of the manager's workbook carries its year in its title (years.year_sheet_title).
+            years = {year_sheet_title(y): y for y in scope.plan.fiscal_years}
+            allowed = {*WORKBOOK_SHEETS, *years}
         for title in titles:
             if title not in allowed:
+                self.sheet_seen(title, None, reason="テンプレートにないシートです。")
                 self.problem(
                     f"シート「{title}」はテンプレートにないシートです。シートを削除し、"
                     f"記入はシート「{scope.sheet_title}」にしてください。",
                     sheet=title,
                 )
+            elif title == scope.sheet_title:
+                self.sheet_seen(title, scope.fiscal_year)
+            elif title in years:
+                self.sheet_seen(title, years[title], reason=self._other_year(years[title]))
+            else:
+                self.sheet_seen(title, None, reason="集計のシートです(進捗は年度のシートから読み込みます)。")
         if scope.sheet_title not in titles:
+            others = [t for t in titles if t in years]
+            found = f"このファイルにあるのは{'、'.join(others)}のシートです。" if others else ""
             self.problem(
-                f"シート「{scope.sheet_title}」がありません。{fiscal.fiscal_year_label(scope.fiscal_year)}の"
-                "シートに記入してください(シート名は変えないでください)。"
+                f"シート「{scope.sheet_title}」がありません。{found}{fiscal.fiscal_year_label(scope.fiscal_year)}の"
+                "シートに記入するか、シートの年度を選んでアップロードしてください(シート名は変えないでください)。"
             )
             return None
         return scope.sheet_title
@@ -839,4 +877,5 @@ def as_json(result: ReadResult) -> dict:
         "reports": [dict(vars(r)) for r in result.reports],
         "problems": [dict(vars(p)) for p in result.problems],
         "warnings": [dict(vars(w)) for w in result.warnings],
+        "sheets": result.sheets,
     }

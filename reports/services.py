@@ -164,6 +164,7 @@ def progress_import_read(*, upload_id: int) -> str:
             reports=kept["reports"],
             problems=kept["problems"],
             warnings=kept["warnings"],
+            sheets=kept["sheets"],
             unchanged_count=result.unchanged,
             blank_count=result.blank,
         )

@@ -54,10 +54,10 @@ def template_bytes(client, *, year: int = YEAR, department: Department | None = 
 class Filled:
     """A template opened as a department's Excel would open it, to fill in by heading."""
 
-    def __init__(self, content: bytes):
+    def __init__(self, content: bytes, sheet: str | None = None):
         self.workbook = load_workbook(io.BytesIO(content))
         titles = self.workbook.sheetnames
-        self.use_sheet(titles[0] if len(titles) == 1 else fiscal.fiscal_year_label(YEAR))
+        self.use_sheet(sheet or (titles[0] if len(titles) == 1 else fiscal.fiscal_year_label(YEAR)))
 
     def use_sheet(self, title: str) -> Filled:
         self.ws = self.workbook[title]

@@ -15,6 +15,7 @@ from openpyxl.utils import range_boundaries
 from measures.models import Department, Measure, ProgressReport
 from reports.sheets import exchange as x
 
+from .excel import export_bytes
 from .factories import seed_plan
 from .test_progress_import import (  # noqa: F401
     Filled,
@@ -177,3 +178,36 @@ def test_a_row_without_a_measure_inside_the_table_still_stops_the_upload(secreta
     text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
     assert "問題 1件" in text and "施策IDが空欄です" in text, text[-1500:]
     assert "表の下の行" not in text
+
+
+# ---- a sheet of another year --------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("uploads_read_at_once")
+def test_a_year_sheet_of_another_year_is_named_with_its_year_and_why_it_was_skipped(secretariat_client):  # noqa: F811
+    """A manager fills in 令和2年度 of the workbook and uploads it with 令和3年度 chosen."""
+    filled = Filled(export_bytes({"as_of": "2022/6/30", "fiscal_year": "2020"}), "令和2年度(2020年度)")
+    filled.fill(measure(2), status="○ 実施中", progress="45%", as_of="2021/3/31")
+    text = page_text(upload(secretariat_client, ("進捗状況.xlsx", filled.bytes())))
+    assert "登録する報告はありません" not in text
+    assert (
+        "進捗状況.xlsx シート「令和2年度(2020年度)」(令和2年度(2020年度)): 読み込みませんでした。"
+        "令和2年度(2020年度)のシートです。取り込む年度は令和3年度(2021年度)のため読み込みませんでした。"
+        "このシートの報告は、年度に令和2年度(2020年度)を選んでアップロードしてください。"
+    ) in text, text[-2000:]
+    assert "シート「概要」: 読み込みませんでした。集計のシートです" in text
+    assert "このファイルにあるのは令和2年度(2020年度)のシートです。" in text
+
+
+@pytest.mark.usefixtures("uploads_read_at_once")
+def test_of_a_workbook_of_every_year_only_the_chosen_years_sheet_is_read_and_the_others_say_why(
+    secretariat_client,  # noqa: F811
+):
+    filled = Filled(export_bytes({"as_of": "2022/6/30"}))
+    text = page_text(upload(secretariat_client, ("進捗状況.xlsx", filled.bytes())))
+    assert "シート「令和3年度(2021年度)」(令和3年度(2021年度)): 読み込みました" in text, text[-2000:]
+    assert (
+        "シート「令和2年度(2020年度)」(令和2年度(2020年度)): 読み込みませんでした。令和2年度(2020年度)のシートです。"
+        in text
+    )
+    assert "シート「令和元年度(2019年度)」(令和元年度(2019年度)): 読み込みませんでした。" in text
