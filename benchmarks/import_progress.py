@@ -91,7 +91,7 @@ def prepare(n: int, db_path: str, folder: str) -> dict:
     workbook = load_workbook(template)
     ws = workbook.worksheets[0]
     header = next(row[0].row for row in ws.iter_rows() if any(c.value == x.MEASURE_ID for c in row))
-    columns = {c.value: c.column for c in ws[header] if c.value}
+    columns = {x.canonical_heading(c.value): c.column for c in ws[header] if c.value}
     statuses = [str(s) for s in ProgressStatus.objects.order_by("order", "name")]
     new_day = date(year + 1, *NEW_DAY)
     filled = 0
@@ -100,7 +100,7 @@ def prepare(n: int, db_path: str, folder: str) -> dict:
             continue  # a note or a total row
         filled += 1
         ws.cell(row, columns[x.STATUS]).value = statuses[filled % len(statuses)]
-        ws.cell(row, columns[x.PROGRESS]).value = (filled * 37 % 101) / 100
+        ws.cell(row, columns[x.PROGRESS]).value = filled * 37 % 101
         ws.cell(row, columns[x.NARRATIVE]).value = f"2月の取組(行{row}): 関係課と調整し、対象を広げた。"
         ws.cell(row, columns[x.AS_OF]).value = new_day
     workbook.save(Path(folder) / "filled.xlsx")

@@ -42,6 +42,8 @@ from .sheets.history import HISTORY_TITLE
 from .sheets.overview import OVERVIEW_TITLE
 from .sheets.progress import PROGRESS_TITLE
 from .sheets.schedule import SCHEDULE_TITLE
+from .sheets.template import NO_MEASURES_NOTE as NO_TEMPLATE_MEASURES
+from .sheets.years import NO_MEASURES_NOTE as NO_YEAR_MEASURES
 from .sheets.years import year_sheet_title
 
 # The latest report, whatever its date: what a template shows and a row is compared with.
@@ -53,6 +55,9 @@ REQUIRED_HEADINGS = tuple(c.heading for c in x.YEAR_COLUMNS if c.kind is not x.K
 _WHOLE_NUMBER = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 # A year sheet's total rows (「ア 計」, 計画全体) carry no 施策ID.
 _TOTAL_TITLE = re.compile(r"^\S+ 計$")
+# What the application itself writes below an empty table: no note of a person's.
+_OWN_NOTES = {NO_TEMPLATE_MEASURES, NO_YEAR_MEASURES}
+NOTE_QUOTE_MAX = 30  # characters of a note below the table quoted in its warning
 # How an input heading maps to the report's field, for the model's messages.
 FIELD_HEADINGS = {
     "actual_value": x.ACTUAL_VALUE,
@@ -106,6 +111,10 @@ class ReadResult:
 
     reports: list[NewReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what was left unread, without stopping the upload
+    sheets: list[dict] = field(
+        default_factory=list
+    )  # each sheet of each file: file, sheet, year, read, reason
     unchanged: int = 0
     blank: int = 0
     files: list[dict] = field(default_factory=list)  # name, sha256
@@ -202,8 +211,16 @@ def _number(value, heading: str) -> Decimal | None:
 
 
 def _percent(value, number_format: str) -> int | None:
-    """進捗率: 50% in a percent cell (0.5), or 50 in a plain one, or 「50%」 typed as text."""
-    message = f"{x.PROGRESS}は0%から100%までの整数で入力してください(「{_plain(value)}」)。"
+    """進捗率, a whole number of percent from 0 to 100, however the file holds it.
+
+    - A plain cell (the template's 進捗率(%)): the number itself, 50.
+    - A percent cell (a year sheet of the manager's workbook, or a template made before the
+      column became 進捗率(%)): Excel stores 50% as 0.5, so a number up to 1 is a fraction (0.5 is
+      50, 1 is 100); LibreOffice stores the 50 typed there as 50 (shown 5000%), so a number above
+      1 is the percent itself. 1 is read as Excel shows it, 100%.
+    - Text: 「50」 or 「50%」.
+    """
+    message = f"{x.PROGRESS}は0から100までの整数で入力してください(50%なら50。「{_plain(value)}」)。"
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
@@ -216,7 +233,7 @@ def _percent(value, number_format: str) -> int | None:
             raise ValueError(message) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (number_format or ""):
+        if "%" in (number_format or "") and number.is_finite() and number <= 1:
             number *= 100
     else:
         raise ValueError(message)
@@ -288,6 +305,27 @@ class _FileReader:
             return
         self._read_sheet(sheet)
 
+    def sheet_seen(self, title: str, year: int | None, *, reason: str = "") -> None:
+        """What the preview says of a sheet: its fiscal year, and why it was not read (read when no reason)."""
+        self.result.sheets.append(
+            {
+                "file": self.name,
+                "sheet": title,
+                "year": fiscal.fiscal_year_label(year) if year else "",
+                "read": not reason,
+                "reason": reason,
+            }
+        )
+
+    def _other_year(self, year: int) -> str:
+        """Why a sheet of another fiscal year than the one chosen is not read."""
+        chosen = fiscal.fiscal_year_label(self.context.scope.fiscal_year)
+        label = fiscal.fiscal_year_label(year)
+        return (
+            f"{label}のシートです。取り込む年度は{chosen}のため読み込みませんでした。"
+            f"このシートの報告は、年度に{label}を選んでアップロードしてください。"
+        )
+
     def _check_identity(self) -> str | None:
         """The file's kind, plan, year and department, and its sheets. Returns the sheet to read."""
         scope, props = self.context.scope, self.upload.custom_properties
@@ -316,6 +354,8 @@ class _FileReader:
                 )
                 return None
             if year != scope.fiscal_year:
+                for title in titles:
+                    self.sheet_seen(title, year, reason=self._other_year(year))
                 self.problem(
                     f"このファイルは{fiscal.fiscal_year_label(year)}のテンプレートです。"
                     f"取り込む年度は{fiscal.fiscal_year_label(scope.fiscal_year)}です。"
@@ -331,19 +371,31 @@ class _FileReader:
                     )
                     return None
             allowed = {scope.sheet_title}
+            years = {scope.sheet_title: year}
         else:
-            allowed = {*WORKBOOK_SHEETS, *(year_sheet_title(y) for y in scope.plan.fiscal_years)}
+            # A year sheet of the manager's workbook carries its year in its title (years.year_sheet_title).
+            years = {year_sheet_title(y): y for y in scope.plan.fiscal_years}
+            allowed = {*WORKBOOK_SHEETS, *years}
         for title in titles:
             if title not in allowed:
+                self.sheet_seen(title, None, reason="テンプレートにないシートです。")
                 self.problem(
                     f"シート「{title}」はテンプレートにないシートです。シートを削除し、"
                     f"記入はシート「{scope.sheet_title}」にしてください。",
                     sheet=title,
                 )
+            elif title == scope.sheet_title:
+                self.sheet_seen(title, scope.fiscal_year)
+            elif title in years:
+                self.sheet_seen(title, years[title], reason=self._other_year(years[title]))
+            else:
+                self.sheet_seen(title, None, reason="集計のシートです(進捗は年度のシートから読み込みます)。")
         if scope.sheet_title not in titles:
+            others = [t for t in titles if t in years]
+            found = f"このファイルにあるのは{'、'.join(others)}のシートです。" if others else ""
             self.problem(
-                f"シート「{scope.sheet_title}」がありません。{fiscal.fiscal_year_label(scope.fiscal_year)}の"
-                "シートに記入してください(シート名は変えないでください)。"
+                f"シート「{scope.sheet_title}」がありません。{found}{fiscal.fiscal_year_label(scope.fiscal_year)}の"
+                "シートに記入するか、シートの年度を選んでアップロードしてください(シート名は変えないでください)。"
             )
             return None
         return scope.sheet_title
@@ -375,8 +427,12 @@ class _FileReader:
                     f"セル {cell_range} が結合されています。結合を解除し、1つのセルに1つの値を入力してください。",
                     sheet=sheet,
                 )
+        # Rows without a measure wait here until a measure's row follows them: inside the table
+        # they are read as before (a row added is a problem); below it, a person's note, they are
+        # left unread with a warning.
+        pending: list[tuple[int, Sequence]] = []
         for number, cells in enumerate(rows, header_row + 1):
-            if self.result.rows_read >= self.limits.max_rows:
+            if self.result.rows_read + len(pending) >= self.limits.max_rows:
                 self.problem(
                     f"行が多すぎます。1回のアップロードで読み込めるのは{self.limits.max_rows:,}行までです"
                     "(プレビューを一度に確かめられる量)。ファイルを分けてアップロードしてください。",
@@ -384,17 +440,58 @@ class _FileReader:
                     row=number,
                 )
                 return
+            if self._without_measure(cells):
+                if any(_text(getattr(cell, "value", None)) for cell in cells):
+                    pending.append((number, cells))
+                continue
+            for waiting in pending:
+                self._read_row(sheet, *waiting)
+            pending.clear()
             self._read_row(sheet, number, cells)
+        for number, cells in pending:
+            self._note_below_table(sheet, number, cells)
+
+    def _without_measure(self, cells: Sequence) -> bool:
+        """A row whose 施策ID holds no measure's number (empty, or words), other than a year sheet's total row."""
+        values = self._values(cells)
+        if _int_or_none(values[x.MEASURE_ID]) is not None:
+            return False
+        title = _plain(values.get(x.TITLE))
+        return not (_TOTAL_TITLE.match(title) or title == PLAN_TOTAL_LABEL)
+
+    def _values(self, cells: Sequence) -> dict:
+        columns = self.columns
+        return {
+            h: (cells[i].value if i < len(cells) and cells[i] is not None else None)
+            for h, i in columns.items()
+        }
+
+    def _note_below_table(self, sheet: str, number: int, cells: Sequence) -> None:
+        texts = [_text(getattr(cell, "value", None)) for cell in cells]
+        texts = [t for t in texts if t]
+        if texts == [] or set(texts) <= _OWN_NOTES:
+            return
+        quoted = texts[0] if len(texts[0]) <= NOTE_QUOTE_MAX else texts[0][: NOTE_QUOTE_MAX - 1] + "…"
+        self.result.warnings.append(
+            Problem(
+                self.name,
+                f"表の下の行({number}行目)は読み込みませんでした(「{quoted}」)。"
+                f"施策の行({x.MEASURE_ID}のある行)に記入した内容だけを取り込みます。",
+                sheet,
+                number,
+            )
+        )
 
     def _map_columns(self, texts: list[str], sheet: str, row: int) -> None:
         columns: dict[str, int] = {}
         problems = len(self.result.problems)
-        for index, text in enumerate(texts):
-            if not text:
+        for index, found in enumerate(texts):
+            if not found:
                 continue
+            text = x.canonical_heading(found)
             if text not in x.HEADINGS:
                 self.problem(
-                    f"列「{text}」({get_column_letter(index + 1)}列)はテンプレートにない列です。列を削除してください。",
+                    f"列「{found}」({get_column_letter(index + 1)}列)はテンプレートにない列です。列を削除してください。",
                     sheet=sheet,
                     row=row,
                 )
@@ -779,4 +876,6 @@ def as_json(result: ReadResult) -> dict:
     return {
         "reports": [dict(vars(r)) for r in result.reports],
         "problems": [dict(vars(p)) for p in result.problems],
+        "warnings": [dict(vars(w)) for w in result.warnings],
+        "sheets": result.sheets,
     }

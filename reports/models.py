@@ -137,6 +137,10 @@ class ProgressImport(models.Model):
     # reports.importing.NewReport and Problem, as dicts
     reports = models.JSONField("登録する報告", default=list, editable=False)
     problems = models.JSONField("問題", default=list, editable=False)
+    # Problem dicts too, for what was left unread without stopping the upload (a note below the table)
+    warnings = models.JSONField("注意", default=list, editable=False)
+    # Each sheet of each file: {"file", "sheet", "year" (its label), "read", "reason" (why not read)}
+    sheets = models.JSONField("シート", default=list, editable=False)
     unchanged_count = models.PositiveIntegerField("変更のない行", default=0, editable=False)
     blank_count = models.PositiveIntegerField("未記入の行", default=0, editable=False)
     imported_at = models.DateTimeField("取込日時", null=True, blank=True, editable=False)

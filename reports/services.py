@@ -168,6 +168,8 @@ def progress_import_read(*, upload_id: int) -> str:
             files=result.files,
             reports=kept["reports"],
             problems=kept["problems"],
+            warnings=kept["warnings"],
+            sheets=kept["sheets"],
             unchanged_count=result.unchanged,
             blank_count=result.blank,
         )

@@ -175,7 +175,7 @@ def test_the_timeline_refuses_a_day_outside_its_era_beside_the_field(secretariat
 
 def test_a_template_cell_holding_the_text_r3_12_10_is_that_day(secretariat_client, uploads_read_at_once):
     filled = Filled(template_bytes(secretariat_client))
-    filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="R3.12.10")
+    filled.fill(measure(3), status="○ 実施中", progress=50, as_of="R3.12.10")
     preview = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
     assert "新しい報告 1件" in preview and "問題 0件" in preview, preview
     confirm(secretariat_client)
@@ -188,7 +188,7 @@ def test_a_template_cell_dated_before_its_era_is_named_with_the_reason(
 ):
     filled = Filled(template_bytes(secretariat_client))
     row = filled.row_of(measure(3))
-    filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="R1.4.30")
+    filled.fill(measure(3), status="○ 実施中", progress=50, as_of="R1.4.30")
     preview = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
     assert (
         f"戸籍住民課.xlsx {fiscal.fiscal_year_label(2021)} {row}行目 Q列({x.AS_OF}) {x.AS_OF}{NOT_BEGUN}"

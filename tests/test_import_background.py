@@ -61,7 +61,7 @@ def secretariat_client(client, secretariat):
 def _filled(client, *numbers: int) -> bytes:
     filled = Filled(template_bytes(client))
     for number in numbers:
-        filled.fill(measure(number), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+        filled.fill(measure(number), status="○ 実施中", progress=50, as_of="2022/5/1")
     return filled.bytes()
 
 

@@ -48,7 +48,7 @@ def _fill(content: bytes, figures: dict[int, dict]) -> bytes:
     workbook = load_workbook(io.BytesIO(content))
     ws = workbook.worksheets[0]
     header = next(r[0].row for r in ws.iter_rows() if any(c.value == x.MEASURE_ID for c in r))
-    columns = {c.value: c.column for c in ws[header] if c.value}
+    columns = {x.canonical_heading(c.value): c.column for c in ws[header] if c.value}
     for row in range(header + 1, ws.max_row + 1):
         number = ws.cell(row, columns[x.NUMBER]).value
         for heading, value in figures.get(number, {}).items():
@@ -68,13 +68,14 @@ def test_two_departments_files_are_uploaded_checked_and_imported(admin_page, tmp
     info = tmp_path / "filled-info.xlsx"
     info.write_bytes(
         _fill(
-            content, {1: {x.STATUS: "◎ 完了", x.PROGRESS: 1, x.ACTUAL_VALUE: 125, x.AS_OF: "令和4年6月30日"}}
+            content,
+            {1: {x.STATUS: "◎ 完了", x.PROGRESS: 100, x.ACTUAL_VALUE: 125, x.AS_OF: "令和4年6月30日"}},
         )
     )
     _, koseki_content = _download_template(page, "戸籍住民課", tmp_path)
     koseki = tmp_path / "filled-koseki.xlsx"
     koseki.write_bytes(
-        _fill(koseki_content, {3: {x.PROGRESS: 0.95, x.AS_OF: "2022/6/30", x.ISSUES: "交付窓口の混雑"}})
+        _fill(koseki_content, {3: {x.PROGRESS: 95, x.AS_OF: "2022/6/30", x.ISSUES: "交付窓口の混雑"}})
     )
     before = ProgressReport.objects.count()
 

@@ -54,17 +54,17 @@ def template_bytes(client, *, year: int = YEAR, department: Department | None = 
 class Filled:
     """A template opened as a department's Excel would open it, to fill in by heading."""
 
-    def __init__(self, content: bytes):
+    def __init__(self, content: bytes, sheet: str | None = None):
         self.workbook = load_workbook(io.BytesIO(content))
         titles = self.workbook.sheetnames
-        self.use_sheet(titles[0] if len(titles) == 1 else fiscal.fiscal_year_label(YEAR))
+        self.use_sheet(sheet or (titles[0] if len(titles) == 1 else fiscal.fiscal_year_label(YEAR)))
 
     def use_sheet(self, title: str) -> Filled:
         self.ws = self.workbook[title]
         self.header = next(
             row[0].row for row in self.ws.iter_rows() if any(c.value == x.MEASURE_ID for c in row)
         )
-        self.columns = {c.value: c.column for c in self.ws[self.header] if c.value}
+        self.columns = {x.canonical_heading(c.value): c.column for c in self.ws[self.header] if c.value}
         return self
 
     def row_of(self, measure: Measure) -> int:
@@ -145,7 +145,7 @@ def test_template_fill_upload_preview_confirm_adds_the_reports_and_the_excel_sho
         one,
         actual=1234,
         status="◎ 完了",
-        progress=1,
+        progress=100,
         narrative="電子申請を30手続に拡大",
         as_of="令和4年5月31日",
     )
@@ -153,7 +153,7 @@ def test_template_fill_upload_preview_confirm_adds_the_reports_and_the_excel_sho
         four,
         actual=None,
         status="○ 実施中",
-        progress=0.6,
+        progress=60,
         issues="職員研修が必要",
         as_of=datetime(2022, 6, 1),
     )
@@ -218,7 +218,7 @@ def test_a_department_template_holds_only_its_measures_with_inputs_unlocked_and_
     status = validations[ws.cell(row, filled.columns[x.STATUS]).column_letter]
     assert status.type == "list" and "◎ 完了" in status.formula1 and "○ 実施中" in status.formula1
     progress = validations[ws.cell(row, filled.columns[x.PROGRESS]).column_letter]
-    assert (progress.type, progress.formula1, progress.formula2) == ("decimal", "0", "1")
+    assert (progress.type, progress.formula1, progress.formula2) == ("whole", "0", "100")
     text = " ".join(str(c.value) for r in ws.iter_rows(max_row=filled.header - 1) for c in r if c.value)
     assert "令和3年度(2021年度) 進捗報告 広報課" in text
     assert "黄色の列" in text and "空欄のまま" in text
@@ -228,7 +228,7 @@ def test_a_department_template_holds_only_its_measures_with_inputs_unlocked_and_
 
 def test_uploading_the_same_file_again_adds_nothing(secretariat_client):
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+        measure(3), status="○ 実施中", progress=70, as_of="2022/4/30"
     )
     content = filled.bytes()
     upload(secretariat_client, ("戸籍住民課.xlsx", content))
@@ -244,7 +244,7 @@ def test_uploading_the_same_file_again_adds_nothing(secretariat_client):
 
 def test_an_upload_is_confirmed_once(secretariat_client):
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+        measure(3), status="○ 実施中", progress=70, as_of="2022/4/30"
     )
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     first = latest_upload()
@@ -258,7 +258,7 @@ def test_an_upload_is_confirmed_once(secretariat_client):
 
 def test_a_report_added_after_the_preview_stops_the_confirmation(secretariat_client):
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(5), status="○ 実施中", progress=0.4, as_of="2022/5/1"
+        measure(5), status="○ 実施中", progress=40, as_of="2022/5/1"
     )
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     add_report(measure(5), YEAR, date(2022, 4, 15), progress=30)
@@ -278,7 +278,7 @@ def test_a_measure_changed_since_the_preview_is_named_once_however_many_rows_it_
     files = [
         (
             f"課{day}.xlsx",
-            Filled(template).fill(measure(5), status="○ 実施中", progress=0.4, as_of=f"2022/5/{day}").bytes(),
+            Filled(template).fill(measure(5), status="○ 実施中", progress=40, as_of=f"2022/5/{day}").bytes(),
         )
         for day in range(1, 6)
     ]
@@ -346,8 +346,16 @@ def _retag(content: bytes, **props) -> bytes:
             "L列(進捗状況)",
             "進捗状況「完了済み」は選択肢にありません。未着手、実施中、完了、遅延、中止 から選んでください。",
         ),
-        ({"progress": 1.5}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「1.5」)。"),
-        ({"progress": "半分"}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「半分」)。"),
+        (
+            {"progress": 1.5},
+            "M列(進捗率)",
+            "進捗率は0から100までの整数で入力してください(50%なら50。「1.5」)。",
+        ),
+        (
+            {"progress": "半分"},
+            "M列(進捗率)",
+            "進捗率は0から100までの整数で入力してください(50%なら50。「半分」)。",
+        ),
         (
             {"actual": "約10件"},
             "I列(実績値)",
@@ -393,7 +401,7 @@ def _retag(content: bytes, **props) -> bytes:
 def test_a_bad_cell_is_named_by_file_sheet_row_and_column(secretariat_client, values, where, message):
     filled = Filled(template_bytes(secretariat_client))
     target = measure(3)
-    base = {"status": "○ 実施中", "progress": 0.5, "as_of": "2022/5/1"}
+    base = {"status": "○ 実施中", "progress": 50, "as_of": "2022/5/1"}
     row = filled.row_of(target)
     filled.fill(target, **{**base, **values})
     text = _problems(secretariat_client, filled.bytes(), name="戸籍住民課.xlsx")
@@ -407,7 +415,7 @@ def test_a_measure_of_another_department_is_refused(secretariat_client):
     row = filled.row_of(measure(3))
     # The department pastes another department's measure into its own row.
     filled.ws.cell(row, filled.columns[x.MEASURE_ID]).value = measure(2).pk
-    filled.fill(measure(2), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+    filled.fill(measure(2), status="○ 実施中", progress=50, as_of="2022/5/1")
     text = _problems(secretariat_client, filled.bytes())
     assert (
         "施策「2 オープンデータ活用の推進」は戸籍住民課の所管ではありません(所管: 情報政策課、広報課)。"
@@ -457,7 +465,7 @@ def test_extra_sheets_merged_cells_and_an_emptied_sheet_are_refused(secretariat_
 
 def test_a_text_beginning_with_an_equals_sign_is_refused_and_never_stored(secretariat_client):
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.5, as_of="2022/5/1"
+        measure(3), status="○ 実施中", progress=50, as_of="2022/5/1"
     )
     cell = filled.cell(measure(3), x.NARRATIVE)
     cell.value = '=HYPERLINK("http://example.com")'
@@ -522,7 +530,7 @@ def _filled_template(plan, year: int) -> bytes:
     write_template_workbook(ProgressTemplate(plan=plan, fiscal_year=year), output)
     filled = Filled(output.getvalue())
     for m in plan.measures.all():
-        filled.fill(m, status="○ 実施中", progress=0.5, actual=m.number, as_of="2022/9/30")
+        filled.fill(m, status="○ 実施中", progress=50, actual=m.number, as_of="2022/9/30")
     return filled.bytes()
 
 
@@ -613,7 +621,7 @@ def test_a_file_of_too_many_strings_is_refused_and_a_filled_template_still_comes
         "ファイルを分けるか、テンプレート以外のシートや表の外に入力した文字を削除して保存し直してから、"
         "もう一度アップロードしてください。" in text
     )
-    filled = Filled(template).fill(measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30")
+    filled = Filled(template).fill(measure(3), status="○ 実施中", progress=70, as_of="2022/4/30")
     preview = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes())))
     assert "新しい報告 1件" in preview and "問題 0件" in preview
     assert confirm(secretariat_client).status_code == 302
@@ -632,7 +640,7 @@ def test_a_template_saved_again_by_libreoffice_still_comes_back(secretariat_clie
     if not os.access(SOFFICE, os.X_OK):
         libreoffice_unavailable(f"{SOFFICE} がありません。make test が入れます。")
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.8, actual=3, as_of="2022/7/15"
+        measure(3), status="○ 実施中", progress=80, actual=3, as_of="2022/7/15"
     )
     source = tmp_path / "in" / "戸籍住民課.xlsx"
     source.parent.mkdir()
@@ -665,8 +673,8 @@ def test_a_failure_while_saving_leaves_no_report_and_the_upload_unconfirmed(secr
     import measures.services
 
     filled = Filled(template_bytes(secretariat_client))
-    filled.fill(measure(1), status="○ 実施中", progress=0.5, as_of="2022/5/1")
-    filled.fill(measure(3), status="○ 実施中", progress=0.5, as_of="2022/5/1")
+    filled.fill(measure(1), status="○ 実施中", progress=50, as_of="2022/5/1")
+    filled.fill(measure(3), status="○ 実施中", progress=50, as_of="2022/5/1")
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     original = measures.services.bulk_create_with_history
 
@@ -711,7 +719,11 @@ def test_the_measures_of_thousands_of_rows_are_read_in_one_query(django_assert_n
 @pytest.mark.parametrize(
     "values, where, message",
     [
-        ({"progress": "1E+30"}, "M列(進捗率)", "進捗率は0%から100%までの整数で入力してください(「1E+30」)。"),
+        (
+            {"progress": "1E+30"},
+            "M列(進捗率)",
+            "進捗率は0から100までの整数で入力してください(50%なら50。「1E+30」)。",
+        ),
         (
             {"as_of": "1021/9/30"},
             "Q列(報告基準日)",
@@ -722,7 +734,7 @@ def test_the_measures_of_thousands_of_rows_are_read_in_one_query(django_assert_n
 def test_a_value_far_out_of_range_is_a_problem_not_a_500(secretariat_client, values, where, message):
     filled = Filled(template_bytes(secretariat_client))
     row = filled.row_of(measure(3))
-    filled.fill(measure(3), **{"status": "○ 実施中", "progress": 0.5, "as_of": "2022/5/1", **values})
+    filled.fill(measure(3), **{"status": "○ 実施中", "progress": 50, "as_of": "2022/5/1", **values})
     text = _problems(secretariat_client, filled.bytes(), name="戸籍住民課.xlsx")
     assert f"戸籍住民課.xlsx {fiscal.fiscal_year_label(YEAR)} {row}行目 {where} {message}" in text
 
@@ -741,7 +753,7 @@ def test_a_huge_number_as_a_measure_id_is_answered_at_once(secretariat_client):
 def test_a_row_dated_before_the_latest_report_says_the_latest_stays(secretariat_client):
     """A back-dated report is added, and the preview says it will not be the latest."""
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.6, as_of="2021/12/15"
+        measure(3), status="○ 実施中", progress=60, as_of="2021/12/15"
     )
     text = page_text(upload(secretariat_client, ("a.xlsx", filled.bytes())))
     assert "新しい報告 1件" in text
@@ -753,7 +765,7 @@ def test_a_row_dated_before_the_latest_report_says_the_latest_stays(secretariat_
 
 def test_a_changed_row_keeping_its_date_is_told_to_take_a_new_date(secretariat_client):
     filled = Filled(template_bytes(secretariat_client))
-    filled.fill(measure(3), progress=0.2)  # the latest report's own 報告基準日 is left as it was
+    filled.fill(measure(3), progress=20)  # the latest report's own 報告基準日 is left as it was
     row = filled.row_of(measure(3))
     text = _problems(secretariat_client, filled.bytes(), name="戸籍住民課.xlsx")
     assert (
@@ -794,7 +806,7 @@ def test_an_upload_address_with_full_width_digits_is_not_found(secretariat_clien
 
 def test_a_discard_after_the_confirmation_changes_nothing(secretariat_client):
     filled = Filled(template_bytes(secretariat_client)).fill(
-        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+        measure(3), status="○ 実施中", progress=70, as_of="2022/4/30"
     )
     upload(secretariat_client, ("a.xlsx", filled.bytes()))
     upload_ = latest_upload()

@@ -159,9 +159,9 @@ def _import_preview() -> int:
     workbook = load_workbook(io.BytesIO(output.getvalue()))
     ws = workbook.worksheets[0]
     header = next(r[0].row for r in ws.iter_rows() if any(c.value == exchange.MEASURE_ID for c in r))
-    columns = {c.value: c.column for c in ws[header] if c.value}
+    columns = {exchange.canonical_heading(c.value): c.column for c in ws[header] if c.value}
     for row in range(header + 1, ws.max_row + 1):
-        ws.cell(row, columns[exchange.PROGRESS]).value = 0.37
+        ws.cell(row, columns[exchange.PROGRESS]).value = 37
         ws.cell(row, columns[exchange.AS_OF]).value = f"{year + 1}/3/17"
     filled = io.BytesIO()
     workbook.save(filled)

@@ -93,8 +93,8 @@ def test_a_confirmation_that_loses_the_race_names_the_row_and_adds_nothing(secre
     """Two uploads of the same rows (two tabs, or a colleague with the same file) confirmed at once."""
     three = measure(3)
     filled = Filled(template_bytes(secretariat_client))
-    filled.fill(three, status="○ 実施中", progress=0.7, as_of="2022/4/30")
-    filled.fill(measure(1), status="○ 実施中", progress=0.4, as_of="2022/4/30")
+    filled.fill(three, status="○ 実施中", progress=70, as_of="2022/4/30")
+    filled.fill(measure(1), status="○ 実施中", progress=40, as_of="2022/4/30")
     upload(secretariat_client, ("戸籍住民課.xlsx", filled.bytes()))
     ours = latest_upload()
     _other_request_wins_the_race(monkeypatch, lambda: add_report(three, 2021, date(2022, 4, 30), progress=70))
@@ -124,7 +124,7 @@ def test_an_upload_confirmed_twice_at_once_is_added_once(client, secretariat, mo
 
     client.force_login(secretariat)
     filled = Filled(template_bytes(client)).fill(
-        measure(3), status="○ 実施中", progress=0.7, as_of="2022/4/30"
+        measure(3), status="○ 実施中", progress=70, as_of="2022/4/30"
     )
     upload(client, ("戸籍住民課.xlsx", filled.bytes()))
     upload_ = latest_upload()

@@ -11,6 +11,7 @@ properties, which Excel and LibreOffice keep when they save.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -70,6 +71,24 @@ YEAR_COLUMNS = (
 HEADINGS = tuple(column.heading for column in YEAR_COLUMNS)
 INPUT_HEADINGS = tuple(c.heading for c in YEAR_COLUMNS if c.kind is Kind.INPUT)
 FIXED_HEADINGS = tuple(c.heading for c in YEAR_COLUMNS if c.kind is Kind.FIXED)
+
+
+# 進捗率 in the department's template: a whole number of percent in a plain cell. A percent cell
+# is read differently by Excel and LibreOffice (typing 50 there is 0.5 in Excel, 50 in LibreOffice),
+# so the template asks for the number itself; the heading says the unit.
+PROGRESS_WHOLE = "進捗率(%)"
+HEADING_ALIASES = {PROGRESS_WHOLE: PROGRESS}
+
+
+def template_heading(heading: str) -> str:
+    """A column's heading as the department's template writes it."""
+    return PROGRESS_WHOLE if heading == PROGRESS else heading
+
+
+def canonical_heading(text: str) -> str:
+    """A heading as a file holds it (進捗率(%) or the year sheet's 進捗率, half- or full-width) → the column's heading."""
+    squeezed = "".join(unicodedata.normalize("NFKC", text).split())
+    return HEADING_ALIASES.get(squeezed, squeezed if squeezed in HEADINGS else text)
 
 
 def column_number(heading: str) -> int:

@@ -66,6 +66,10 @@ RATE = Style(
 PERCENT = Style(
     font=PLAIN, border=BOX, alignment=Alignment(horizontal="right", vertical="top"), number_format="0%"
 )
+# 進捗率 in the department's template: the whole number of percent, no percent format (see exchange.PROGRESS_WHOLE).
+WHOLE_PERCENT = Style(
+    font=PLAIN, border=BOX, alignment=Alignment(horizontal="right", vertical="top"), number_format="0"
+)
 HEADER = Style(
     font=BOLD,
     fill=HEADER_FILL,

@@ -35,6 +35,7 @@ from .exchange import (
     TITLE,
     YEAR_COLUMNS,
     column_number,
+    template_heading,
 )
 from .layout import HEADER, NOTE, PageInfo, prepare_sheet, sheet_writer
 from .layout import TITLE as TITLE_STYLE
@@ -56,6 +57,18 @@ def status_choices(statuses: Sequence[ProgressStatus]) -> list[str]:
     return [str(status) for status in statuses]
 
 
+NO_MEASURES_NOTE = "この所管課の施策はありません。"
+# Above the table: the title, the issuer's line, the instructions, one blank row.
+TITLE_ROWS = 2
+BLANK_ROWS = 1
+
+
+def header_row_for(lines: Sequence[str]) -> int:
+    """The row of the headings: the one number the table, its checks, the frozen pane and the
+    print titles are placed by."""
+    return TITLE_ROWS + len(lines) + BLANK_ROWS + 1
+
+
 def instructions(*, statuses: Sequence[ProgressStatus], fiscal_year: int, with_list: bool) -> list[str]:
     """The lines above the table: what to fill in, how, and what not to touch."""
     start, _ = fiscal.fiscal_year_bounds(fiscal_year)
@@ -67,9 +80,9 @@ def instructions(*, statuses: Sequence[ProgressStatus], fiscal_year: int, with_l
     )
     return [
         "記入のしかた",
-        f"・黄色の列({'、'.join(INPUT_HEADINGS)})だけを記入します。ほかの列やシートは変更できません。",
+        f"・黄色の列({'、'.join(map(template_heading, INPUT_HEADINGS))})だけを記入します。ほかの列やシートは変更できません。",
         status_line,
-        "・進捗率は0%から100%で入力します(50 と入力すると 50% になります)。",
+        "・進捗率(%)は0から100までの整数で入力します。50%なら 50 と入力します(「%」は付けません)。",
         f"・報告基準日は {start:%Y/%m/%d} から {end:%Y/%m/%d} までの日付を、2021/9/30 や 令和3年9月30日 のように入力します。",
         "・実績値がまだないときは空欄のままにします(0 と入力すると実績値 0 として登録されます)。",
         "・報告を更新しない施策の行は、そのままにしてください(同じ内容は取り込まれません)。"
@@ -115,13 +128,13 @@ def _validations(ws, first_row: int, last_row: int, status_list: str | None, fis
         )
     add(
         DataValidation(
-            type="decimal",
+            type="whole",
             operator="between",
             formula1="0",
-            formula2="1",
+            formula2="100",
             allow_blank=True,
-            errorTitle="進捗率",
-            error="0%から100%の範囲で入力してください。",
+            errorTitle=template_heading(PROGRESS),
+            error="0から100までの整数で入力してください(50%なら 50)。",
         ),
         PROGRESS,
     )
@@ -182,7 +195,7 @@ def write_template(
         fiscal_year=fiscal_year,
         with_list=status_list is not None,
     )
-    header_row = 2 + len(lines) + 1  # the title, the issuer, the lines, a blank row
+    header_row = header_row_for(lines)
     widths = [column.width for column in YEAR_COLUMNS]
     sheet = sheet_writer(ws, widths)
     title_column = column_number(TITLE)
@@ -197,10 +210,15 @@ def write_template(
     sheet.append([sheet.text(f"作成日 {fiscal.wareki_date_with_western(created_on)} {issuer}", NOTE)])
     for line in lines:
         sheet.append([sheet.text(line, NOTE)])
-    sheet.blank()
-    sheet.append(
-        [sheet.text(heading, INPUT_HEADER if heading in INPUT_HEADINGS else HEADER) for heading in HEADINGS]
+    for _ in range(BLANK_ROWS):
+        sheet.blank()
+    written_at = sheet.append(
+        [
+            sheet.text(template_heading(heading), INPUT_HEADER if heading in INPUT_HEADINGS else HEADER)
+            for heading in HEADINGS
+        ]
     )
+    assert written_at == header_row, (written_at, header_row)
     written = 0
     for row in rows:
         sheet.append(year_cells(sheet, row, row.years[0], input_style=_input))
@@ -208,7 +226,7 @@ def write_template(
     if not written:
         # Under 施策名, not 施策ID: a template returned as it is reads as empty, not as a bad ID.
         note = [sheet.value(None, NOTE) for _ in range(column_number(TITLE) - 1)]
-        sheet.append([*note, sheet.text("この所管課の施策はありません。", NOTE)])
+        sheet.append([*note, sheet.text(NO_MEASURES_NOTE, NOTE)])
     else:
         _validations(ws, header_row + 1, header_row + written, status_list, fiscal_year)
     # Locked but for the input cells; rows and columns may be resized to read a long text.

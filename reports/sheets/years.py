@@ -46,12 +46,14 @@ from .layout import (
     SHORT_DATE,
     TEXT,
     TOTAL,
+    WHOLE_PERCENT,
     PageInfo,
     fraction,
     prepare_sheet,
     sheet_writer,
 )
 
+NO_MEASURES_NOTE = "条件に合う施策はありません。"
 GRADE_COLUMN, STATUS_COLUMN, PROGRESS_COLUMN = (column_number(h) for h in (GRADE, STATUS, PROGRESS))
 
 
@@ -84,12 +86,20 @@ def year_cells(
         sheet.value(fraction(year.rate), RATE),
         grade_cell(sheet, year.grade),
         status_cell(sheet, report.status if report else None, input_style=template),
-        sheet.value(fraction(report.progress_percent) if report else None, input_style(PERCENT)),
+        _progress_cell(sheet, report.progress_percent if report else None, template=template),
         sheet.text(report.narrative if report else "", input_style(TEXT)),
         sheet.text(report.issues if report else "", input_style(TEXT)),
         sheet.text(report.next_steps if report else "", input_style(TEXT)),
         date_cell(sheet, report.as_of if report else None, input_style(SHORT_DATE), short=True),
     ]
+
+
+def _progress_cell(sheet: SheetWriter, percent: int | None, *, template: Callable[[Style], Style] | None):
+    """進捗率: a fraction under a percent format in the manager's workbook, the whole number of
+    percent in a plain cell in the template (what a person types there is read the same in Excel and LibreOffice)."""
+    if template is not None:
+        return sheet.value(percent, template(WHOLE_PERCENT))
+    return sheet.value(fraction(percent), PERCENT)
 
 
 def year_sheet_title(fiscal_year: int) -> str:
@@ -145,7 +155,7 @@ class YearSheet:
 
     def finish(self) -> None:
         if not self.count:
-            self.sheet.append([self.sheet.text("条件に合う施策はありません。", NOTE)])
+            self.sheet.append([self.sheet.text(NO_MEASURES_NOTE, NOTE)])
             return
         self._purpose_total()
         # No autofilter here: sorting would move the totals away from their measures.
