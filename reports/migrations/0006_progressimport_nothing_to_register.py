@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_progressimport_reading_in_background'),
+        ('reports', '0005_progressimport_sheets'),
     ]
 
     operations = [
