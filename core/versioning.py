@@ -197,7 +197,11 @@ class ConflictChoice(forms.Widget):
         self.is_required = widget.is_required
 
     def __getattr__(self, name):
-        return getattr(self.__dict__["widget"], name)
+        # Everything else (attrs, input_type, needs_multipart_form …) is the field's own widget's.
+        widget = self.__dict__.get("widget")
+        if widget is None:
+            raise AttributeError(name)
+        return getattr(widget, name)
 
     def value_from_datadict(self, data, files, name):
         return self.widget.value_from_datadict(data, files, name)
