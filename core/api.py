@@ -233,6 +233,19 @@ class StrictOrderingFilter(filters.OrderingFilter):
         return super().get_ordering(request, queryset, view)
 
 
+def choices_for_request(rows, narrow):
+    """A filter's choices as django-filter asks for them, with the request: ``rows`` (a model or a
+    queryset), cut by ``narrow`` (each app's public rule) for a visitor who is not signed in, so
+    that neither a choice list nor a refusal tells an unpublished record from one that does not
+    exist. Without a request (the report pages behind the sign-in, the export command): every row."""
+
+    def choices(request):
+        queryset = rows.all() if isinstance(rows, QuerySet) else rows.objects.all()
+        return narrow(queryset) if request is not None and is_public(request) else queryset
+
+    return choices
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class FiscalYearFilter(django_filters.NumberFilter):
     """A fiscal year typed as 2019, 2019年度, 令和元年度 or 平成31年度 (core.fields.FiscalYearFormField)."""

@@ -9,9 +9,15 @@ here mean the same as there: ``plan``, ``purpose``, ``department``, ``keyword``,
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
 
-from core.api import BooleanFilter, DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, is_public
+from core.api import (
+    BooleanFilter,
+    DateFilter,
+    FiscalYearFilter,
+    UpdatedSinceFilter,
+    changed_since,
+    choices_for_request,
+)
 
 from .models import (
     AnnualTarget,
@@ -30,16 +36,8 @@ INVALID_CHOICE = {"invalid_choice": "指定されたものは登録されてい�
 
 
 def visible_choices(rows):
-    """The rows (of a model, or a queryset) a request may choose in a filter, as django-filter calls it with the
-    request: a visitor who is not signed in, only those of published plans (published_only), so that
-    neither a choice list nor a refusal tells an unpublished record from one that does not exist.
-    Without a request (the report pages behind the sign-in, the export command): every row."""
-
-    def choices(request):
-        queryset = rows.all() if isinstance(rows, QuerySet) else rows.objects.all()
-        return published_only(queryset) if request is not None and is_public(request) else queryset
-
-    return choices
+    """The rows a request may choose in a filter: a visitor's, those of published plans only."""
+    return choices_for_request(rows, published_only)
 
 
 def _choice(label: str, model, field_name: str) -> django_filters.ModelChoiceFilter:

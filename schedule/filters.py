@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, is_public
+from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, choices_for_request
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .selectors import schedule_public_only
@@ -14,14 +14,8 @@ YEAR_LABEL = "年度(例: 2018、平成30年度)"
 
 
 def _visible(model):
-    """The rows of ``model`` a request may choose: a visitor's, only the public ones
-    (schedule_public_only), so a refusal tells nothing unpublished from nothing at all."""
-
-    def choices(request):
-        queryset = model.objects.all()
-        return schedule_public_only(queryset) if request is not None and is_public(request) else queryset
-
-    return choices
+    """The rows of ``model`` a request may choose: a visitor's, only the public ones."""
+    return choices_for_request(model, schedule_public_only)
 
 
 def _updated_since(model) -> UpdatedSinceFilter:

@@ -633,35 +633,16 @@ def test_a_template_saved_again_by_libreoffice_still_comes_back(secretariat_clie
     """A department that opens the template in LibreOffice Calc and saves it: the file still says
     what it is for, and its figures come back."""
     import os
-    import subprocess
 
-    from .test_excel_libreoffice import CONVERT_TIMEOUT, SOFFICE, libreoffice_unavailable
+    from .test_excel_libreoffice import SOFFICE, libreoffice_unavailable
 
     if not os.access(SOFFICE, os.X_OK):
         libreoffice_unavailable(f"{SOFFICE} がありません。make test が入れます。")
     filled = Filled(template_bytes(secretariat_client)).fill(
         measure(3), status="○ 実施中", progress=80, actual=3, as_of="2022/7/15"
     )
-    source = tmp_path / "in" / "戸籍住民課.xlsx"
-    source.parent.mkdir()
-    source.write_bytes(filled.bytes())
-    out = tmp_path / "out"
-    subprocess.run(
-        [
-            SOFFICE,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=CONVERT_TIMEOUT,
-    )
-    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", (out / "戸籍住民課.xlsx").read_bytes())))
+    saved = resaved_by_libreoffice(tmp_path, "戸籍住民課.xlsx", filled.bytes())
+    text = page_text(upload(secretariat_client, ("戸籍住民課.xlsx", saved)))
     assert "新しい報告 1件" in text and "問題 0件" in text, text[-1500:]
     confirm(secretariat_client)
     report = ProgressReport.objects.get(measure=measure(3), as_of=date(2022, 7, 15))
@@ -817,3 +798,31 @@ def test_a_discard_after_the_confirmation_changes_nothing(secretariat_client):
     assert response.status_code == 400
     upload_.refresh_from_db()
     assert upload_.state == ProgressImport.State.IMPORTED and upload_.reports
+
+
+def resaved_by_libreoffice(tmp_path, name: str, content: bytes) -> bytes:
+    """The workbook as LibreOffice Calc saves it again (a department that fills the template there)."""
+    import subprocess
+
+    from .test_excel_libreoffice import CONVERT_TIMEOUT, SOFFICE
+
+    source = tmp_path / "in" / name
+    source.parent.mkdir()
+    source.write_bytes(content)
+    out = tmp_path / "out"
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=CONVERT_TIMEOUT,
+    )
+    return (out / name).read_bytes()

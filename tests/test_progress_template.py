@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 from datetime import date
 
 import pytest
@@ -22,6 +21,7 @@ from .test_progress_import import (  # noqa: F401
     confirm,
     measure,
     page_text,
+    resaved_by_libreoffice,
     secretariat_client,
     template_bytes,
     upload,
@@ -110,33 +110,14 @@ def test_progress_reads_as_50_however_the_cell_holds_it(secretariat_client, numb
 def test_50_typed_in_libreoffice_reads_as_50(secretariat_client, tmp_path):  # noqa: F811
     """The instructions' own example, in a template saved by LibreOffice Calc: the cell holds 50
     and the upload reads 50 (the old percent cell held 50 there too, and was refused as 5000 %)."""
-    from .test_excel_libreoffice import CONVERT_TIMEOUT, SOFFICE, libreoffice_unavailable
+    from .test_excel_libreoffice import SOFFICE, libreoffice_unavailable
 
     if not os.access(SOFFICE, os.X_OK):
         libreoffice_unavailable(f"{SOFFICE} がありません。make test が入れます。")
     filled = Filled(template_bytes(secretariat_client)).fill(
         measure(3), status="○ 実施中", progress=50, as_of="2022/7/15"
     )
-    source = tmp_path / "in" / "戸籍住民課.xlsx"
-    source.parent.mkdir()
-    source.write_bytes(filled.bytes())
-    out = tmp_path / "out"
-    subprocess.run(
-        [
-            SOFFICE,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=CONVERT_TIMEOUT,
-    )
-    saved = (out / "戸籍住民課.xlsx").read_bytes()
+    saved = resaved_by_libreoffice(tmp_path, "戸籍住民課.xlsx", filled.bytes())
     again = Filled(saved)
     cell = again.cell(measure(3), x.PROGRESS)
     assert (cell.value, "%" in cell.number_format) == (50, False)
