@@ -5,7 +5,10 @@ PY := $(VENV)/bin/python
 # The application's dependencies, locked with hashes; dev.txt is the same pins plus the test tools.
 PROD_LOCK := requirements/prod.txt
 DEV_LOCK := requirements/dev.txt
-STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
+# The API's and the open data's real consumers ([project.optional-dependencies].clients), which
+# the test suite runs: locked on their own, within dev.txt's pins.
+CLIENTS_LOCK := requirements/clients.txt
+STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
 SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py
 
@@ -41,9 +44,9 @@ screenshots: install browser
 # The development environment (make run and make test share it): the application and the test tools.
 install: $(STAMP)
 
-$(STAMP): $(PROD_LOCK) $(DEV_LOCK) pyproject.toml
+$(STAMP): $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK) -r $(CLIENTS_LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -64,8 +67,9 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
-# Re-resolve the ranges in pyproject.toml into requirements/prod.txt ([project].dependencies) and
-# requirements/dev.txt (the same pins plus the dev extra), with hashes, using pinned pip-tools.
+# Re-resolve the ranges in pyproject.toml into requirements/prod.txt ([project].dependencies),
+# requirements/dev.txt (the same pins plus the dev extra) and requirements/clients.txt (the clients
+# extra, within dev.txt's pins), with hashes, using pinned pip-tools.
 # Versions already locked are kept; `make lock UPGRADE=1` moves every package to its newest allowed.
 PIP_TOOLS := pip==26.3 pip-tools==7.6.2
 LOCK_VENV := /tmp/bunkyo-lock
@@ -78,9 +82,12 @@ lock:
 	  head = '# Generated from pyproject.toml by make lock: change the ranges there, not here.\n'; \
 	  open('requirements/prod.in', 'w').write(head + '\n'.join(p['dependencies']) + '\n'); \
 	  open('requirements/dev.in', 'w').write(head + '-c prod.txt\n-r prod.in\n' \
-	    + '\n'.join(p['optional-dependencies']['dev']) + '\n')"
+	    + '\n'.join(p['optional-dependencies']['dev']) + '\n'); \
+	  open('requirements/clients.in', 'w').write(head + '-c dev.txt\n' \
+	    + '\n'.join(p['optional-dependencies']['clients']) + '\n')"
 	cd requirements && $(PIP_COMPILE) --output-file prod.txt prod.in
 	cd requirements && $(PIP_COMPILE) --output-file dev.txt dev.in
+	cd requirements && $(PIP_COMPILE) --output-file clients.txt clients.in
 
 # Not part of make test. Each part works on a copy of the synthetic data of `manage.py
 # generate_synthetic_plans`, built once per (plans, measures, seed) and kept in build/bench-data/

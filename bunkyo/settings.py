@@ -268,6 +268,15 @@ OPENDATA_LOCAL_GOVERNMENT_NAME = " ".join(
 )
 if not OPENDATA_LOCAL_GOVERNMENT_NAME:
     raise ImproperlyConfigured("OPENDATA_LOCAL_GOVERNMENT_NAME must name the body, e.g. 東京都文京区")
+# The site's one canonical address (scheme, host and any path prefix, no trailing slash). Whatever
+# names a published thing for good is built from it, never from the request's Host: the catalogue's
+# and the datasets' identifiers, which a harvester keys on, are the same whether the site is read
+# as localhost, 127.0.0.1 or https behind the proxy.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address, e.g. https://example.jp, not {SITE_URL!r}"
+    )
 
 # --- Large workbooks, built in the background (docs/reports.md, docs/PERFORMANCE.md) ----------
 # Above this many measures /reports/ does not build the workbook inside the request: it queues it
