@@ -230,11 +230,7 @@ if not REPORT_ISSUER:
     )
 
 # Caches: each process keeps its own in memory, with no server to run, except "throttle". "default"
-# is Django's own default. "print_reports" keeps the council report's rendered pages
-# (reports/print_cache.py), each under the data's token (reports.models.DataStamp), the question and the day, so a kept page is
-# never stale. Bounded: at most MAX_ENTRIES pages a worker, none larger than 1 MB
-# (print_cache.MAX_BYTES), so at most about 32 MB a worker; a page made under an old token or
-# an earlier day is never asked for again and is dropped as new ones come (or after a day).
+# is Django's own default.
 # "throttle" keeps the request counts of the API and the open data (core/api_throttling.py) in a
 # table of the database (`manage.py createcachetable`), because a count must be the same in every
 # gunicorn worker; it needs no server beside the database. One row per address or account counted
@@ -242,12 +238,6 @@ if not REPORT_ISSUER:
 # deleted. The size is counted on every write, so the table is kept small.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "print_reports": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "print_reports",
-        "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 32},
-    },
     "throttle": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "throttle_cache",

@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 
 from core import fiscal
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
-from core.widgets import QuickSelect, QuickTextInput
 from measures.filters import visible_choices
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of, today
@@ -33,13 +32,11 @@ class ReportScopeForm(forms.Form):
         queryset=Plan.objects.all(),
         required=False,
         empty_label="現行の計画",
-        widget=QuickSelect,
         error_messages={"invalid_choice": "指定された計画は登録されていません。一覧から選んでください。"},
     )
     as_of = DateFormField(
         label="基準日",
         required=False,
-        widget=QuickTextInput,
         help_text=(
             "この日までの報告で集計します(例: 2020/03/31、令和2年3月31日)。空欄は今日、"
             "終了した計画では計画期間の最終日(それより後の報告があればその最新の日)です。"
@@ -48,7 +45,6 @@ class ReportScopeForm(forms.Form):
     fiscal_year = FiscalYearFormField(
         label="年度",
         required=False,
-        widget=QuickTextInput,
         help_text="例: 2019、令和元年度、平成31年度。空欄は計画期間のすべての年度です。",
     )
 
@@ -90,27 +86,23 @@ class MeasureProgressFilter(django_filters.FilterSet):
         field_name="purpose",
         queryset=visible_choices(Purpose.objects.select_related("plan")),
         empty_label="すべて",
-        widget=QuickSelect,
     )
     department = django_filters.ModelChoiceFilter(
         label="所管課",
         field_name="departments",
         queryset=visible_choices(Department),
         empty_label="すべて",
-        widget=QuickSelect,
     )
     keyword = django_filters.ModelChoiceFilter(
         label="施策のキーワード",
         field_name="keywords",
         queryset=visible_choices(Keyword),
         empty_label="すべて",
-        widget=QuickSelect,
     )
     status = django_filters.ModelChoiceFilter(
         label="進捗状況",
         queryset=visible_choices(ProgressStatus),
         empty_label="すべて",
-        widget=QuickSelect,
         method="filter_status",
     )
 

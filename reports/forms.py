@@ -8,7 +8,6 @@ from django import forms
 
 from core import fiscal
 from core.fields import DateFormField, date_in_range_error
-from core.widgets import QuickTextInput
 from measures.models import Department, Plan
 from measures.selectors import plan_current, progress_fiscal_year, today
 
@@ -21,7 +20,6 @@ class PrintOptionsForm(forms.Form):
     since = DateFormField(
         label="前回の基準日",
         required=False,
-        widget=QuickTextInput,
         help_text="入力すると、この日から基準日までの変更点を載せます(例: 2020/03/31、令和2年3月31日)。",
     )
 

@@ -198,35 +198,3 @@ class ProgressImportFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DataStamp(models.Model):
-    """One row whose token changes on every write to the data the council report shows.
-
-    Triggers on every table of the measures and schedule apps (reports/migrations/0002_datastamp.py)
-    replace the token with a random one in the writing transaction, whoever writes: the admin, a
-    service's bulk_create, the Excel import, QuerySet.update(), raw SQL, loaddata. A kept rendering
-    of /reports/print/ (reports.print_cache) is reused only while the token it was made under is
-    the current one. Random, not a counter: a rolled-back write or a restored backup never brings
-    back a token a kept page was made under.
-
-    Not managed by Django: the migration makes the table and its one row, and a flush (the tests'
-    TransactionTestCase) leaves it alone, so the row is always there.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True)
-    token = models.CharField(max_length=64)
-
-    class Meta:
-        managed = False
-        db_table = "reports_datastamp"
-        verbose_name = "データの版"
-        verbose_name_plural = "データの版"
-
-    def __str__(self) -> str:
-        return self.token
-
-    @classmethod
-    def current(cls) -> str | None:
-        """The token now (one query); None when the row is missing, so nothing is kept."""
-        return next(iter(cls.objects.filter(pk=1).values_list("token", flat=True)), None)

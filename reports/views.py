@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.pages import bad_request, private_page, read_only_page
@@ -19,11 +17,10 @@ from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
-from . import exports, print_cache
+from . import exports
 from .chart import grade_chart_for
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
-from .print_cache import Rendered
 from .printing import council_report_build, measure_report_build
 from .workbook import ProgressExport, attachment, progress_workbook_response
 
@@ -120,20 +117,7 @@ def workbook_download(request, job_id):
 
 @read_only_page(PRINT_PROGRESS)
 def council_report(request):
-    """The council's report, kept once rendered while the data, the day and the question are the
-    same (reports/print_cache.py); the header around it, with the reader's name, is rendered each time."""
-    key = print_cache.key_for(request)  # before anything the report shows is read
-    rendered = print_cache.kept(key)
-    if rendered is None:
-        rendered = _council_report_rendered(request)
-        if isinstance(rendered, HttpResponse):
-            return rendered  # a wrong question: its 400, never kept
-        print_cache.keep(key, rendered)
-    context = {"report_head": mark_safe(rendered.head), "report_body": mark_safe(rendered.body)}
-    return render(request, "reports/print.html", context)
-
-
-def _council_report_rendered(request) -> Rendered | HttpResponse:
+    """The council's report, rendered afresh for each request (docs/PERFORMANCE.md)."""
     filterset = MeasureProgressFilter(request.GET)
     filters_valid = filterset.is_valid()
     as_of = filterset.as_of_date if "as_of" not in filterset.form.errors else None
@@ -142,11 +126,7 @@ def _council_report_rendered(request) -> Rendered | HttpResponse:
         return bad_request(request, filterset.form, options)
     report = council_report_build(filterset=filterset, since=options.cleaned_data["since"])
     context = {"report": report, "filter_forms": [filterset.form, options]}
-    # Without the request: nothing of the reader's can reach what is kept for every reader.
-    return Rendered(
-        head=render_to_string("reports/_print_head.html", context),
-        body=render_to_string("reports/_print_body.html", context),
-    )
+    return render(request, "reports/print.html", context)
 
 
 @read_only_page(PRINT_PROGRESS)

@@ -41,14 +41,6 @@ def role_groups(db):
         roles.sync_groups(apps)
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_council_report():
-    """Each test starts with no rendered council report kept from another (reports/print_cache.py)."""
-    from django.core.cache import caches
-
-    caches["print_reports"].clear()
-
-
 @pytest.fixture
 def uploads_read_at_once(settings):
     """The worker's part of an Excel upload, reading the files, runs inside the upload's request (the

@@ -41,7 +41,6 @@ LEFT_OUT = {
     "reports.WorkbookJob": "a background workbook's request lives 24 hours, and its file is not in the backup",
     "django_tasks_database.DBTaskResult": "the worker's queue of those workbooks and of the uploads to read",
     "reports.ProgressImportFile": "an upload's files live only until the worker has read them, seconds",
-    "reports.DataStamp": "the migration makes its one row; the restore's writes draw a new token",
 }
 
 

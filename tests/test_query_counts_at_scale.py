@@ -201,9 +201,8 @@ QUERIES = {
     "excel": 27,
     # The council report reads its statuses and grades once, for the legend, and hands them to
     # measure_progress_rows and progress_changes (each read them again before: 23 and 31).
-    # One more, first, for the data's token: the report is then kept (tests/test_print_cache.py).
-    "print": 22,
-    "print-since": 27,
+    "print": 21,
+    "print-since": 26,
     "print-measure": 19,
     "schedule": 17,
     "schedule-item": 6,
