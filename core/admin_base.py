@@ -28,10 +28,19 @@ from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit
 
 
 class NotFoundAdminMixin:
-    """An unknown id in an admin URL answers 404, like every other page, instead of a redirect."""
+    """An unknown id in an admin URL answers 404, like every other page, instead of a redirect.
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404(f"ID「{object_id}」の{opts.verbose_name}は見つかりません。削除された可能性があります。")
+    Through ModelAdmin.get_object, the documented hook every object view (change, delete,
+    history) reads its object through: where it would give None, it raises Http404.
+    """
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(
+                f"ID「{object_id}」の{self.opts.verbose_name}は見つかりません。削除された可能性があります。"
+            )
+        return obj
 
 
 @dataclass(frozen=True)

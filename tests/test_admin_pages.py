@@ -188,3 +188,15 @@ def test_the_user_list_shows_each_persons_department(client, superuser, secretar
     page = parse(client.get(reverse("admin:auth_user_changelist")).content)
     row = next(r for r in page.find_all("tr") if "jimu" in r.text)
     assert "情報政策課" in row.text and "事務局 太郎" in row.text
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+@pytest.mark.parametrize("object_id", ["99999", "abc"])
+def test_an_unknown_id_in_an_admin_url_is_a_404_page_not_a_redirect(client, secretariat, view, object_id):
+    client.force_login(secretariat)
+    for model in _registered_models():
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[object_id])
+        response = client.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+        assert "ページが見つかりません" in response.content.decode(), url
