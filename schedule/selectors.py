@@ -121,6 +121,21 @@ PUBLIC_COMMENT_START_MARK = "➡"
 PUBLIC_COMMENT_CONTINUES_MARK = "━"
 
 
+@dataclass(frozen=True)
+class LegendEntry:
+    mark: str
+    meaning: str
+
+
+# What each mark means, in the order every output lists them: the schedule's page and the
+# workbook's 策定スケジュール sheet (tests/test_one_home.py reads both).
+SCHEDULE_LEGEND = (
+    *(LegendEntry(mark, status.label) for status, mark in ITEM_MARKS.items()),
+    LegendEntry(PUBLIC_COMMENT_START_MARK, "パブリック・コメント開始"),
+    LegendEntry(PUBLIC_COMMENT_CONTINUES_MARK, "パブリック・コメント期間"),
+)
+
+
 @dataclass
 class MarkedItem:
     item: ScheduledItem

@@ -22,6 +22,7 @@ from .forms import CalendarFeedForm, ScheduleYearForm
 from .models import Body, CalendarFeedKey, ScheduledItem
 from .selectors import (
     ITEM_MARKS,
+    SCHEDULE_LEGEND,
     calendar_feed_entries,
     schedule_default_fiscal_year,
     schedule_fiscal_years,
@@ -49,7 +50,7 @@ def table(request):
                 fiscal_year=fiscal_year, item_levels=check.item_levels() if check else None
             ),
             "years": schedule_fiscal_years(),
-            "marks": ITEM_MARKS,
+            "legend": SCHEDULE_LEGEND,
             "check": check,
             # As the council report's cover: the day it is printed and who issues it.
             "issued_on": today(),

@@ -141,3 +141,29 @@ def test_the_measure_list_shows_each_plan_with_its_own_years(client, secretariat
     assert "令和元年度(2019年度)" not in rows["次期計画の施策"]
     seed_row = next(text for title, text in rows.items() if title.startswith("行政手続"))
     assert "令和元年度(2019年度): ◎ 完了 100%" in seed_row
+
+
+def test_the_schedule_legend_reads_the_same_on_the_page_and_in_the_workbook(client, council):
+    """schedule.selectors.SCHEDULE_LEGEND: one list of marks and meanings, with the same words in both."""
+    from schedule.selectors import SCHEDULE_LEGEND
+
+    expected = [f"{entry.mark} {entry.meaning}" for entry in SCHEDULE_LEGEND]
+    assert [entry.meaning for entry in SCHEDULE_LEGEND] == [
+        "予定",
+        "実施済",
+        "延期",
+        "中止",
+        "パブリック・コメント開始",
+        "パブリック・コメント期間",
+    ]
+    client.force_login(council)
+    page = parse(client.get(reverse("schedule:table")).content.decode())
+    legend_list = page.find("dl", cls="schedule-legend")
+    on_page = [item.text for item in legend_list.find_all("span", cls="legend-item")]
+    assert on_page == expected
+
+    legend = next(
+        r[0] for r in values(export_workbook()["策定スケジュール"]) if r and str(r[0]).startswith("凡例")
+    )
+    in_sheet = [text.removesuffix("(網掛け)") for text in legend.removeprefix("凡例: ").split(" ") if text]
+    assert [" ".join(in_sheet[i : i + 2]) for i in range(0, len(in_sheet), 2)] == expected

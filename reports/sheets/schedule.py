@@ -15,8 +15,7 @@ from core.xlsx import SheetWriter, Style, filled
 from schedule.models import ScheduledItem
 from schedule.selectors import (
     ITEM_MARKS,
-    PUBLIC_COMMENT_CONTINUES_MARK,
-    PUBLIC_COMMENT_START_MARK,
+    SCHEDULE_LEGEND,
     GridCell,
     GridRow,
     PhaseCell,
@@ -45,13 +44,11 @@ PUBLIC_COMMENT = filled(MARK, "#FFF2CC")
 PHASE_BAND = filled(CENTER, "#E2EFDA")
 WIDTHS = (28,) + (6,) * 12 + (40,)
 NOTES_COLUMN = 14
-LEGEND = (
-    f"{ITEM_MARKS[ScheduledItem.Status.PLANNED]} 予定",
-    f"{ITEM_MARKS[ScheduledItem.Status.HELD]} 実施済(網掛け)",
-    f"{ITEM_MARKS[ScheduledItem.Status.POSTPONED]} 延期",
-    f"{ITEM_MARKS[ScheduledItem.Status.CANCELLED]} 中止",
-    f"{PUBLIC_COMMENT_START_MARK} パブリック・コメント開始",
-    f"{PUBLIC_COMMENT_CONTINUES_MARK} パブリック・コメント実施中",
+# The schedule's legend (schedule.selectors.SCHEDULE_LEGEND), with the sheet's shading of held items.
+LEGEND = tuple(
+    f"{entry.mark} {entry.meaning}"
+    + ("(網掛け)" if entry.mark == ITEM_MARKS[ScheduledItem.Status.HELD] else "")
+    for entry in SCHEDULE_LEGEND
 )
 
 
