@@ -97,13 +97,6 @@ class ScheduleCheck:
                     levels[item.pk] = finding.level
         return levels
 
-    def period_levels(self) -> dict[int, str]:
-        levels: dict[int, str] = {}
-        for finding in self.findings:
-            if finding.period is not None and levels.get(finding.period.pk) != Level.ERROR:
-                levels[finding.period.pk] = finding.level
-        return levels
-
 
 # ---- Reading dates ------------------------------------------------------------------------------
 

@@ -29,7 +29,3 @@ def day_off_reason(day: date) -> str | None:
     if day.weekday() == 6:
         return "日曜日"
     return None
-
-
-def is_working_day(day: date) -> bool:
-    return day_off_reason(day) is None

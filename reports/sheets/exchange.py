@@ -70,7 +70,6 @@ YEAR_COLUMNS = (
 )
 HEADINGS = tuple(column.heading for column in YEAR_COLUMNS)
 INPUT_HEADINGS = tuple(c.heading for c in YEAR_COLUMNS if c.kind is Kind.INPUT)
-FIXED_HEADINGS = tuple(c.heading for c in YEAR_COLUMNS if c.kind is Kind.FIXED)
 
 
 # 進捗率 in the department's template: a whole number of percent in a plain cell. A percent cell
