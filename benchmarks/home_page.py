@@ -128,16 +128,14 @@ def build(n: int, db_path: str) -> dict:
     from benchmarks.data import build_measures
 
     built = build_measures(n, db_path)  # a copy of manage.py generate_synthetic_plans's data (cached)
-    from django.utils import timezone
-
-    from core import fiscal
+    from core import clock, fiscal
     from measures.models import Plan
     from schedule.models import Body, ScheduledItem
 
     plan = Plan.objects.order_by("-last_fiscal_year").first()  # the home page's plan (the newest)
     held = date(plan.last_fiscal_year, *COUNCIL_REPORT_HELD)
     council = Body.objects.get(kind=Body.Kind.COUNCIL)
-    next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=15)
+    next_month = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=15)
     for item in (
         ScheduledItem(
             body=council,

@@ -1,7 +1,8 @@
 from django.shortcuts import render
 
+from core.clock import today
 from core.pages import read_only_page
-from measures.selectors import plan_current, today
+from measures.selectors import plan_current
 
 from .forms import TimelineFilterForm
 from .home import home_page_build

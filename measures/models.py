@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core import fiscal
+from core import clock, fiscal
 from core.fields import (
     NARRATIVE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -131,7 +131,7 @@ class Plan(VersionedModel):
         if self.adopted_on:
             earliest, _ = fiscal.fiscal_year_bounds(self.drafting_fiscal_year)
             _, latest = fiscal.fiscal_year_bounds(self.last_fiscal_year)
-            today = timezone.localdate()
+            today = clock.today()
             if not earliest <= self.adopted_on <= latest:
                 raise ValidationError(
                     {
@@ -704,7 +704,7 @@ class ProgressReport(VersionedModel):
             elif late := fiscal_window_error(self.as_of, self.fiscal_year, "報告基準日"):
                 errors["as_of"] = late
         if self.withdrawn_on:
-            today = timezone.localdate()
+            today = clock.today()
             if self.as_of and self.withdrawn_on < self.as_of:
                 errors["withdrawn_on"] = (
                     f"取り下げ日は報告基準日({self.as_of:%Y/%m/%d})以降の日付にしてください。"

@@ -13,11 +13,10 @@ from datetime import date
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty, StringProperty
 
-from core import fiscal
+from core import clock, fiscal
 from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Department, Measure, Plan, ProgressStatus
 from measures.selectors import measure_progress_rows
@@ -70,7 +69,7 @@ class ProgressTemplate:
 
 def write_template_workbook(template: ProgressTemplate, output, *, created_on: date | None = None) -> int:
     """Write the template to ``output`` (a path or binary file). Returns the number of measures in it."""
-    created_on = created_on or timezone.localdate()
+    created_on = created_on or clock.today()
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{template.plan.name} {template.title}"
     workbook.properties.creator = APPLICATION_NAME

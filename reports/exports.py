@@ -20,7 +20,7 @@ from django.db.models import Count, Min, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from core import fiscal
+from core import clock, fiscal
 
 from .filters import MeasureProgressFilter
 from .models import WorkbookJob
@@ -52,7 +52,7 @@ def workbook_path(job: WorkbookJob) -> Path:
 
 def jobs_of(user) -> QuerySet[WorkbookJob]:
     """The person's own workbooks that have not expired, newest first."""
-    return WorkbookJob.objects.filter(requested_by=user, expires_at__gt=timezone.now())
+    return WorkbookJob.objects.filter(requested_by=user, expires_at__gt=clock.now())
 
 
 def job_of(user, job_id) -> WorkbookJob | None:
@@ -79,7 +79,7 @@ def request_workbook(user, filterset: MeasureProgressFilter) -> WorkbookJob:
 
     purge_expired()
     export = ProgressExport.from_filter(filterset)
-    now = timezone.now()
+    now = clock.now()
     job = WorkbookJob.objects.create(
         requested_by=user,
         query=frozen_query(filterset),
@@ -123,9 +123,9 @@ def build_workbook(job_id: str) -> str:
     except Exception:
         logger.exception("The workbook %s could not be built", job.pk)
         partial.unlink(missing_ok=True)
-        jobs.update(status=WorkbookJob.Status.FAILED, finished_at=timezone.now())
+        jobs.update(status=WorkbookJob.Status.FAILED, finished_at=clock.now())
         raise
-    now = timezone.now()
+    now = clock.now()
     jobs.update(status=WorkbookJob.Status.DONE, finished_at=now, expires_at=now + keep_for())
     purge_expired()
     return WorkbookJob.Status.DONE
@@ -133,7 +133,7 @@ def build_workbook(job_id: str) -> str:
 
 def purge_expired(now=None) -> int:
     """Delete the jobs past their time and their files. Returns how many jobs were deleted."""
-    now = now or timezone.now()
+    now = now or clock.now()
     expired = list(WorkbookJob.objects.filter(expires_at__lte=now))
     for job in expired:
         workbook_path(job).unlink(missing_ok=True)
@@ -153,7 +153,7 @@ class WaitingJobs:
 def jobs_waiting_too_long() -> WaitingJobs | None:
     """The requests of everyone, unexpired, still 作成待ち a minute after being asked for; None when
     there are none. For the secretariat (the admin's front page). One query."""
-    now = timezone.now()
+    now = clock.now()
     waiting = WorkbookJob.objects.waiting_too_long(now).filter(expires_at__gt=now)
     found = waiting.aggregate(count=Count("pk"), since=Min("requested_at"))
     return WaitingJobs(**found) if found["count"] else None

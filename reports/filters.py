@@ -18,10 +18,11 @@ from django import forms
 from django.db.models import QuerySet
 
 from core import fiscal
+from core.clock import today
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from measures.filters import visible_choices
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
-from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of, today
+from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of
 
 
 class ReportScopeForm(forms.Form):

@@ -7,9 +7,10 @@ from datetime import date
 from django import forms
 
 from core import fiscal
+from core.clock import today
 from core.fields import DateFormField, date_in_range_error
 from measures.models import Department, Plan
-from measures.selectors import plan_current, progress_fiscal_year, today
+from measures.selectors import plan_current, progress_fiscal_year
 
 from .importing import ImportScope
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from core import clock
 from core.fields import FiscalYearField
 from measures.models import Plan
 
@@ -82,9 +82,7 @@ class WorkbookJob(models.Model):
         """Still 作成待ち START_EXPECTED_WITHIN after it was asked for: the worker has not started it.
         (Once started, it is 作成中, and the worker writes its progress.) The same rule in SQL:
         WorkbookJobQuerySet.waiting_too_long()."""
-        return (
-            self.status == self.Status.QUEUED and self.requested_at <= timezone.now() - START_EXPECTED_WITHIN
-        )
+        return self.status == self.Status.QUEUED and self.requested_at <= clock.now() - START_EXPECTED_WITHIN
 
 
 class ProgressImportQuerySet(models.QuerySet):
@@ -167,7 +165,7 @@ class ProgressImport(models.Model):
         return (
             self.state == self.State.READING
             and self.read_started_at is None
-            and self.uploaded_at <= timezone.now() - START_EXPECTED_WITHIN
+            and self.uploaded_at <= clock.now() - START_EXPECTED_WITHIN
         )
 
 

@@ -20,9 +20,8 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Min
-from django.utils import timezone
 
-from core import fiscal
+from core import clock, fiscal
 from core.xlsx_upload import DEFAULT_LIMITS
 from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
@@ -122,7 +121,7 @@ def _discard_stale() -> None:
     """Drop the previews not confirmed within PREVIEW_KEPT, and the uploads not read by then, with their files."""
     stale = ProgressImport.objects.filter(
         state__in=(ProgressImport.State.PREVIEW, ProgressImport.State.READING),
-        uploaded_at__lt=timezone.now() - PREVIEW_KEPT,
+        uploaded_at__lt=clock.now() - PREVIEW_KEPT,
     )
     ProgressImportFile.objects.filter(upload__in=stale).delete()
     stale.update(state=ProgressImport.State.DISCARDED, reports=[], problems=[])
@@ -141,7 +140,7 @@ def progress_import_read(*, upload_id: int) -> str:
     _discard_stale()
     uploads = ProgressImport.objects.filter(pk=upload_id)
     claimed = uploads.filter(state=ProgressImport.State.READING, read_started_at__isnull=True).update(
-        read_started_at=timezone.now()
+        read_started_at=clock.now()
     )
     if not claimed:
         return uploads.values_list("state", flat=True).first() or "gone"
@@ -191,7 +190,7 @@ def _files_of(upload: ProgressImport) -> list[tuple[str, io.BytesIO]]:
 def progress_imports_waiting_too_long() -> WaitingJobs | None:
     """Uploads of everyone, not dropped, that the worker has not started a minute after they were made;
     None when there are none. For the secretariat (the admin's front page). One query."""
-    now = timezone.now()
+    now = clock.now()
     waiting = ProgressImport.objects.waiting_too_long(now).filter(uploaded_at__gte=now - PREVIEW_KEPT)
     found = waiting.aggregate(count=Count("pk"), since=Min("uploaded_at"))
     return WaitingJobs(**found) if found["count"] else None
@@ -229,7 +228,7 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
         raise PermissionDenied(NOT_YOURS)
     if upload.state != ProgressImport.State.PREVIEW:
         raise ValidationError(_refusal(upload.state))
-    if upload.uploaded_at < timezone.now() - PREVIEW_KEPT:
+    if upload.uploaded_at < clock.now() - PREVIEW_KEPT:
         raise ValidationError(DISCARDED)
     if upload.problems:
         raise ValidationError(HAS_PROBLEMS)
@@ -256,7 +255,7 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
             else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。"
         ) from None
     upload.state = ProgressImport.State.IMPORTED
-    upload.imported_at = timezone.now()
+    upload.imported_at = clock.now()
     upload.report_count = len(reports)
     upload.save(update_fields=["state", "imported_at", "report_count"])
     return upload

@@ -19,6 +19,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty, StringProperty
 
+from core import clock
 from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure, Plan
 from measures.selectors import ProgressTally, measure_progress_rows, report_history_stream
@@ -116,7 +117,7 @@ def write_progress_workbook(
     in write-only mode as they are read. ``on_progress(n)`` is told every ``progress_every``
     measures written (a background build reports its progress with it).
     """
-    generated_at = generated_at or timezone.localtime()
+    generated_at = generated_at or timezone.localtime(clock.now())
     page = replace(export.page, issued_on=generated_at.date(), issuer=settings.REPORT_ISSUER)
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{export.plan.name} 進捗状況({export.page.as_of_label}時点)"

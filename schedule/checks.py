@@ -28,9 +28,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
-from core import fiscal
+from core import clock, fiscal
 from core.fiscal import weekday_label
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
@@ -347,7 +346,7 @@ def _flow_steps(bodies: list[Body]) -> list[list[Body]]:
 
 def schedule_check(*, fiscal_year: int | None = None, on: date | None = None) -> ScheduleCheck:
     """Every finding for ``fiscal_year`` (every year when None), as of ``on`` (today). Four queries."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     by_year = {} if fiscal_year is None else {"fiscal_year": fiscal_year}
     steps = _flow_steps(list(Body.objects.order_by("flow_position", "order", "name")))
     phases = list(Phase.objects.filter(**by_year).order_by("fiscal_year", "order", "pk"))

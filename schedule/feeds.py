@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar, Event, Timezone
+
+from core import clock
 
 from .checks import item_date
 from .models import CalendarFeedKey, PublicCommentPeriod, ScheduledItem
@@ -82,7 +83,7 @@ def schedule_calendar(
     every event is all-day (DTSTART;VALUE=DATE); the calendar's own zone is Asia/Tokyo.
     """
     calendar = _calendar(name)
-    stamp = timezone.now()
+    stamp = clock.now()
     for item in items:
         day = item_date(item)
         if day is None:

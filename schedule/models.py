@@ -11,10 +11,9 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThanOrEqual
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core import fiscal
+from core import clock, fiscal
 from core.fields import (
     NOTE_MAX_LENGTH,
     FiscalYearField,
@@ -219,7 +218,7 @@ class ScheduledItem(VersionedModel):
             errors["actual_date"] = late
         if self.status == self.Status.HELD and not self.actual_date and "actual_date" not in errors:
             errors["actual_date"] = HELD_NEEDS_ACTUAL_DATE
-        today = timezone.localdate()
+        today = clock.today()
         if self.status == self.Status.HELD and self.actual_date and self.actual_date > today:
             # A postponed item may carry its new, later date; a held one happened already.
             errors.setdefault(

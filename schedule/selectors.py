@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
-from core import fiscal
+from core import clock, fiscal
 from core.publication import public_fiscal_years
 from core.year_records import YearCount
 
@@ -245,7 +244,7 @@ def schedule_grid(*, fiscal_year: int, item_levels: dict[int, str] | None = None
 
 def schedule_default_fiscal_year(on=None) -> int:
     """The year the schedule page opens on: the current fiscal year if it has a schedule, else the latest that does."""
-    current = fiscal.fiscal_year_of(on or timezone.localdate())
+    current = fiscal.fiscal_year_of(on or clock.today())
     years = schedule_fiscal_years()
     if not years or current in years:
         return current

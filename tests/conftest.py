@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.cache import caches
@@ -26,6 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCUMENT = ROOT / "fixtures" / "source" / "bunkyo_data_plan_drafting_2018.txt"
 # The copy shared with the project team, beside the clone when there is one.
 SHARED_SEED_DOCUMENT = ROOT.parent / "shared" / "seed" / "000_76c39d973e79e469.txt"
+
+
+# The day every test runs on, whatever the real date: a Monday, long after the demo plan's period
+# and far enough ahead that the cookies the live server sets (dated by this clock) are still
+# valid in the browser, which keeps the real time. time-machine moves every clock in the process
+# (core.clock, auto_now fields, sessions, the live server's thread); the time still runs from
+# there (tick). A test that needs another day moves it: time_machine.move_to(...).
+TEST_NOW = datetime(2040, 6, 18, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock():
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
 
 
 @pytest.fixture

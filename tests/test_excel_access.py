@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from core.clock import today
 from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure
-from measures.selectors import today
 
 from .excel import open_workbook, values
 from .factories import make_measure, make_plan, seed_plan

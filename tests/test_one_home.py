@@ -167,3 +167,21 @@ def test_the_schedule_legend_reads_the_same_on_the_page_and_in_the_workbook(clie
     )
     in_sheet = [text.removesuffix("(網掛け)") for text in legend.removeprefix("凡例: ").split(" ") if text]
     assert [" ".join(in_sheet[i : i + 2]) for i in range(0, len(in_sheet), 2)] == expected
+
+
+def test_the_application_reads_the_time_from_its_one_clock():
+    """core.clock: nothing else asks Django (or Python) for today or now."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    asking = re.compile(r"timezone\.(localdate|localtime|now)\(\)|\b(date|datetime)\.(today|now|utcnow)\(")
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for app in ("bunkyo", "core", "measures", "schedule", "reports", "opendata", "benchmarks")
+        for path in sorted((root / app).rglob("*.py"))
+        if "migrations" not in path.parts and path != root / "core" / "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if asking.search(line)
+    ]
+    assert found == []

@@ -23,8 +23,8 @@ from django.urls import reverse
 
 from bunkyo import roles
 from core import fiscal
+from core.clock import today
 from measures.models import Measure, Purpose
-from measures.selectors import today
 from schedule.models import Body, ScheduledItem
 
 from .factories import add_report, add_target, make_measure, seed_plan

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import fiscal
+from core.clock import today
 from measures.models import AnnualTarget, EvaluationGrade, Measure, ProgressReport, ProgressStatus, Purpose
-from measures.selectors import today
 
 from .factories import add_report, add_target, make_measure, seed_plan
 from .page_text import parse
