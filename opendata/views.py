@@ -95,7 +95,13 @@ def index(request):
     datasets = []
     if published.plans:
         datasets = [
-            {"dataset": d, "modified": modified_on(d, published), "urls": _urls(request, d)} for d in DATASETS
+            {
+                "dataset": d,
+                "identifier": dcat.dataset_identifier(d),
+                "modified": modified_on(d, published),
+                "urls": _urls(request, d),
+            }
+            for d in DATASETS
         ]
     return render(
         request,

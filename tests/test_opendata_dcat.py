@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -26,6 +27,7 @@ from .factories import seed_plan
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SHAPES = ROOT / "tests" / "data" / "dcat-ap-3"
 CKAN_PYTHON = ROOT / "build" / "ckan-venv" / "bin" / "python"
 SITE = "https://opendata.example.jp"
@@ -134,7 +136,7 @@ def test_each_dataset_has_the_plans_keywords_period_place_theme_and_contact(clie
         # The plan runs FY2019-FY2021; the schedule's datasets start with its drafting year, FY2018.
         assert (start, end) in {(date(2019, 4, 1), date(2022, 3, 31)), (date(2018, 4, 1), date(2022, 3, 31))}
         contact = graph.value(dataset, DCAT.contactPoint)
-        assert "情報政策課" in str(graph.value(contact, Namespace("http://www.w3.org/2006/vcard/ns#").fn))
+        assert "情報政策課" in str(graph.value(contact, VCARD.fn))
 
 
 @pytest.mark.parametrize(
@@ -160,6 +162,38 @@ def test_identifiers_are_the_same_whatever_host_the_catalogue_is_read_through(cl
         assert downloads == {f"{SITE}/opendata/{dataset.slug}.csv", f"{SITE}/opendata/{dataset.slug}.json"}
     for host in ("localhost", "127.0.0.1", "testserver"):
         assert host not in text
+
+
+def test_the_page_names_each_datasets_identifier_as_the_catalogue_does(client, published):
+    page = client.get("/opendata/").content.decode()
+    graph = _graph(catalogue(client))
+    for dataset in DATASETS:
+        identifier = str(graph.value(URIRef(f"{SITE}/opendata/#{dataset.slug}"), DCT.identifier))
+        assert f"<td>{identifier}</td>" in page
+    assert "DCAT-AP 3" in page
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("OPENDATA_CONTACT_URL", "www.city.bunkyo.lg.jp"), ("OPENDATA_CONTACT_EMAIL", "情報政策課")],
+)
+def test_a_contact_point_a_reader_could_not_use_stops_start_up(variable, value):
+    result = subprocess.run(
+        [sys.executable, "-c", "import bunkyo.settings"],
+        cwd=ROOT,
+        env={**os.environ, variable: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"{variable} must be" in result.stderr
+
+
+def test_the_contact_points_address_is_published_when_set(client, published, settings):
+    settings.OPENDATA_CONTACT_EMAIL = "johoseisaku@example.jp"
+    contacts = {c for _, _, c in _graph(catalogue(client)).triples((None, VCARD.hasEmail, None))}
+    assert contacts == {URIRef("mailto:johoseisaku@example.jp")}
 
 
 # ---- CKAN (ckanext-dcat), in its own environment ------------------------------------------------
