@@ -173,14 +173,16 @@ def _temporal(fiscal_years: list[int]) -> dict | None:
     }
 
 
-# CKAN's tag rule (ckan.logic.validators.tag_name_validator): word characters, space, - _ and .
-# A keyword such as マイナンバーカードの普及・活用 would make it refuse the whole dataset, so any other
-# character is written as a space: マイナンバーカードの普及 活用.
+# CKAN's tag rule (ckan.logic.validators, tag_name_validator and tag_length_validator): word
+# characters, space, - _ and ., at least 2 of them. A keyword such as マイナンバーカードの普及・活用 would
+# make it refuse the whole dataset, so any other character is written as a space
+# (マイナンバーカードの普及 活用), and a keyword too short for a tag is left out.
 _NOT_IN_A_TAG = re.compile(r"[^\w\-. ]+")
 
 
-def _keyword(name: str) -> dict:
-    return _text(" ".join(_NOT_IN_A_TAG.sub(" ", name).split()))
+def _keywords(names: list[str]) -> list[dict]:
+    tags = [" ".join(_NOT_IN_A_TAG.sub(" ", name).split()) for name in names]
+    return [_text(tag) for tag in dict.fromkeys(tags) if len(tag) >= 2]
 
 
 def _document(url: str) -> dict:
@@ -227,7 +229,7 @@ def _dataset(dataset: Dataset, published: Published, keywords: list[str]) -> dic
             "dct:license": _license(),
             "dct:modified": _date(modified),
             "dct:language": JAPANESE,
-            "dcat:keyword": [_keyword(name) for name in keywords],
+            "dcat:keyword": _keywords(keywords),
             "dcat:theme": THEME,
             "dct:spatial": _spatial(),
             "dct:temporal": _temporal(dataset.fiscal_years(published)),
