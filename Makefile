@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK)
 HOST := 127.0.0.1:8000
 SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py
 
-.PHONY: run test install install-prod browser setup demo lint lock bench bench-home clean screenshots
+.PHONY: run test install install-prod browser ckan setup demo lint lock lock-ckan bench bench-home clean screenshots
 
 # The worker that builds large workbooks (manage.py db_worker) runs in the background, the server in
 # the foreground; Ctrl-C stops both (a background job of this shell ignores Ctrl-C, so the trap ends it).
@@ -25,7 +25,7 @@ run: setup demo ## Set everything up and serve on http://$(HOST)/ (127.0.0.1:800
 # TEST_WORKERS=0 runs in this process (e.g. with --pdb); plain `.venv/bin/python -m pytest` does too.
 TEST_WORKERS ?= auto --maxprocesses 4
 
-test: install browser lint ## Run the whole test suite (and the linter, and the migration check)
+test: install browser ckan lint ## Run the whole test suite (and the linter, and the migration check)
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
@@ -35,6 +35,11 @@ browser:
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_libreoffice.sh
 	@scripts/ensure_axe.sh
+
+# CKAN with its DCAT harvester, in its own environment (build/ckan-venv, from requirements/ckan.txt):
+# tests/test_opendata_dcat.py runs the harvester on the catalogue, as a portal would.
+ckan:
+	@scripts/ensure_ckan.sh
 
 # The pictures in docs/admin.md, taken by the browser tests from the screens as they are now
 # (they save to build/screenshots/ on every other run).
@@ -89,6 +94,16 @@ lock:
 	cd requirements && $(PIP_COMPILE) --output-file dev.txt dev.in
 	cd requirements && $(PIP_COMPILE) --output-file clients.txt clients.in
 
+# requirements/ckan.txt, CKAN's own lock (scripts/ensure_ckan.sh), from the ranges in requirements/ckan.in:
+# nothing to do with the application's pins, which CKAN's conflict with.
+CKAN_LOCK_VENV := /tmp/ckan-lock
+lock-ckan:
+	rm -rf $(CKAN_LOCK_VENV) && $(PYTHON) -m venv $(CKAN_LOCK_VENV)
+	$(CKAN_LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS)
+	cd requirements && CUSTOM_COMPILE_COMMAND="make lock-ckan" $(CKAN_LOCK_VENV)/bin/pip-compile --quiet \
+	  --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	  $(if $(UPGRADE),--upgrade) --output-file ckan.txt ckan.in
+
 # Not part of make test. Each part works on a copy of the synthetic data of `manage.py
 # generate_synthetic_plans`, built once per (plans, measures, seed) and kept in build/bench-data/
 # (benchmarks/data.py), and prints its table with the baseline measured in the same run
@@ -109,4 +124,4 @@ bench-home: install ## The home page benchmark (docs/PERFORMANCE.md); quick: mak
 	$(PY) benchmarks/home_page.py $(if $(SIZES),--sizes $(SIZES))
 
 clean:
-	rm -rf $(VENV) .pytest_cache build/bench-data
+	rm -rf $(VENV) .pytest_cache build/bench-data build/ckan-venv

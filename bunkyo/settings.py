@@ -258,6 +258,18 @@ OPENDATA_LOCAL_GOVERNMENT_NAME = " ".join(
 )
 if not OPENDATA_LOCAL_GOVERNMENT_NAME:
     raise ImproperlyConfigured("OPENDATA_LOCAL_GOVERNMENT_NAME must name the body, e.g. 東京都文京区")
+# Where a reader of the open data asks about it: the catalogue's dcat:contactPoint, the department
+# REPORT_ISSUER names, with the page of its inquiry form and, if it has one to publish, its address.
+OPENDATA_CONTACT_URL = os.environ.get("OPENDATA_CONTACT_URL", "https://www.city.bunkyo.lg.jp/").strip()
+if not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", OPENDATA_CONTACT_URL):
+    raise ImproperlyConfigured(
+        f"OPENDATA_CONTACT_URL must be an absolute http(s) address, not {OPENDATA_CONTACT_URL!r}"
+    )
+OPENDATA_CONTACT_EMAIL = os.environ.get("OPENDATA_CONTACT_EMAIL", "").strip()
+if OPENDATA_CONTACT_EMAIL and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", OPENDATA_CONTACT_EMAIL):
+    raise ImproperlyConfigured(
+        f"OPENDATA_CONTACT_EMAIL must be an e-mail address or empty, not {OPENDATA_CONTACT_EMAIL!r}"
+    )
 # The site's one canonical address (scheme, host and any path prefix, no trailing slash). Whatever
 # names a published thing for good is built from it, never from the request's Host: the catalogue's
 # and the datasets' identifiers, which a harvester keys on, are the same whether the site is read

@@ -71,6 +71,8 @@ class Dataset:
     columns: tuple[Column, ...]
     rows: Callable[[Published], Iterator[dict]]
     modified: Callable[[Published], date | None]
+    # The fiscal years the rows cover (the catalogue's dct:temporal).
+    fiscal_years: Callable[[Published], list[int]]
 
     @property
     def csv_filename(self) -> str:
@@ -87,6 +89,14 @@ def _leading(row_id: str | int) -> dict:
         "id": str(row_id),
         "local_government_name": settings.OPENDATA_LOCAL_GOVERNMENT_NAME,
     }
+
+
+def _plan_years(published: Published) -> list[int]:
+    return sorted({year for plan in published.plans for year in plan.fiscal_years})
+
+
+def _schedule_years(published: Published) -> list[int]:
+    return published.schedule_years
 
 
 def _year(fiscal_year: int) -> dict:
@@ -186,6 +196,7 @@ MEASURE_YEARS = Dataset(
     columns=_MEASURE_YEARS_COLUMNS,
     rows=_measure_year_rows,
     modified=lambda published: selectors.modified_measures(published.plans),
+    fiscal_years=_plan_years,
 )
 
 
@@ -244,6 +255,7 @@ REPORTS = Dataset(
     columns=_REPORT_COLUMNS,
     rows=_report_rows,
     modified=lambda published: selectors.modified_reports(published.plans),
+    fiscal_years=_plan_years,
 )
 
 
@@ -286,6 +298,7 @@ SCHEDULED_ITEMS = Dataset(
     columns=_SCHEDULED_ITEM_COLUMNS,
     rows=_scheduled_item_rows,
     modified=lambda published: selectors.modified_scheduled_items(published.schedule_years),
+    fiscal_years=_schedule_years,
 )
 
 
@@ -326,6 +339,7 @@ PUBLIC_COMMENTS = Dataset(
     columns=_PUBLIC_COMMENT_COLUMNS,
     rows=_public_comment_rows,
     modified=lambda published: selectors.modified_public_comments(published.schedule_years),
+    fiscal_years=_schedule_years,
 )
 
 

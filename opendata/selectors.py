@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
-from measures.selectors import published_schedule_years
+from measures.models import AnnualTarget, Keyword, Measure, Plan, ProgressReport, Purpose
+from measures.selectors import published_only, published_schedule_years
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
 
@@ -88,3 +88,22 @@ def modified_scheduled_items(years: list[int]) -> date | None:
 def modified_public_comments(years: list[int]) -> date | None:
     """When the public comment periods last changed: the periods and the bodies. Two queries."""
     return _newest(_latest(PublicCommentPeriod, fiscal_year__in=years), _latest(Body))
+
+
+def keywords_published() -> list[str]:
+    """The 施策のキーワード of the published plans' purposes and measures, in their order. One query."""
+    return list(
+        published_only(Keyword.objects.all()).order_by("order", "name").values_list("name", flat=True)
+    )
+
+
+def first_published(plans: list[Plan]) -> date | None:
+    """The day the first of these plans was marked 公開 (its earliest history record so marked),
+    else the earliest 策定日 of them (plans loaded without history). One query."""
+    first = Plan.history.filter(id__in=[plan.pk for plan in plans], published=True).aggregate(
+        first=Min("history_date")
+    )["first"]
+    if first:
+        return timezone.localdate(first)
+    adopted = [plan.adopted_on for plan in plans if plan.adopted_on]
+    return min(adopted) if adopted else None

@@ -78,14 +78,7 @@ def dataset_json(request, dataset: str):
 @throttled
 @require_safe
 def catalog(request):
-    published = Published.read()
-    entries = []
-    if published.plans:
-        entries = [(d, modified_on(d, published), _urls(request, d)) for d in DATASETS]
-    page_url = request.build_absolute_uri(reverse("opendata:index"))
-    document = dcat.catalog_document(
-        entries=entries, page_url=page_url, catalog_url=request.build_absolute_uri(request.path)
-    )
+    document = dcat.catalog_document(Published.read())
     return JsonResponse(
         document,
         content_type=dcat.JSONLD_CONTENT_TYPE,
@@ -102,7 +95,13 @@ def index(request):
     datasets = []
     if published.plans:
         datasets = [
-            {"dataset": d, "modified": modified_on(d, published), "urls": _urls(request, d)} for d in DATASETS
+            {
+                "dataset": d,
+                "identifier": dcat.dataset_identifier(d),
+                "modified": modified_on(d, published),
+                "urls": _urls(request, d),
+            }
+            for d in DATASETS
         ]
     return render(
         request,

@@ -221,13 +221,14 @@ def test_the_page_lists_each_dataset_with_its_format_date_and_column_dictionary(
     assert "最終更新日" in page and "text/csv" in page and "application/json" in page
 
 
-def test_the_catalogue_is_dcat_that_rdflib_reads(client, published):
+def test_the_catalogue_is_dcat_that_rdflib_reads(client, published, settings):
     response = client.get("/opendata/catalog.jsonld")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/ld+json")
     graph = Graph().parse(data=response.content.decode(), format="json-ld")
     catalogs = list(graph.subjects(RDF.type, DCAT.Catalog))
-    assert catalogs == [URIRef("http://testserver/opendata/catalog.jsonld")]
+    # Addresses are the site's own (SITE_URL), not the request's host (tests/test_opendata_dcat.py).
+    assert catalogs == [URIRef(f"{settings.SITE_URL}/opendata/catalog.jsonld")]
     datasets = list(graph.objects(catalogs[0], DCAT.dataset))
     assert len(datasets) == len(DATASETS)
     downloads = set()
@@ -246,9 +247,13 @@ def test_the_catalogue_is_dcat_that_rdflib_reads(client, published):
             assert graph.value(distribution, DCT.license) == URIRef(LICENSE_URL)
             modified = graph.value(distribution, DCT.modified)
             assert isinstance(modified, Literal) and isinstance(modified.toPython(), date)
-            assert str(graph.value(distribution, DCAT.mediaType)) in ("text/csv", "application/json")
+            media_type = str(graph.value(distribution, DCAT.mediaType))
+            assert media_type.removeprefix("http://www.iana.org/assignments/media-types/") in (
+                "text/csv",
+                "application/json",
+            )
             downloads.add(str(graph.value(distribution, DCAT.downloadURL)))
-    assert downloads == {f"http://testserver{url}" for url in FILES}
+    assert downloads == {f"{settings.SITE_URL}{url}" for url in FILES}
     # Each download URL answers with its file.
     for url in FILES:
         assert client.get(url).status_code == 200
