@@ -17,6 +17,7 @@ from core.api_throttling import throttled
 from core.pages import private_page
 
 from . import catalog as dcat
+from .datapackage import package_descriptor, site_url
 from .datasets import DATASETS, DATASETS_BY_SLUG, LICENSE_URL, Dataset, Published, modified_on
 from .formats import CSV_CONTENT_TYPE, JSON_CONTENT_TYPE, csv_lines, json_chunks, metadata
 
@@ -30,15 +31,20 @@ def _urls(request, dataset: Dataset) -> dict:
     }
 
 
+def _published() -> Published:
+    """What is public; 404 while no plan is published."""
+    published = Published.read()
+    if not published.plans:
+        raise Http404("公開している計画はありません。")
+    return published
+
+
 def _published_dataset(slug: str) -> tuple[Dataset, Published]:
     """The dataset and what is public; 404 for an unknown dataset or while no plan is published."""
     dataset = DATASETS_BY_SLUG.get(slug)
     if dataset is None:
         raise Http404("そのデータセットはありません。")
-    published = Published.read()
-    if not published.plans:
-        raise Http404("公開している計画はありません。")
-    return dataset, published
+    return dataset, _published()
 
 
 def _file_headers(response, request, dataset: Dataset, filename: str) -> None:
@@ -73,6 +79,17 @@ def dataset_json(request, dataset: str):
     )
     _file_headers(response, request, dataset, dataset.json_filename)
     return response
+
+
+# Counted once, as the catalogue: it describes the files and holds none of their rows.
+@throttled
+@require_safe
+def datapackage(request):
+    return JsonResponse(
+        package_descriptor(_published()),
+        content_type=JSON_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
 
 
 @throttled
@@ -111,6 +128,7 @@ def index(request):
             "published": published,
             "datasets": datasets,
             "catalog_url": request.build_absolute_uri(reverse("opendata:catalog")),
+            "datapackage_url": site_url("opendata:datapackage"),
             "license_url": LICENSE_URL,
             "publisher": settings.OPENDATA_LOCAL_GOVERNMENT_NAME,
         },
