@@ -139,8 +139,8 @@ def package_descriptor(published: Published) -> dict:
         "name": NAME,
         "title": TITLE,
         "description": (
-            f"{settings.OPENDATA_LOCAL_GOVERNMENT_NAME}が公開している計画({plans})の施策・年度目標・進捗報告と"
-            "策定スケジュールのCSVファイルと、その各項目の型・制約。"
+            f"{settings.OPENDATA_LOCAL_GOVERNMENT_NAME}が公開している{plans}の施策・年度目標・進捗報告と"
+            "策定スケジュールのCSVファイルと、その項目ごとの型・値の条件・ファイルの間の関係。"
             f"利用規約は{LICENSE_NAME}です。{LICENSE_NOTE}項目の説明は {page} にもあります。"
         ),
         "homepage": page,
