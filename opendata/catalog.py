@@ -29,12 +29,12 @@ import re
 from datetime import date
 
 from django.conf import settings
-from django.urls import get_script_prefix, reverse
 
+from core.addresses import site_url
 from core.fiscal import fiscal_year_bounds
 
 from . import selectors
-from .datasets import DATASETS, LICENSE_NAME, LICENSE_URL, Dataset, Published, modified_on
+from .datasets import COLLECTION_TITLE, DATASETS, LICENSE_NAME, LICENSE_URL, Dataset, Published, modified_on
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -58,12 +58,6 @@ FORMATS = (
 # e-Stat's statistical LOD names each municipality by its 標準地域コード: the 全国地方公共団体コード
 # without its check digit (13105 for 131059), as a dct:Location IRI that stays when names change.
 SPATIAL_BASE = "http://data.e-stat.go.jp/lod/sac/C"
-
-
-def site_url(name: str, *args) -> str:
-    """The address of a page of this site for good: SITE_URL and the route's path, whatever host
-    (or proxy) the request came through."""
-    return settings.SITE_URL + "/" + reverse(name, args=args).removeprefix(get_script_prefix())
 
 
 def dataset_identifier(dataset: Dataset) -> str:
@@ -251,7 +245,7 @@ def catalog_document(published: Published) -> dict:
             "@context": CONTEXT,
             "@id": site_url("opendata:catalog"),
             "@type": "dcat:Catalog",
-            "dct:title": _text("文京区官民データ活用推進計画 進捗状況 オープンデータ"),
+            "dct:title": _text(COLLECTION_TITLE),
             "dct:description": _text(
                 "文京区官民データ活用推進計画の施策・年度目標・進捗報告と策定スケジュールのオープンデータ。"
             ),

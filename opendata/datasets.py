@@ -26,18 +26,24 @@ from measures.selectors import (
     plan_default_as_of,
     report_history_stream,
 )
+from schedule.models import ScheduledItem
 
 from . import selectors
 
+# The collection of every dataset, as the catalogue and the data package title it.
+COLLECTION_TITLE = "文京区官民データ活用推進計画 進捗状況 オープンデータ"
 LICENSE_NAME = "公共データ利用規約(第1.0版)"
 LICENSE_SHORT_NAME = "PDL1.0"
 LICENSE_URL = "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
 LICENSE_NOTE = "クリエイティブ・コモンズ 表示 4.0 国際(CC BY 4.0)と互換性があります。"
 
-TEXT = "文字列"
-INTEGER = "整数"
-NUMBER = "数値"
-DATE = "日付(YYYY-MM-DD)"
+# A column's type is a Frictionless Table Schema type (datapackage.py publishes it); the page and
+# the JSON metadata show its Japanese label. Dates are ISO (the Table Schema's default format).
+STRING = "string"
+INTEGER = "integer"
+NUMBER = "number"
+DATE = "date"
+TYPE_LABELS = {STRING: "文字列", INTEGER: "整数", NUMBER: "数値", DATE: "日付(YYYY-MM-DD)"}
 
 # A list in one cell (a measure with two departments) is joined with this.
 LIST_SEPARATOR = ";"
@@ -45,10 +51,41 @@ LIST_SEPARATOR = ";"
 
 @dataclass(frozen=True)
 class Column:
+    """One column: its JSON key, its CSV header (the page's 項目名), its type, its meaning, and what
+    every value it holds satisfies (the Table Schema's constraints: the data are checked against them)."""
+
     key: str  # the JSON key
     name: str  # the CSV header and the page's 項目名
-    type: str
+    type: str  # a key of TYPE_LABELS
     description: str
+    required: bool = False  # never empty
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None  # only for a fixed list of values (choices in the code, not data)
+
+    def __post_init__(self):
+        if self.type not in TYPE_LABELS:
+            raise ValueError(f"{self.name}: {self.type!r} is not a Table Schema type this module knows")
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS[self.type]
+
+
+def _labels(choices) -> tuple[str, ...]:
+    """The labels of a fixed list of choices, as the files write them (get_FOO_display)."""
+    return tuple(str(label) for label in choices.labels)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """Each row's ``columns`` are the ``reference`` columns of a row of the dataset ``dataset``
+    (where they are not empty). Columns are named by their keys."""
+
+    columns: tuple[str, ...]
+    dataset: str  # the referenced dataset's slug
+    reference: tuple[str, ...]
 
 
 @dataclass
@@ -73,6 +110,12 @@ class Dataset:
     modified: Callable[[Published], date | None]
     # The fiscal years the rows cover (the catalogue's dct:temporal).
     fiscal_years: Callable[[Published], list[int]]
+    # Column keys: the ID is each file's key; foreign keys join the files.
+    primary_key: tuple[str, ...] = ("id",)
+    foreign_keys: tuple[ForeignKey, ...] = ()
+
+    def column(self, key: str) -> Column:
+        return next(column for column in self.columns if column.key == key)
 
     @property
     def csv_filename(self) -> str:
@@ -106,27 +149,40 @@ def _year(fiscal_year: int) -> dict:
 def _leading_columns(id_meaning: str) -> tuple[Column, ...]:
     return (
         Column(
-            "local_government_code", "全国地方公共団体コード", TEXT, "データを公開する自治体のコード(6桁)。"
+            "local_government_code",
+            "全国地方公共団体コード",
+            STRING,
+            "データを公開する自治体のコード(6桁)。",
+            required=True,
+            pattern=r"^\d{6}$",
         ),
-        Column("id", "ID", TEXT, id_meaning),
-        Column("local_government_name", "地方公共団体名", TEXT, "データを公開する自治体の名称。"),
+        Column("id", "ID", STRING, id_meaning, required=True),
+        Column(
+            "local_government_name", "地方公共団体名", STRING, "データを公開する自治体の名称。", required=True
+        ),
     )
 
 
 YEAR_COLUMNS = (
-    Column("fiscal_year", "年度", INTEGER, "西暦の年度(4月1日から翌年3月31日まで)。例: 2021"),
-    Column("fiscal_year_label", "年度表示", TEXT, "和暦と西暦の年度表示。例: 令和3年度(2021年度)"),
+    Column("fiscal_year", "年度", INTEGER, "西暦の年度(4月1日から翌年3月31日まで)。例: 2021", required=True),
+    Column(
+        "fiscal_year_label",
+        "年度表示",
+        STRING,
+        "和暦と西暦の年度表示。例: 令和3年度(2021年度)",
+        required=True,
+    ),
 )
 
 PLAN_COLUMNS = (
-    Column("plan_id", "計画ID", INTEGER, "計画の番号(変わりません)。"),
-    Column("plan_name", "計画名", TEXT, "計画の名称。"),
+    Column("plan_id", "計画ID", INTEGER, "計画の番号(変わりません)。", required=True),
+    Column("plan_name", "計画名", STRING, "計画の名称。", required=True),
 )
 
 MEASURE_COLUMNS = (
-    Column("measure_id", "施策ID", INTEGER, "施策の番号(変わりません)。"),
-    Column("measure_number", "施策番号", INTEGER, "計画の中での施策の番号。"),
-    Column("measure_title", "施策名", TEXT, "施策の名称。"),
+    Column("measure_id", "施策ID", INTEGER, "施策の番号(変わりません)。", required=True),
+    Column("measure_number", "施策番号", INTEGER, "計画の中での施策の番号。", required=True, minimum=1),
+    Column("measure_title", "施策名", STRING, "施策の名称。", required=True),
 )
 
 
@@ -136,22 +192,36 @@ _MEASURE_YEARS_COLUMNS = (
     *_leading_columns("施策IDと年度をハイフンでつないだもの(例: 12-2021)。施策と年度の組ごとに1行。"),
     *PLAN_COLUMNS,
     *MEASURE_COLUMNS,
-    Column("purpose_code", "計画の目的", TEXT, "施策が属する計画の目的の記号(ア・イ・ウ)。"),
-    Column("departments", "所管課", TEXT, f"所管課の名称。複数の場合は「{LIST_SEPARATOR}」区切り。"),
+    Column("purpose_code", "計画の目的", STRING, "施策が属する計画の目的の記号(ア・イ・ウ)。", required=True),
+    Column("departments", "所管課", STRING, f"所管課の名称。複数の場合は「{LIST_SEPARATOR}」区切り。"),
     *YEAR_COLUMNS,
     Column(
-        "as_of", "集計基準日", DATE, "この行の状況を集計した基準日。この日までの進捗報告で集計しています。"
+        "as_of",
+        "集計基準日",
+        DATE,
+        "この行の状況を集計した基準日。この日までの進捗報告で集計しています。",
+        required=True,
     ),
-    Column("target_text", "年度目標", TEXT, "その年度の目標。"),
-    Column("indicator_name", "指標名", TEXT, "目標を測る指標の名称。"),
-    Column("indicator_unit", "単位", TEXT, "指標の単位。"),
-    Column("target_value", "目標値", NUMBER, "その年度の目標値。"),
-    Column("actual_value", "実績値", NUMBER, "基準日までの最新の進捗報告の実績値。"),
-    Column("achievement_rate", "達成率(%)", NUMBER, "実績値÷目標値×100(小数第1位まで)。"),
-    Column("evaluation", "評価", TEXT, "達成率による評価(例: A 100%以上、B 80%以上、C 50%以上、D 50%未満)。"),
-    Column("status", "進捗状況", TEXT, "基準日までの最新の進捗報告の進捗状況。"),
-    Column("progress_percent", "進捗率(%)", INTEGER, "基準日までの最新の進捗報告の進捗率(0〜100)。"),
-    Column("report_id", "進捗報告ID", INTEGER, "この行の数値をとった進捗報告のID(進捗報告データのID)。"),
+    Column("target_text", "年度目標", STRING, "その年度の目標。"),
+    Column("indicator_name", "指標名", STRING, "目標を測る指標の名称。"),
+    Column("indicator_unit", "単位", STRING, "指標の単位。"),
+    Column("target_value", "目標値", NUMBER, "その年度の目標値。", minimum=0),
+    Column("actual_value", "実績値", NUMBER, "基準日までの最新の進捗報告の実績値。", minimum=0),
+    Column("achievement_rate", "達成率(%)", NUMBER, "実績値÷目標値×100(小数第1位まで)。", minimum=0),
+    Column(
+        "evaluation", "評価", STRING, "達成率による評価(例: A 100%以上、B 80%以上、C 50%以上、D 50%未満)。"
+    ),
+    Column("status", "進捗状況", STRING, "基準日までの最新の進捗報告の進捗状況。"),
+    Column(
+        "progress_percent",
+        "進捗率(%)",
+        INTEGER,
+        "基準日までの最新の進捗報告の進捗率(0〜100)。",
+        minimum=0,
+        maximum=100,
+    ),
+    # The reports file's ID, so of its type: a reader joins the two files on it.
+    Column("report_id", "進捗報告ID", STRING, "この行の数値をとった進捗報告のID(進捗報告データのID)。"),
     Column("report_as_of", "報告基準日", DATE, "その進捗報告の基準日。"),
 )
 
@@ -183,7 +253,7 @@ def _measure_year_rows(published: Published) -> Iterator[dict]:
                     "evaluation": year.grade.code if year.grade else None,
                     "status": report.status.name if report else None,
                     "progress_percent": report.progress_percent if report else None,
-                    "report_id": report.pk if report else None,
+                    "report_id": str(report.pk) if report else None,
                     "report_as_of": report.as_of if report else None,
                 }
 
@@ -197,6 +267,8 @@ MEASURE_YEARS = Dataset(
     rows=_measure_year_rows,
     modified=lambda published: selectors.modified_measures(published.plans),
     fiscal_years=_plan_years,
+    # The figures of a row come from a standing report up to the same date: a row of the reports file.
+    foreign_keys=(ForeignKey(("report_id",), "reports", ("id",)),),
 )
 
 
@@ -207,16 +279,24 @@ _REPORT_COLUMNS = (
     *PLAN_COLUMNS,
     *MEASURE_COLUMNS,
     *YEAR_COLUMNS,
-    Column("as_of", "報告基準日", DATE, "報告の基準日(この日時点の状況)。"),
-    Column("status", "進捗状況", TEXT, "進捗状況(未着手・実施中など)。"),
-    Column("progress_percent", "進捗率(%)", INTEGER, "進捗率(0〜100)。"),
-    Column("actual_value", "実績値", NUMBER, "実績値。"),
-    Column("indicator_unit", "単位", TEXT, "その年度の目標の指標の単位。"),
-    Column("achievement_rate", "達成率(%)", NUMBER, "この報告の実績値÷その年度の目標値×100(小数第1位まで)。"),
-    Column("evaluation", "評価", TEXT, "この報告の達成率による評価。"),
-    Column("narrative", "取組実績", TEXT, "取組の実績。"),
-    Column("issues", "課題", TEXT, "課題。"),
-    Column("next_steps", "今後の方向性", TEXT, "今後の方向性。"),
+    Column("as_of", "報告基準日", DATE, "報告の基準日(この日時点の状況)。", required=True),
+    Column("status", "進捗状況", STRING, "進捗状況(未着手・実施中など)。", required=True),
+    Column(
+        "progress_percent", "進捗率(%)", INTEGER, "進捗率(0〜100)。", required=True, minimum=0, maximum=100
+    ),
+    Column("actual_value", "実績値", NUMBER, "実績値。", minimum=0),
+    Column("indicator_unit", "単位", STRING, "その年度の目標の指標の単位。"),
+    Column(
+        "achievement_rate",
+        "達成率(%)",
+        NUMBER,
+        "この報告の実績値÷その年度の目標値×100(小数第1位まで)。",
+        minimum=0,
+    ),
+    Column("evaluation", "評価", STRING, "この報告の達成率による評価。"),
+    Column("narrative", "取組実績", STRING, "取組の実績。"),
+    Column("issues", "課題", STRING, "課題。"),
+    Column("next_steps", "今後の方向性", STRING, "今後の方向性。"),
 )
 
 
@@ -256,6 +336,8 @@ REPORTS = Dataset(
     rows=_report_rows,
     modified=lambda published: selectors.modified_reports(published.plans),
     fiscal_years=_plan_years,
+    # A report is on a year of its plan: the measures file has a row for that measure and year.
+    foreign_keys=(ForeignKey(("measure_id", "fiscal_year"), "measures", ("measure_id", "fiscal_year")),),
 )
 
 
@@ -264,14 +346,27 @@ REPORTS = Dataset(
 _SCHEDULED_ITEM_COLUMNS = (
     *_leading_columns("会議・報告の予定の番号(変わりません)。"),
     *YEAR_COLUMNS,
-    Column("body", "会議体", TEXT, "会議体または報告先(IT・情報セキュリティ委員会、議会報告など)。"),
-    Column("kind", "種別", TEXT, "会議または報告。"),
-    Column("planned_month", "予定月", INTEGER, "予定の月(1〜12)。"),
+    Column(
+        "body",
+        "会議体",
+        STRING,
+        "会議体または報告先(IT・情報セキュリティ委員会、議会報告など)。",
+        required=True,
+    ),
+    Column("kind", "種別", STRING, "会議または報告。", required=True, enum=_labels(ScheduledItem.Kind)),
+    Column("planned_month", "予定月", INTEGER, "予定の月(1〜12)。", required=True, minimum=1, maximum=12),
     Column("planned_date", "予定日", DATE, "予定日(決まっている場合)。"),
     Column("actual_date", "実施日", DATE, "実施した日。"),
-    Column("status", "状況", TEXT, "予定・実施済・延期・中止。"),
-    Column("subject", "議題・報告事項", TEXT, "議題または報告事項。"),
-    Column("phase", "検討段階", TEXT, "骨子検討・素案検討などの検討段階。"),
+    Column(
+        "status",
+        "状況",
+        STRING,
+        "予定・実施済・延期・中止。",
+        required=True,
+        enum=_labels(ScheduledItem.Status),
+    ),
+    Column("subject", "議題・報告事項", STRING, "議題または報告事項。"),
+    Column("phase", "検討段階", STRING, "骨子検討・素案検討などの検討段階。"),
 )
 
 
@@ -307,12 +402,20 @@ SCHEDULED_ITEMS = Dataset(
 _PUBLIC_COMMENT_COLUMNS = (
     *_leading_columns("パブリック・コメントの番号(変わりません)。"),
     *YEAR_COLUMNS,
-    Column("body", "会議体", TEXT, "実施する会議体。"),
-    Column("subject", "案件名", TEXT, "意見を募集する案件。"),
-    Column("planned_start_month", "開始予定月", INTEGER, "募集を始める予定の月(1〜12)。"),
+    Column("body", "会議体", STRING, "実施する会議体。", required=True),
+    Column("subject", "案件名", STRING, "意見を募集する案件。", required=True),
+    Column(
+        "planned_start_month",
+        "開始予定月",
+        INTEGER,
+        "募集を始める予定の月(1〜12)。",
+        required=True,
+        minimum=1,
+        maximum=12,
+    ),
     Column("start_date", "募集開始日", DATE, "募集開始日(公表日)。"),
     Column("end_date", "募集終了日", DATE, "募集終了日。"),
-    Column("comments_received", "意見の件数", INTEGER, "寄せられた意見の件数。"),
+    Column("comments_received", "意見の件数", INTEGER, "寄せられた意見の件数。", minimum=0),
     Column("answers_published_on", "区の考え方の公表日", DATE, "意見に対する区の考え方を公表した日。"),
 )
 

@@ -25,6 +25,12 @@ from .datasets import (
 )
 
 BOM = "\ufeff"
+# What the CSV writer writes, which datapackage.py declares as the files' dialect: Python's "excel"
+# dialect (comma, double quotes doubled, quoted only where needed) with CRLF line endings.
+CSV_DIALECT = csv.excel
+LINE_TERMINATOR = "\r\n"
+# An empty value (None) is an empty cell.
+EMPTY = ""
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8; header=present"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -39,7 +45,7 @@ class _Line:
 def csv_cell(value) -> str:
     """One CSV cell: text through the workbook's formula rule, figures plain, dates ISO."""
     if value is None:
-        return ""
+        return EMPTY
     if isinstance(value, bool):
         raise TypeError("no boolean columns")
     if isinstance(value, Decimal):
@@ -53,7 +59,7 @@ def csv_cell(value) -> str:
 
 def csv_lines(dataset: Dataset, published: Published) -> Iterator[str]:
     """The header row (after the BOM), then a line per row, each ending CRLF."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
+    writer = csv.writer(_Line(), dialect=CSV_DIALECT, lineterminator=LINE_TERMINATOR)
     keys = [column.key for column in dataset.columns]
     yield BOM + writer.writerow([column.name for column in dataset.columns])
     for row in dataset.rows(published):
@@ -88,7 +94,13 @@ def metadata(dataset: Dataset, published: Published, *, modified: date | None, u
             {"id": plan.pk, "name": plan.name, "period": plan.period_label} for plan in published.plans
         ],
         "columns": [
-            {"key": c.key, "name": c.name, "type": c.type, "description": c.description}
+            {
+                "key": c.key,
+                "name": c.name,
+                "type": c.type_label,
+                "table_schema_type": c.type,
+                "description": c.description,
+            }
             for c in dataset.columns
         ],
         **urls,

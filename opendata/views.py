@@ -10,24 +10,34 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.addresses import site_url
 from core.api_throttling import throttled
 from core.pages import private_page
 
 from . import catalog as dcat
+from .datapackage import package_descriptor
 from .datasets import DATASETS, DATASETS_BY_SLUG, LICENSE_URL, Dataset, Published, modified_on
 from .formats import CSV_CONTENT_TYPE, JSON_CONTENT_TYPE, csv_lines, json_chunks, metadata
 
 
-def _urls(request, dataset: Dataset) -> dict:
+def _urls(dataset: Dataset) -> dict:
+    """The dataset's published addresses, from SITE_URL (core.addresses), never the request's Host."""
     return {
-        "csv_url": request.build_absolute_uri(reverse("opendata:dataset_csv", args=[dataset.slug])),
-        "json_url": request.build_absolute_uri(reverse("opendata:dataset_json", args=[dataset.slug])),
-        "page_url": request.build_absolute_uri(reverse("opendata:index")),
-        "catalog_url": request.build_absolute_uri(reverse("opendata:catalog")),
+        "csv_url": site_url("opendata:dataset_csv", dataset.slug),
+        "json_url": site_url("opendata:dataset_json", dataset.slug),
+        "page_url": site_url("opendata:index"),
+        "catalog_url": site_url("opendata:catalog"),
     }
+
+
+def _published() -> Published:
+    """What is public; 404 while no plan is published."""
+    published = Published.read()
+    if not published.plans:
+        raise Http404("公開している計画はありません。")
+    return published
 
 
 def _published_dataset(slug: str) -> tuple[Dataset, Published]:
@@ -35,16 +45,13 @@ def _published_dataset(slug: str) -> tuple[Dataset, Published]:
     dataset = DATASETS_BY_SLUG.get(slug)
     if dataset is None:
         raise Http404("そのデータセットはありません。")
-    published = Published.read()
-    if not published.plans:
-        raise Http404("公開している計画はありません。")
-    return dataset, published
+    return dataset, _published()
 
 
 def _file_headers(response, request, dataset: Dataset, filename: str) -> None:
     # CSV has no place for metadata that keeps the table a plain table: the licence and the
     # column dictionary are named here (RFC 8288 links), on /opendata/ and in the catalogue.
-    page = request.build_absolute_uri(reverse("opendata:index"))
+    page = site_url("opendata:index")
     response["Link"] = f'<{LICENSE_URL}>; rel="license", <{page}#{dataset.slug}>; rel="describedby"'
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
@@ -65,7 +72,7 @@ def dataset_csv(request, dataset: str):
 def dataset_json(request, dataset: str):
     dataset, published = _published_dataset(dataset)
     modified = modified_on(dataset, published)
-    urls = _urls(request, dataset)
+    urls = _urls(dataset)
     meta = metadata(dataset, published, modified=modified, urls=urls)
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in json_chunks(dataset, published, meta)),
@@ -73,6 +80,17 @@ def dataset_json(request, dataset: str):
     )
     _file_headers(response, request, dataset, dataset.json_filename)
     return response
+
+
+# Counted once, as the catalogue: it describes the files and holds none of their rows.
+@throttled
+@require_safe
+def datapackage(request):
+    return JsonResponse(
+        package_descriptor(_published()),
+        content_type=JSON_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
 
 
 @throttled
@@ -99,7 +117,7 @@ def index(request):
                 "dataset": d,
                 "identifier": dcat.dataset_identifier(d),
                 "modified": modified_on(d, published),
-                "urls": _urls(request, d),
+                "urls": _urls(d),
             }
             for d in DATASETS
         ]
@@ -109,7 +127,8 @@ def index(request):
         {
             "published": published,
             "datasets": datasets,
-            "catalog_url": request.build_absolute_uri(reverse("opendata:catalog")),
+            "catalog_url": site_url("opendata:catalog"),
+            "datapackage_url": site_url("opendata:datapackage"),
             "license_url": LICENSE_URL,
             "publisher": settings.OPENDATA_LOCAL_GOVERNMENT_NAME,
         },

@@ -50,10 +50,11 @@ SITE_RULES = {
     # A calendar app cannot follow a redirect to the login page: no session and no token is a 403.
     "schedule:calendar_feed": {**_signed_in(200), "anonymous": 403},
     "schedule:calendar_subscription": _signed_in(200),
-    # Open data: a published plan's files, page and catalogue, to everyone alike (tests/test_opendata.py
+    # Open data: a published plan's files, page, catalogue and data package, to everyone alike (tests/test_opendata.py
     # has the unpublished case: no files, 404).
     "opendata:index": _all(200),
     "opendata:catalog": _all(200),
+    "opendata:datapackage": _all(200),
     "opendata:dataset_csv": _all(200),
     "opendata:dataset_json": _all(200),
 }

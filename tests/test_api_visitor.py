@@ -194,6 +194,7 @@ def test_the_open_data_schedule_holds_back_the_next_plans_drafting_year(client, 
         "/opendata/public-comments.csv",
         "/opendata/schedule.json",
         "/opendata/catalog.jsonld",
+        "/opendata/datapackage.json",
         "/opendata/",
     ):
         response = client.get(url)

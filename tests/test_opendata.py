@@ -27,7 +27,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from core.fiscal import fiscal_year_label
 from measures.models import Measure, Plan, ProgressReport
 from measures.services import progress_report_withdraw
-from opendata.datasets import DATASETS, LICENSE_URL
+from opendata.datasets import DATASETS, DATE, LICENSE_URL
 
 from .conftest import ROOT
 from .factories import add_report, add_target, make_measure, make_plan, seed_plan
@@ -159,7 +159,7 @@ def test_every_row_carries_the_code_131059_and_the_ward_name(client, published, 
 def test_dates_are_iso_with_the_fiscal_year_and_its_label_beside_them(client, published, dataset):
     rows = csv_rows(client, dataset.slug)
     header, rows = rows[0], rows[1:]
-    date_columns = [i for i, c in enumerate(dataset.columns) if c.type.startswith("日付")]
+    date_columns = [i for i, c in enumerate(dataset.columns) if c.type == DATE]
     year, label = header.index("年度"), header.index("年度表示")
     for row in rows:
         assert row[label] == fiscal_year_label(int(row[year]))

@@ -98,6 +98,7 @@ PAGES = {
     ),
     "opendata": lambda: "/opendata/",
     "opendata-catalog": lambda: "/opendata/catalog.jsonld",
+    "opendata-datapackage": lambda: "/opendata/datapackage.json",
     **{
         f"opendata-{dataset}.{form}": lambda d=dataset, f=form: f"/opendata/{d}.{f}"
         for dataset in ("measures", "reports", "schedule", "public-comments")
@@ -216,6 +217,7 @@ QUERIES = {
     "opendata": 18 + THROTTLE,
     # The published plans, their keywords, the day the first was published, each dataset's modified.
     "opendata-catalog": 15 + SIGNED_IN + THROTTLE,
+    "opendata-datapackage": 1 + SIGNED_IN + THROTTLE,  # the plans: is one published?
     "opendata-measures.csv": 10 + SIGNED_IN + THROTTLE,
     "opendata-measures.json": 15 + SIGNED_IN + THROTTLE,
     "opendata-reports.csv": 5 + SIGNED_IN + THROTTLE,
