@@ -19,6 +19,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters, pagination, serializers, status, viewsets
+from rest_framework import views as drf_views
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -268,6 +269,14 @@ class StrictOrderingFilter(filters.OrderingFilter):
 
     ordering_description = "並べ替え。項目名、降順は先頭に「-」(例: -id)。カンマ区切りで複数指定できます。"
 
+    def get_schema_operation_parameters(self, view):
+        """DRF's, naming the fields the list offers."""
+        parameters = super().get_schema_operation_parameters(view)
+        offered = "、".join(view.ordering_fields)
+        for parameter in parameters:
+            parameter["description"] = f"{parameter['description']}使える項目: {offered}。"
+        return parameters
+
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
         if raw:
@@ -402,6 +411,23 @@ class DescribedSerializerMixin:
         return fields
 
 
+class StaffFieldsMixin:
+    """A serializer whose ``staff_only_fields`` (people's names, withdrawals, the secretariat's notes)
+    are returned to signed-in users only: a visitor's answer, or one without a request, leaves them
+    out. One serializer per resource, so that the schema describes one shape for everyone, with
+    these fields optional and saying so (core.api_schema)."""
+
+    staff_only_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or is_public(request):
+            for name in self.staff_only_fields:
+                data.pop(name, None)
+        return data
+
+
 class Serializer(DescribedSerializerMixin, serializers.Serializer):
     pass
 
@@ -429,6 +455,20 @@ def fiscal_year_label_field() -> FiscalYearLabelField:
 
 
 # ---- Views ---------------------------------------------------------------------------------------
+
+_VIEW_SUFFIXES = {"List": "の一覧", "Instance": "の詳細"}
+
+
+def view_name(view) -> str:
+    """A view's name in the browsable API (VIEW_NAME_FUNCTION): its own ``name``, else its model's
+    verbose_name with 「の一覧」 or 「の詳細」 (DRF's would be "Plan List")."""
+    name = getattr(view, "name", None)
+    if name is not None:
+        return name
+    model = getattr(getattr(view, "queryset", None), "model", None)
+    if model is None:
+        return drf_views.get_view_name(view)
+    return f"{model._meta.verbose_name}{_VIEW_SUFFIXES.get(getattr(view, 'suffix', None), '')}"
 
 
 class FilterBackend(DjangoFilterBackend):
