@@ -190,6 +190,16 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+SUCCESS_DESCRIPTIONS = {"200": "成功しました。", "201": "追加しました。"}
+SIGN_IN_DESCRIPTIONS = {
+    "cookieAuth": "サインイン(/accounts/login/)したブラウザーのセッション。書き込みには X-CSRFToken ヘッダーも要ります。",
+    "tokenAuth": (
+        "他のシステムから: Authorization: Token <トークン>。トークンはサーバーの管理者が "
+        "manage.py drf_create_token で事務局のアカウントに作ります。"
+    ),
+}
+
+
 def _error(code: str) -> dict:
     response = {
         "description": ERROR_DESCRIPTIONS[code],
@@ -256,12 +266,17 @@ def _parameter_schema(schema: dict, enums: dict[frozenset, str]) -> dict:
 
 def declare_errors_and_format(result, generator, request, public):
     """drf-spectacular's post-processing hook: the one error body and, on each operation, the errors
-    it can answer and the ``format`` parameter every view of the API reads."""
+    it can answer and the ``format`` parameter every view of the API reads; the success answers
+    and the ways to sign in described in Japanese (drf-spectacular leaves the first empty and
+    words the second in English)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_COMPONENT
     schemas["ConflictingValues"] = CONFLICTING_VALUES
     schemas["FormatEnum"] = {"type": "string", "enum": ["json"], "description": "応答の形式。"}
     enums = _named_enums(schemas)
+    for name, scheme in result["components"].get("securitySchemes", {}).items():
+        if name in SIGN_IN_DESCRIPTIONS:
+            scheme["description"] = SIGN_IN_DESCRIPTIONS[name]
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _OPERATIONS:
@@ -272,6 +287,9 @@ def declare_errors_and_format(result, generator, request, public):
                     parameter["schema"] = _parameter_schema(parameter["schema"], enums)
             parameters.append(_format_parameter())
             responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                if not response.get("description") and code in SUCCESS_DESCRIPTIONS:
+                    response["description"] = SUCCESS_DESCRIPTIONS[code]
             for code in _errors_of(result, path, operation):
                 responses[code] = _error(code)
     return result

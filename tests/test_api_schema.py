@@ -197,6 +197,15 @@ def test_every_error_has_the_one_error_body_and_a_japanese_description(schema):
     }
 
 
+def test_every_answer_and_way_to_sign_in_is_described_in_japanese(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code, response in operation["responses"].items():
+                assert JAPANESE.search(response["description"]), (path, method, code)
+    for name, scheme in schema["components"]["securitySchemes"].items():
+        assert JAPANESE.search(scheme.get("description", "")), name
+
+
 # ---- Tags, names, and the schema in a browser -----------------------------------------------------------
 
 
