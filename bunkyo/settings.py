@@ -383,7 +383,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with a Japanese tag per operation (core/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.AutoSchema",
+    # A list is 「計画の一覧」, an object 「計画の詳細」, in the browsable API.
+    "VIEW_NAME_FUNCTION": "core.api.view_name",
     # core.api's, with a throttled request told in Japanese when to come back.
     "EXCEPTION_HANDLER": "core.api_throttling.exception_handler",
     # Every view of the API, the schema and its docs too; /opendata/ counts in the same count
@@ -418,10 +421,41 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # drf-spectacular's own hook, then the 429 every operation may answer (docs/api.md, "Rate limits").
+    # drf-spectacular's own hook, then the errors each operation may answer with the one error body,
+    # and the format parameter every view reads (docs/api.md, "Errors").
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.api_throttling.declare_throttled_response",
+        "core.api_schema.declare_errors_and_format",
+    ],
+    # One tag per model, named by its verbose_name (core.api_schema.AutoSchema), in this order.
+    "TAGS": [
+        {
+            "name": "計画",
+            "description": "計画と、その評価基準の評価区分。公開の計画はサインインなしで読めます。",
+        },
+        {"name": "計画の目的", "description": "計画の目的(項番と本文、キーワード、テクノロジー等)。"},
+        {
+            "name": "施策",
+            "description": "施策と、計画期間の各年度の基準日時点の状態。報告のページ(/reports/)と同じ絞り込みです。",
+        },
+        {"name": "年度目標", "description": "施策の年度ごとの目標・指標・目標値。"},
+        {
+            "name": "進捗報告",
+            "description": "施策の年度ごとの進捗報告。追加と取り下げは事務局だけです。取り下げと職員名は職員だけに返ります。",
+        },
+        {"name": "所管課", "description": "施策を所管する課。"},
+        {"name": "施策のキーワード", "description": "施策と目的に付けるキーワード。"},
+        {"name": "使用するテクノロジー等", "description": "施策と目的が使うテクノロジー等。"},
+        {"name": "会議体", "description": "策定スケジュールの会議体(表の行)。"},
+        {"name": "検討段階", "description": "策定スケジュールの年度ごとの検討段階。"},
+        {
+            "name": "会議・報告の予定",
+            "description": "策定スケジュールの会議・報告の予定。変更(PATCH)は事務局だけです。備考は職員だけに返ります。",
+        },
+        {
+            "name": "パブリック・コメント",
+            "description": "パブリック・コメントの期間と意見数。備考は職員だけに返ります。",
+        },
     ],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "measures.models.Plan.Status",

@@ -13,11 +13,13 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters, pagination, serializers, status, viewsets
+from rest_framework import views as drf_views
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -45,20 +47,30 @@ class PrivateCacheMixin:
 # ---- Errors -----------------------------------------------------------------------------------
 
 
-def django_errors(error: DjangoValidationError) -> dict | list:
-    """A model's or service's ValidationError as DRF's error body: by field, else non_field_errors."""
+NON_FIELD_ERRORS = serializers.api_settings.NON_FIELD_ERRORS_KEY
+
+
+def django_errors(error: DjangoValidationError) -> dict:
+    """A model's or service's ValidationError by field, else under non_field_errors."""
     if hasattr(error, "error_dict"):
         return {
-            (serializers.api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): messages
+            (NON_FIELD_ERRORS if name == "__all__" else name): messages
             for name, messages in error.message_dict.items()
         }
-    return {serializers.api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    return {NON_FIELD_ERRORS: error.messages}
 
 
 class Conflict(exceptions.APIException):
+    """409: someone else saved first. ``detail`` says so; ``conflicts``, for each field changed to
+    another value than the one sent, holds both values."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "他の職員が先に変更しました。"
     default_code = CONCURRENT_EDIT
+
+    def __init__(self, messages: list[str], conflicts: dict | None = None):
+        super().__init__("".join(messages))
+        self.conflicts = conflicts
 
 
 def raise_for(error: DjangoValidationError):
@@ -67,7 +79,7 @@ def raise_for(error: DjangoValidationError):
     if hasattr(error, "error_dict"):
         codes = [e.code for errors in error.error_dict.values() for e in errors]
     if CONCURRENT_EDIT in codes:
-        raise Conflict({"version": error.messages})
+        raise Conflict(error.messages)
     raise serializers.ValidationError(django_errors(error))
 
 
@@ -77,24 +89,63 @@ def raise_conflict(conflict, serializer) -> None:
     shows them (``serializer``'s fields)."""
     fields = serializer.fields
     raise Conflict(
-        {
-            "version": conflict.messages,
-            "conflicts": {
-                name: {
-                    "yours": fields[name].to_representation(yours) if yours is not None else None,
-                    "theirs": fields[name].to_representation(theirs) if theirs is not None else None,
-                }
-                for name, (yours, theirs) in conflict.conflicts.items()
-            },
-        }
+        conflict.messages,
+        conflicts={
+            name: {
+                "yours": fields[name].to_representation(yours) if yours is not None else None,
+                "theirs": fields[name].to_representation(theirs) if theirs is not None else None,
+            }
+            for name, (yours, theirs) in conflict.conflicts.items()
+        },
     )
 
 
+INVALID_MESSAGE = "入力に誤りがあります。項目ごとの理由は errors にあります。"
+PARSE_MESSAGE = "リクエストの本文を JSON として読み取れません。"
+
+
+def _messages(value) -> list[str]:
+    """Every message in a DRF error detail (a string, a list, or nested by field), as strings."""
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
+
+
+def error_body(exc: exceptions.APIException) -> dict:
+    """The one body of every refusal (the schema's ``Error``, core.api_schema): ``detail``, the
+    reason; on a 400 ``errors``, the reasons by parameter or field; on a 409 ``conflicts``."""
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {NON_FIELD_ERRORS: exc.detail}
+        return {
+            "detail": INVALID_MESSAGE,
+            "errors": {name: _messages(value) for name, value in detail.items()},
+        }
+    body = {"detail": "".join(_messages(exc.detail))}
+    if isinstance(exc, Conflict) and exc.conflicts:
+        body["conflicts"] = exc.conflicts
+    return body
+
+
+def _not_found_message(view) -> str:
+    model = getattr(getattr(view, "queryset", None), "model", None)
+    if model is None:
+        return str(exceptions.NotFound.default_detail)
+    return f"指定の{model._meta.verbose_name}は見つかりません。"
+
+
 def exception_handler(exc, context):
-    """DRF's, with a Django ValidationError (a model's clean, a service) answered as a 400, and a
-    database error that a repeat would cure (core.database) as a 503 saying to try again."""
+    """DRF's, answering every refusal with one body (``error_body``) and in Japanese: a Django
+    ValidationError (a model's clean, a service) is a 400, an id that is not found names what was
+    looked for (Django's is English), a body that is not JSON says so (Python's reason is English),
+    and a database error that a repeat would cure (core.database) is a 503 saying to try again."""
     if isinstance(exc, DjangoValidationError):
-        return Response(django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+        exc = serializers.ValidationError(django_errors(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_not_found_message(context.get("view")))
+    elif isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError(PARSE_MESSAGE)
     if database_busy(exc):
         log_busy(context["request"], exc)
         set_rollback()
@@ -103,7 +154,10 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        response.data = error_body(exc)
+    return response
 
 
 # ---- Pagination ----------------------------------------------------------------------------------
@@ -214,6 +268,14 @@ class StrictOrderingFilter(filters.OrderingFilter):
     """``ordering`` as DRF reads it, but a field it does not offer is a 400 naming the parameter."""
 
     ordering_description = "並べ替え。項目名、降順は先頭に「-」(例: -id)。カンマ区切りで複数指定できます。"
+
+    def get_schema_operation_parameters(self, view):
+        """DRF's, naming the fields the list offers."""
+        parameters = super().get_schema_operation_parameters(view)
+        offered = "、".join(view.ordering_fields)
+        for parameter in parameters:
+            parameter["description"] = f"{parameter['description']}使える項目: {offered}。"
+        return parameters
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
@@ -349,6 +411,23 @@ class DescribedSerializerMixin:
         return fields
 
 
+class StaffFieldsMixin:
+    """A serializer whose ``staff_only_fields`` (people's names, withdrawals, the secretariat's notes)
+    are returned to signed-in users only: a visitor's answer, or one without a request, leaves them
+    out. One serializer per resource, so that the schema describes one shape for everyone, with
+    these fields optional and saying so (core.api_schema)."""
+
+    staff_only_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or is_public(request):
+            for name in self.staff_only_fields:
+                data.pop(name, None)
+        return data
+
+
 class Serializer(DescribedSerializerMixin, serializers.Serializer):
     pass
 
@@ -376,6 +455,20 @@ def fiscal_year_label_field() -> FiscalYearLabelField:
 
 
 # ---- Views ---------------------------------------------------------------------------------------
+
+_VIEW_SUFFIXES = {"List": "の一覧", "Instance": "の詳細"}
+
+
+def view_name(view) -> str:
+    """A view's name in the browsable API (VIEW_NAME_FUNCTION): its own ``name``, else its model's
+    verbose_name with 「の一覧」 or 「の詳細」 (DRF's would be "Plan List")."""
+    name = getattr(view, "name", None)
+    if name is not None:
+        return name
+    model = getattr(getattr(view, "queryset", None), "model", None)
+    if model is None:
+        return drf_views.get_view_name(view)
+    return f"{model._meta.verbose_name}{_VIEW_SUFFIXES.get(getattr(view, 'suffix', None), '')}"
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -157,40 +157,6 @@ def exception_handler(exc, context):
     return api_exception_handler(exc, context)
 
 
-_OPERATIONS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-
-def declare_throttled_response(result, generator, request, public):
-    """drf-spectacular's post-processing hook: every operation may answer 429, since every view of
-    the API is throttled, with Retry-After and the message as ``exception_handler`` words it."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Throttled"] = {
-        "type": "object",
-        "properties": {
-            "detail": {
-                "type": "string",
-                "example": wait_message(40),
-                "description": "お待ちいただく理由と秒数。",
-            }
-        },
-        "required": ["detail"],
-    }
-    refused = {
-        "description": WAIT_MESSAGE,
-        "headers": {
-            "Retry-After": {
-                "schema": {"type": "integer", "minimum": 1},
-                "description": "再度お試しいただけるまでの秒数。",
-            }
-        },
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Throttled"}}},
-    }
-    for item in result.get("paths", {}).values():
-        for method, operation in item.items():
-            if method in _OPERATIONS:
-                operation.setdefault("responses", {})["429"] = refused
-    return result
-
-
 def throttled(view_func=None, *, every_row: bool = False):
     """A plain Django view counted as the API is, in the same count, by the same classes
     (DEFAULT_THROTTLE_CLASSES). ``every_row``: the view serves every row of a dataset, and counts

@@ -133,13 +133,12 @@ class ProgressReportViewSet(mixins.CreateModelMixin, PublishedViewSet):
             return serializers.ProgressReportCreateSerializer
         if self.action == "withdraw":
             return serializers.ProgressReportWithdrawSerializer
-        if getattr(self, "request", None) is not None and not is_public(self.request):
-            return serializers.ProgressReportStaffSerializer
+        # The names and the withdrawal are left out for a visitor (its staff_only_fields).
         return serializers.ProgressReportSerializer
 
     @extend_schema(
         request=serializers.ProgressReportCreateSerializer,
-        responses={201: serializers.ProgressReportStaffSerializer},
+        responses={201: serializers.ProgressReportSerializer},
     )
     def create(self, request, *args, **kwargs):
         """進捗報告を追加します(事務局)。報告者は送信した職員です。"""
@@ -151,14 +150,14 @@ class ProgressReportViewSet(mixins.CreateModelMixin, PublishedViewSet):
         except ValidationError as error:
             raise_for(error)
         report = self.get_queryset().get(pk=report.pk)
-        body = serializers.ProgressReportStaffSerializer(report, context=self.get_serializer_context()).data
+        body = serializers.ProgressReportSerializer(report, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=serializers.ProgressReportWithdrawSerializer,
-        responses={200: serializers.ProgressReportStaffSerializer},
+        responses={200: serializers.ProgressReportSerializer},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], name="進捗報告の取り下げ")
     def withdraw(self, request, pk=None):
         """進捗報告を取り下げます(事務局)。取り下げた職員はサーバーが記録します。"""
         report = get_object_or_404(self.get_queryset(), pk=pk)
@@ -180,5 +179,5 @@ class ProgressReportViewSet(mixins.CreateModelMixin, PublishedViewSet):
         except ValidationError as error:
             raise_for(error)
         report = self.get_queryset().get(pk=report.pk)
-        body = serializers.ProgressReportStaffSerializer(report, context=self.get_serializer_context()).data
+        body = serializers.ProgressReportSerializer(report, context=self.get_serializer_context()).data
         return Response(body)

@@ -1,6 +1,7 @@
 """The plan's records as the API shows them (docs/api.md). Fields are listed, never ``__all__``;
-each is described in Japanese (core.api.DescribedSerializerMixin). People's names and withdrawn
-reports appear only in the signed-in serializers."""
+each is described in Japanese (core.api.DescribedSerializerMixin). People's names and the
+withdrawal are a report's ``staff_only_fields`` (core.api.StaffFieldsMixin): a visitor's answer
+leaves them out, and the schema declares them once, optional."""
 
 from __future__ import annotations
 
@@ -123,33 +124,29 @@ REPORT_FIELDS = (
 )
 
 
-class ProgressReportSerializer(api.ModelSerializer):
-    """A standing report as anyone may read it: no names, nothing about withdrawals."""
+class ProgressReportSerializer(api.StaffFieldsMixin, api.ModelSerializer):
+    """A report: as anyone reads a standing one, and for the signed-in roles who reported it and,
+    if withdrawn, when, why and who (``staff_only_fields``)."""
 
     fiscal_year_label = api.fiscal_year_label_field()
     status_name = serializers.CharField(source="status.name", read_only=True, help_text="進捗状況の名称。")
+    author_name = serializers.SerializerMethodField(help_text="報告者(姓 名)。")
+    withdrawn_by_name = serializers.SerializerMethodField(
+        help_text="取り下げた職員(姓 名)。取り下げていなければnull。"
+    )
+
+    staff_only_fields = ("author_name", "withdrawn_on", "withdrawal_reason", "withdrawn_by_name")
 
     class Meta:
         model = ProgressReport
-        fields = REPORT_FIELDS
-        read_only_fields = ("created_at", "version")
-
-
-class ProgressReportStaffSerializer(ProgressReportSerializer):
-    """A report as the signed-in roles read it: who reported it and, if withdrawn, when, why and who."""
-
-    author_name = serializers.SerializerMethodField(help_text="報告者(姓 名)。")
-    withdrawn_by_name = serializers.SerializerMethodField(help_text="取り下げた職員(姓 名)。")
-
-    class Meta(ProgressReportSerializer.Meta):
         fields = (*REPORT_FIELDS, "author_name", "withdrawn_on", "withdrawal_reason", "withdrawn_by_name")
         read_only_fields = fields
 
-    def get_author_name(self, report) -> str:
-        return display_name(report.author)
+    def get_author_name(self, report) -> str | None:
+        return display_name(report.author) if report.author_id else None
 
-    def get_withdrawn_by_name(self, report) -> str:
-        return display_name(report.withdrawn_by)
+    def get_withdrawn_by_name(self, report) -> str | None:
+        return display_name(report.withdrawn_by) if report.withdrawn_by_id else None
 
 
 class ProgressReportCreateSerializer(api.ModelSerializer):

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import api
+from core.api_schema import form_parameters
 from measures.api import PublishedViewSet
 from measures.filters import visible_choices
 from measures.models import (
@@ -35,6 +36,8 @@ from measures.selectors import measure_progress_rows, plan_current, published_on
 from .filters import MeasureProgressFilter, ReportScopeForm
 
 EVALUATION_HELP = "評価(例: A)。選んだ年度のどれかがこの評価の施策。"
+# What a measure read alone takes of the list's query string.
+RETRIEVE_SCOPE = ("as_of", "fiscal_year")
 
 
 class MeasureApiScopeForm(ReportScopeForm):
@@ -271,9 +274,12 @@ class MeasureViewSet(PublishedViewSet):
         context.setdefault("as_of", filterset.as_of_date if filterset.selected_plan else None)
         return self.get_paginated_response(MeasureSerializer(page, many=True, context=context).data)
 
+    @extend_schema(parameters=form_parameters(MeasureApiScopeForm, RETRIEVE_SCOPE))
     def retrieve(self, request, *args, **kwargs):
+        """施策と、計画期間の各年度の基準日時点の状態。as_of と fiscal_year は一覧と同じ意味です。"""
         measure = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        data = request.query_params.copy()
+        # The measure's own plan; of the list's parameters, only the date and the years apply.
+        data = {name: request.query_params[name] for name in RETRIEVE_SCOPE if name in request.query_params}
         data["plan"] = str(measure.plan_id)
         filterset = MeasureApiFilter(data, queryset=Measure.objects.all(), request=request)
         if not filterset.is_valid():

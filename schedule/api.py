@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from core.api import CursorPagination, ReadViewSet, is_public, raise_conflict, raise_for
+from core.api import CursorPagination, ReadViewSet, raise_conflict, raise_for
 from core.versioning import ConcurrentEditError, EditConflict, concurrent_edit_message
 
 from . import filters, serializers
@@ -23,19 +23,11 @@ from .services import scheduled_item_update
 
 
 class _PublicViewSet(ReadViewSet):
-    """A visitor reads the public years (schedule.selectors.schedule_public_only), and with
-    ``public_serializer_class`` when one is set: the secretariat's notes (備考) are not public."""
-
-    public_serializer_class = None
+    """A visitor reads the public years (schedule.selectors.schedule_public_only); the secretariat's
+    notes (備考) are the serializers' ``staff_only_fields``, left out of a visitor's answer."""
 
     def public_queryset(self, queryset: QuerySet) -> QuerySet:
         return schedule_public_only(queryset)
-
-    def get_serializer_class(self):
-        request = getattr(self, "request", None)
-        if self.public_serializer_class is not None and request is not None and is_public(request):
-            return self.public_serializer_class
-        return super().get_serializer_class()
 
 
 class BodyViewSet(_PublicViewSet):
@@ -63,7 +55,6 @@ class ScheduledItemViewSet(mixins.UpdateModelMixin, _PublicViewSet):
 
     queryset = ScheduledItem.objects.select_related("body")
     serializer_class = serializers.ScheduledItemSerializer
-    public_serializer_class = serializers.ScheduledItemPublicSerializer
     filterset_class = filters.ScheduledItemFilter
     # Items move as they are held or postponed: a cursor skips none and repeats none.
     pagination_class = CursorPagination
@@ -101,7 +92,6 @@ class PublicCommentPeriodViewSet(_PublicViewSet):
 
     queryset = PublicCommentPeriod.objects.all()
     serializer_class = serializers.PublicCommentPeriodSerializer
-    public_serializer_class = serializers.PublicCommentPeriodPublicSerializer
     filterset_class = filters.PublicCommentPeriodFilter
     ordering_fields = ("id", "fiscal_year", "start_date")
     ordering = ("fiscal_year", "start_date", "id")

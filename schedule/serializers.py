@@ -1,4 +1,6 @@
-"""The drafting schedule as the API shows it (docs/api.md). Fields listed, described in Japanese."""
+"""The drafting schedule as the API shows it (docs/api.md). Fields listed, described in Japanese.
+The secretariat's notes (備考) are ``staff_only_fields`` (core.api.StaffFieldsMixin): a visitor's
+answer leaves them out, as the open data does."""
 
 from __future__ import annotations
 
@@ -39,13 +41,15 @@ ITEM_FIELDS = (
 )
 
 
-class ScheduledItemSerializer(api.ModelSerializer):
+class ScheduledItemSerializer(api.StaffFieldsMixin, api.ModelSerializer):
     fiscal_year_label = api.fiscal_year_label_field()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="種別の表示名。")
     status_label = serializers.CharField(
         source="get_status_display", read_only=True, help_text="状況の表示名。"
     )
     body_name = serializers.CharField(source="body.label", read_only=True, help_text="会議体(表の行名)。")
+
+    staff_only_fields = ("notes",)
 
     class Meta:
         model = ScheduledItem
@@ -58,14 +62,6 @@ class ScheduledItemSerializer(api.ModelSerializer):
             "body_name",
             "version",
         )
-        read_only_fields = fields
-
-
-class ScheduledItemPublicSerializer(ScheduledItemSerializer):
-    """What a visitor who is not signed in reads: without the secretariat's notes (備考), as the open data."""
-
-    class Meta(ScheduledItemSerializer.Meta):
-        fields = tuple(name for name in ScheduledItemSerializer.Meta.fields if name != "notes")
         read_only_fields = fields
 
 
@@ -83,11 +79,13 @@ class ScheduledItemUpdateSerializer(api.ModelSerializer):
         validators = []
 
 
-class PublicCommentPeriodSerializer(api.ModelSerializer):
+class PublicCommentPeriodSerializer(api.StaffFieldsMixin, api.ModelSerializer):
     fiscal_year_label = api.fiscal_year_label_field()
     days = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="意見募集の日数(公表日を1日目)。"
     )
+
+    staff_only_fields = ("notes",)
 
     class Meta:
         model = PublicCommentPeriod
@@ -105,10 +103,4 @@ class PublicCommentPeriodSerializer(api.ModelSerializer):
             "answers_published_on",
             "notes",
         )
-
-
-class PublicCommentPeriodPublicSerializer(PublicCommentPeriodSerializer):
-    """What a visitor who is not signed in reads: without the secretariat's notes (備考), as the open data."""
-
-    class Meta(PublicCommentPeriodSerializer.Meta):
-        fields = tuple(name for name in PublicCommentPeriodSerializer.Meta.fields if name != "notes")
+        read_only_fields = fields

@@ -213,7 +213,7 @@ def test_the_secretariat_withdraws_a_report_and_a_stale_version_is_refused(
     assert report.withdrawn_by == secretariat and report.author == manager
     stale = client.post(url, body, content_type="application/json")
     assert stale.status_code == 409
-    assert "先に変更したため保存できませんでした" in stale.json()["version"][0]
+    assert "先に変更したため保存できませんでした" in stale.json()["detail"]
 
 
 def test_the_secretariat_changes_a_scheduled_item_through_the_admins_checks(client, seeded, secretariat):
@@ -235,10 +235,10 @@ def test_the_secretariat_changes_a_scheduled_item_through_the_admins_checks(clie
     assert item.history.latest().history_user == secretariat
     stale = client.patch(url, {"status": "cancelled", "version": 1}, content_type="application/json")
     assert stale.status_code == 409
-    assert "先に変更しました。両方が変更した項目: 状況。" in stale.json()["version"][0]
+    assert "先に変更しました。両方が変更した項目: 状況。" in stale.json()["detail"]
     assert stale.json()["conflicts"] == {"status": {"yours": "cancelled", "theirs": "held"}}
     missing = client.patch(url, {"subject": "版なし"}, content_type="application/json")
-    assert missing.status_code == 400 and "version" in missing.json()
+    assert missing.status_code == 400 and "version" in missing.json()["errors"]
 
 
 def test_a_patch_over_a_newer_version_is_merged_field_by_field(client, seeded, secretariat):
@@ -338,7 +338,7 @@ def test_a_bad_filter_is_a_400_naming_the_parameter(client, superuser, demo, url
     client.force_login(superuser)
     response = client.get(url)
     assert response.status_code == 400, response.content
-    assert parameter in response.json(), response.json()
+    assert parameter in response.json()["errors"], response.json()
 
 
 @pytest.mark.parametrize(
@@ -357,7 +357,7 @@ def test_a_bad_filter_with_a_percent_sign_is_a_400_that_repeats_it(
     client.force_login(superuser)
     response = client.get(url)
     assert response.status_code == 400, response.content
-    messages = response.json()[parameter]
+    messages = response.json()["errors"][parameter]
     assert typed is None or any(f"「{typed}」" in message for message in messages), messages
 
 

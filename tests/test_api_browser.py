@@ -31,7 +31,7 @@ def test_the_swagger_page_lists_the_operations_with_nothing_from_outside(browser
         assert operation in text
     assert "文京区官民データ活用推進計画 進捗管理 API" in text
     # Open one operation: its parameters are described in Japanese.
-    page.click("#operations-measures-measures_list")
+    page.click("#operations-施策-measures_list")
     page.wait_for_selector("text=基準日", timeout=5000)
     save_screenshot(page, "api_docs")
     assert not errors, errors

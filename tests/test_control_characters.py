@@ -207,7 +207,7 @@ def test_the_api_refuses_a_bidirectional_override_as_the_admin_does(client, secr
     payload = {**_api_report(measure), "narrative": f"取組{character}実績"}
     response = client.post("/api/progress-reports/", payload, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"narrative": [MESSAGE]}
+    assert response.json()["errors"] == {"narrative": [MESSAGE]}
 
 
 def _api_report(measure) -> dict:

@@ -77,8 +77,8 @@ def test_two_identical_posts_at_once_give_the_loser_the_answer_a_later_one_gets(
 
     assert response.status_code == 400, response.content
     assert (
-        response.json()
-        == later.json()
+        response.json()["errors"]
+        == later.json()["errors"]
         == {
             "as_of": [
                 "この施策・年度・報告基準日の報告はすでにあります。"

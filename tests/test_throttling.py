@@ -247,8 +247,9 @@ def test_the_schema_says_every_operation_may_be_refused_and_when_to_come_back(cl
         "schema": {"type": "integer", "minimum": 1},
         "description": "再度お試しいただけるまでの秒数。",
     }
-    assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Throttled"}
-    assert schema["components"]["schemas"]["Throttled"]["properties"]["detail"]["type"] == "string"
+    # The one error body of every refusal (core.api_schema).
+    assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["properties"]["detail"]["type"] == "string"
 
 
 # ---- The rates, from the environment ---------------------------------------------------------------
