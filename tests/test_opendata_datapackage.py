@@ -210,7 +210,10 @@ def test_every_address_in_the_package_is_the_sites_own_whatever_host_was_asked(c
     ]
     # The page shows the canonical address and links within the site the reader is on.
     page = client.get("/opendata/", HTTP_HOST="127.0.0.1").content.decode()
-    assert '<a href="/opendata/datapackage.json">https://opendata.example.jp/bunkyo/opendata/datapackage.json</a>' in page
+    assert (
+        '<a href="/opendata/datapackage.json">https://opendata.example.jp/bunkyo/opendata/datapackage.json</a>'
+        in page
+    )
 
 
 # ---- The package catches what is wrong ---------------------------------------------------------
