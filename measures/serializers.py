@@ -17,7 +17,6 @@ from .models import (
     Keyword,
     Plan,
     ProgressReport,
-    ProgressStatus,
     Purpose,
     Technology,
 )
@@ -42,12 +41,6 @@ class KeywordSerializer(NamedSerializer):
 class TechnologySerializer(NamedSerializer):
     class Meta(NamedSerializer.Meta):
         model = Technology
-
-
-class ProgressStatusSerializer(api.ModelSerializer):
-    class Meta:
-        model = ProgressStatus
-        fields = ("id", "name", "symbol", "order")
 
 
 class EvaluationGradeSerializer(api.ModelSerializer):
