@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import fiscal, history, references
 from .database import SAVE_AGAIN_MESSAGE, database_busy, log_busy
-from .fields import DateFormField, DecimalFormField, apply_input_rules
+from .fields import DateFormField, DecimalFormField, ModelMultipleIdChoiceField, apply_input_rules, key_holds
 from .versioning import ConcurrentEditError, VersionedModelForm, concurrent_edit_message, merged_message
 
 
@@ -99,7 +99,7 @@ class _TypedValueOptgroups:
 
     Django's widget looks the posted value up to label it, so a value such as NUL was a server
     error while rendering the form that says 「正しく選択してください」. Values the key field
-    cannot hold are left out of that look-up (the field itself reports them).
+    cannot hold are left out of that look-up (the field itself reports them; core.fields.key_holds).
     """
 
     def optgroups(self, name, value, attr=None):
@@ -113,7 +113,8 @@ class _TypedValueOptgroups:
                 key.to_python(item)
             except ValidationError:
                 continue
-            readable.append(item)
+            if key_holds(key, item):
+                readable.append(item)
         return super().optgroups(name, readable, attr)
 
 
@@ -149,6 +150,7 @@ class InputRulesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelMultipleIdChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = TypedValueAutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")

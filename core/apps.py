@@ -6,8 +6,3 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "共通部品"
-
-    def ready(self):
-        from . import lookups
-
-        lookups.register()

@@ -14,7 +14,7 @@ from django.core.validators import (
     MinValueValidator,
     ProhibitNullCharactersValidator,
 )
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.deconstruct import deconstructible
@@ -102,6 +102,38 @@ class ControlCharacterValidator:
 
     def __eq__(self, other):
         return isinstance(other, ControlCharacterValidator)
+
+
+def key_holds(field: models.Field, value) -> bool:
+    """Whether the key column ``field`` could hold ``value``: False only for a whole number outside an
+    integer column's range. Anything else that is no id (letters, NUL) is left to the form field,
+    which names it. Django refuses such a number itself for ``exact``, but sends it to the database
+    in ``__in``, where SQLite fails (OverflowError): so every way an id list enters (a many-to-many
+    form field, the autocomplete widget) asks here first."""
+    if not isinstance(field, models.IntegerField):
+        return True
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return True
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
+    """A many-to-many form field that refuses an id its key column cannot hold before looking the
+    ids up: 「正しく選択してください。 99999999999999999999 は候補にありません。」, never a 500."""
+
+    def _check_values(self, value):
+        if isinstance(value, list | tuple):
+            meta = self.queryset.model._meta
+            key = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+            for item in value:
+                if not key_holds(key, item):
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                    )
+        return super()._check_values(value)
 
 
 def apply_input_rules(formfield):

@@ -271,7 +271,7 @@ def test_no_value_at_or_beyond_a_limit_breaks_an_admin_form(client, superuser, m
 
 
 def test_a_huge_id_in_a_many_to_many_field_is_an_unknown_choice(client, secretariat):
-    """ModelMultipleChoiceField looks ids up with __in, which SQLite could not take (core.lookups)."""
+    """ModelMultipleChoiceField looks ids up with __in, which SQLite could not take (core.fields.key_holds)."""
     from measures.models import Measure
 
     client.force_login(secretariat)
@@ -347,3 +347,12 @@ def test_a_report_posted_twice_is_refused_the_second_time_beside_its_date(client
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["as_of"] == [UNIQUE_MESSAGE]
+
+
+def test_no_lookup_of_django_or_any_app_is_replaced():
+    """Out-of-range ids are refused where they enter (core.fields.key_holds), not by a global patch
+    of ``__in`` on every integer column of every app, auth and third-party apps included."""
+    from django.db.models import IntegerField
+    from django.db.models.lookups import In
+
+    assert IntegerField.get_lookups()["in"] is In
