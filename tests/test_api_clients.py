@@ -39,6 +39,8 @@ from django.test import Client as DjangoClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.validation.request.exceptions import SecurityValidationError
 from rest_framework.authtoken.models import Token
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -48,11 +50,31 @@ from .api_walk import ROLES, STAFF, STAFF_REPORT_FIELDS, Answer, Step
 PACKAGE = "bunkyo_api_client"
 
 
-def _report(problems: list[str], found_by: str) -> str:
-    unique = list(dict.fromkeys(problems))
-    shown = "\n".join(f"- {problem}" for problem in unique[:60])
-    more = f"\n… and {len(unique) - 60} more" if len(unique) > 60 else ""
-    return f"{len(unique)} problems found by {found_by}:\n{shown}{more}"
+class Findings:
+    """What a consumer could not read, each said once, with the requests it was seen in."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[str]] = {}
+
+    def add(self, finding: str, example: object = "") -> None:
+        examples = self.seen.setdefault(finding, [])
+        if example and str(example) not in examples:
+            examples.append(str(example))
+
+    def __bool__(self) -> bool:
+        return bool(self.seen)
+
+    def __repr__(self) -> str:
+        return f"<{len(self.seen)} findings>"
+
+    def report(self, found_by: str) -> str:
+        lines = []
+        for finding, examples in self.seen.items():
+            lines.append(f"- {finding}")
+            if examples:
+                more = f" (and {len(examples) - 2} more)" if len(examples) > 2 else ""
+                lines.append(f"    seen in: {'; '.join(examples[:2])}{more}")
+        return f"{len(self.seen)} problems found by {found_by}:\n" + "\n".join(lines)
 
 
 # ---- The schema as served, and the clients made from it (once per test process) ---------------------
@@ -264,15 +286,20 @@ def _report_objects(step: Step, body, parsed) -> list[tuple[dict, Any]]:
     return [(body, parsed)] if "measure" in body else []
 
 
-def _client_send(generated: GeneratedClient, client, role: str, problems: list[str]) -> api_walk.Send:
+def _operation(step: Step) -> str:
+    return f"{step.method.upper()} {step.template}"
+
+
+def _client_send(generated: GeneratedClient, client, role: str, problems: Findings) -> api_walk.Send:
     operations = generated.operations()
 
     def send(step: Step) -> Answer:
         module = operations.get((step.method, step.template))
         if module is None:
-            problems.append(
-                f"{step.method.upper()} {step.template}: the generated client has no function for it "
-                "(the schema does not declare the operation)"
+            problems.add(
+                f"{_operation(step)}: the generated client has no function for it "
+                "(the schema does not declare the operation)",
+                step,
             )
             response = client.get_httpx_client().request(
                 step.method, step.path, params=step.query, json=step.body
@@ -286,9 +313,10 @@ def _client_send(generated: GeneratedClient, client, role: str, problems: list[s
                 kwargs[name] = _typed(generated, arguments[name], value)
             else:
                 typed = False
-                problems.append(
-                    f"{step}: the server reads the query parameter {name}, but the generated "
-                    f"{module.__name__.rsplit('.', 1)[1]}() takes no argument {name} (the schema does not declare it)"
+                problems.add(
+                    f"{_operation(step)}: the server reads the query parameter {name}, but the generated "
+                    f"{module.__name__.rsplit('.', 1)[1]}() takes no argument {name} (the schema does not declare it)",
+                    step,
                 )
         if step.body is not None:
             try:
@@ -296,7 +324,10 @@ def _client_send(generated: GeneratedClient, client, role: str, problems: list[s
             except (KeyError, TypeError, ValueError) as error:
                 typed = False  # a body the model cannot hold: only the walk's refused bodies
                 if step.expected[0] < 400:
-                    problems.append(f"{step}: the generated request model cannot hold {step.body}: {error!r}")
+                    problems.add(
+                        f"{_operation(step)}: the generated request model cannot hold the body: {error!r}",
+                        step,
+                    )
         if typed:
             response = module.sync_detailed(client=client, **kwargs)
         else:  # sent as it is, and parsed by the generated function's own parser
@@ -309,28 +340,33 @@ def _client_send(generated: GeneratedClient, client, role: str, problems: list[s
     return send
 
 
-def _check_parsed(step: Step, role: str, status: int, body, parsed, problems: list[str]) -> None:
+def _check_parsed(step: Step, role: str, status: int, body, parsed, problems: Findings) -> None:
     if parsed is None:
-        problems.append(
-            f"{step}: the answer {status} is parsed to None by the generated client: the schema "
-            f"declares no {status} response for {step.method.upper()} {step.template}"
+        problems.add(
+            f"{_operation(step)}: the answer {status} is parsed to None by the generated client: "
+            f"the schema declares no {status} response",
+            step,
         )
         return
     for where, model, keys in _untyped(parsed, "answer"):
-        problems.append(
-            f"{step}: field(s) {', '.join(keys)} received but not typed by the generated client "
-            f"({model}, in {where}, kept them in additional_properties)"
+        problems.add(
+            f"{_operation(step)} ({status}): field(s) {', '.join(keys)} received but not typed by the "
+            f"generated client ({model}, in {where}, kept them in additional_properties)",
+            step,
         )
     if role in STAFF and 200 <= status < 300:
         for row, model in _report_objects(step, body, parsed):
             declared = attrs.fields_dict(type(model)) if attrs.has(type(model)) else {}
             for field in STAFF_REPORT_FIELDS:
                 if field not in row:
-                    problems.append(f"{step}: the API sent {role} no {field} on a progress report")
+                    problems.add(
+                        f"{_operation(step)}: the API sent {role} no {field} on a progress report", step
+                    )
                 elif field not in declared:
-                    problems.append(
-                        f"{step}: progress report field {field} received but not typed by the "
-                        f"generated client ({type(model).__name__} has no {field})"
+                    problems.add(
+                        f"{_operation(step)}: progress report field {field} received but not typed by "
+                        f"the generated client ({type(model).__name__} has no {field})",
+                        step,
                     )
 
 
@@ -345,9 +381,9 @@ def test_the_generated_python_client_reads_every_answer_typed(
         client = client_module.AuthenticatedClient(
             base_url=live_server.url, token=tokens[role], prefix="Token"
         )
-    problems: list[str] = []
+    problems = Findings()
     api_walk.walk(role, _client_send(generated_client, client, role, problems), walk_data)
-    assert not problems, _report(problems, f"openapi-python-client, walking the API as {role}")
+    assert not problems, problems.report(f"openapi-python-client, walking the API as {role}")
 
 
 def _identifiers(generated: GeneratedClient):
@@ -365,11 +401,10 @@ def _identifiers(generated: GeneratedClient):
 def test_the_generated_python_client_names_everything_in_ascii(generated_client):
     """An integrator types these names: a Japanese one (an enum named after a parameter's title,
     say) is a module and a class nobody can type or import from every tool."""
-    problems = [
-        f"the generated {where}: the name {name} is not ASCII"
-        for name, where in _identifiers(generated_client)
-        if not name.isascii()
-    ]
+    problems = Findings()
+    for name, where in _identifiers(generated_client):
+        if not name.isascii():
+            problems.add(f"the generated {where}: the name {name} is not ASCII")
     members = [
         member
         for module in generated_client.modules.values()
@@ -378,25 +413,24 @@ def test_the_generated_python_client_names_everything_in_ascii(generated_client)
         for member in value.__members__
     ]
     assert members, "the walk over the generated models found no enum (ItemStatusEnum is one)"
-    assert not problems, _report(problems, "openapi-python-client's names")
+    assert not problems, problems.report("openapi-python-client's names")
 
 
 def test_the_generated_list_functions_take_every_query_parameter_the_server_reads(generated_client):
     operations = generated_client.operations()
-    problems = []
+    problems = Findings()
     for endpoint in api_walk.endpoints():
         module = operations.get(("get", endpoint.list_path))
         if module is None:
-            problems.append(f"GET {endpoint.list_path}: the generated client has no function for it")
+            problems.add(f"GET {endpoint.list_path}: the generated client has no function for it")
             continue
-        arguments = generated_client.arguments(module)
         function = module.__name__.rsplit(".", 1)[1]
-        problems += [
-            f"GET {endpoint.list_path}: the server reads {name}, but the generated {function}() "
-            f"takes no argument {name} (the schema does not declare the parameter)"
-            for name in sorted(endpoint.query_parameters() - set(arguments))
-        ]
-    assert not problems, _report(problems, "openapi-python-client's list functions")
+        for name in sorted(endpoint.query_parameters() - set(generated_client.arguments(module))):
+            problems.add(
+                f"GET {endpoint.list_path}: the server reads {name}, but the generated {function}() "
+                f"takes no argument {name} (the schema does not declare the parameter)"
+            )
+    assert not problems, problems.report("openapi-python-client's list functions")
 
 
 # ---- 2. datamodel-code-generator: strict pydantic models -------------------------------------------
@@ -438,35 +472,49 @@ class PydanticModels:
     module: Any
     responses: dict[tuple[str, str, str], str]
 
-    def problems(self, schema: dict, step: Step, status: int, body) -> list[str]:
+    def check(self, schema: dict, step: Step, status: int, body, problems: Findings) -> None:
         operation = schema["paths"].get(step.template, {}).get(step.method)
         if operation is None:
-            return [f"{step}: the schema declares no {step.method.upper()} {step.template}"]
+            problems.add(f"the schema declares no {_operation(step)}", step)
+            return
         key = (step.method, step.template)
         name = self.responses.get((*key, str(status))) or self.responses.get((*key, "default"))
         if name is None:
             declared = ", ".join(sorted(operation.get("responses", {})))
-            return [
-                f"{step}: answered {status}, which the schema does not declare for "
-                f"{step.method.upper()} {step.template} (it declares {declared}): no model to read "
-                f"{json.dumps(body, ensure_ascii=False)[:120]} with"
-            ]
+            problems.add(
+                f"{_operation(step)} answered {status}, which the schema does not declare (it declares "
+                f"{declared}): no model to read {json.dumps(body, ensure_ascii=False)[:100]} with",
+                step,
+            )
+            return
         model = getattr(self.module, name, None)
         if model is None:
-            return [f"{step}: datamodel-code-generator wrote no model {name} for the {status} answer"]
+            problems.add(
+                f"{_operation(step)}: datamodel-code-generator wrote no model {name} for {status}", step
+            )
+            return
         try:
             model.model_validate(body)
         except pydantic.ValidationError as error:
-            return [_pydantic_problem(step, name, problem) for problem in error.errors()]
-        return []
+            for problem in error.errors():
+                problems.add(_pydantic_problem(step, status, name, problem), step)
 
 
-def _pydantic_problem(step: Step, model: str, error: dict) -> str:
-    where = ".".join(str(part) for part in error["loc"])
+def _pydantic_problem(step: Step, status: int, model: str, error: dict) -> str:
+    # results.0.author_name and results.7.author_name are one finding: results[].author_name
+    parts = []
+    for part in error["loc"]:
+        if isinstance(part, int):
+            parts[-1] += "[]"
+        else:
+            parts.append(str(part))
+    where = ".".join(parts)
     if error["type"] == "extra_forbidden":
-        return f"{step}: field {where} received but not declared by {model} (extra fields forbidden)"
-    given = json.dumps(error.get("input"), ensure_ascii=False, default=str)[:80]
-    return f"{step}: {where}: {error['msg']} ({model}; received {given})"
+        return (
+            f"{_operation(step)} ({status}): field {where} received but not declared by {model} "
+            "(extra fields forbidden)"
+        )
+    return f"{_operation(step)} ({status}): {where}: {error['msg']} ({model})"
 
 
 def _headers(role: str, tokens) -> dict[str, str]:
@@ -477,14 +525,14 @@ def _headers(role: str, tokens) -> dict[str, str]:
 def test_every_answer_validates_against_the_strict_pydantic_model_of_its_declared_response(
     role, pydantic_models, served_schema, walk_data, tokens, client
 ):
-    problems: list[str] = []
+    problems = Findings()
 
     def check(step: Step, response, sent: bytes) -> None:
-        problems.extend(pydantic_models.problems(served_schema, step, response.status_code, _json(response)))
+        pydantic_models.check(served_schema, step, response.status_code, _json(response), problems)
 
     api_walk.walk(role, _django_send(client, _headers(role, tokens), check), walk_data)
-    assert not problems, _report(
-        problems, f"datamodel-code-generator's strict models, walking the API as {role}"
+    assert not problems, problems.report(
+        f"datamodel-code-generator's strict models, walking the API as {role}"
     )
 
 
@@ -522,23 +570,27 @@ class SentRequest:
 
 
 def _explain(error: BaseException) -> str:
-    parts, seen = [], error
+    """openapi-core's error and its causes, each said once (the schema validator's own messages last)."""
+    kinds, said, seen = [], [], error
     while seen is not None:
-        parts.append(f"{type(seen).__name__}: {seen}")
-        parts += [schema_error.message for schema_error in getattr(seen, "schema_errors", ())][:4]
+        kinds.append(type(seen).__name__)
+        for message in [str(seen), *(e.message for e in getattr(seen, "schema_errors", ()))]:
+            if message and not any(message in other for other in said):
+                said.append(message)
         seen = seen.__cause__ or seen.__context__
-    return "; ".join(parts)
+    return f"{' ← '.join(dict.fromkeys(kinds))}: {'; '.join(said[:5])}"
 
 
-def _undeclared_query(schema: dict, step: Step) -> list[str]:
+def _undeclared_query(schema: dict, step: Step, problems: Findings) -> None:
     item = schema["paths"].get(step.template, {})
     parameters = item.get("parameters", []) + item.get(step.method, {}).get("parameters", [])
     declared = {p["name"] for p in parameters if p.get("in") == "query"}
-    return [
-        f"{step}: the query parameter {name}, which the server reads, is not declared by the schema"
-        for name in step.query
-        if name not in declared
-    ]
+    for name in step.query:
+        if name not in declared:
+            problems.add(
+                f"{_operation(step)}: the query parameter {name}, which the server reads, is not declared",
+                step,
+            )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -547,21 +599,69 @@ def test_openapi_core_finds_every_request_and_answer_of_the_walk_valid(
 ):
     if role != "anonymous":
         client.force_login(_users(request)[role])  # a session, as a browser's script
-    problems: list[str] = []
+    problems = Findings()
 
     def check(step: Step, response, sent: bytes) -> None:
-        problems.extend(_undeclared_query(served_schema, step))
+        _undeclared_query(served_schema, step, problems)
         incoming = SentRequest.of(response, sent)
         try:
             openapi.validate_request(incoming)
-        except Exception as error:  # openapi-core raises one of many kinds; each is a finding
-            problems.append(f"{step}: the request is invalid for the schema: {_explain(error)}")
+        except SecurityValidationError as error:
+            problems.add(
+                f"{_operation(step)}: the schema's security refuses this request, which the API answers: "
+                f"{_explain(error)}",
+                step,
+            )
+        except OpenAPIError as error:
+            # The walk's bad filters and bodies are meant to be refused; the schema may say so too.
+            if 400 not in step.expected:
+                problems.add(
+                    f"{_operation(step)}: the request is invalid for the schema: {_explain(error)}", step
+                )
         try:
             openapi.validate_response(incoming, DjangoOpenAPIResponse(response))
-        except Exception as error:
-            problems.append(
-                f"{step}: the answer {response.status_code} is invalid for the schema: {_explain(error)}"
+        except OpenAPIError as error:
+            problems.add(
+                f"{_operation(step)}: the answer {response.status_code} is invalid for the schema: {_explain(error)}",
+                step,
             )
 
     api_walk.walk(role, _django_send(client, {}, check), walk_data)
-    assert not problems, _report(problems, f"openapi-core, walking the API as {role}")
+    assert not problems, problems.report(f"openapi-core, walking the API as {role}")
+
+
+# ---- What a client shows its user ---------------------------------------------------------------------
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _messages(body) -> list[str]:
+    """The messages of an error answer: its detail and each field's reasons (not the values that
+    a 409's conflicts repeat, which are the data as typed)."""
+    if not isinstance(body, dict):
+        return []
+    found = []
+    for key, value in body.items():
+        if key == "conflicts":
+            continue
+        values = value if isinstance(value, list) else [value]
+        found += [text for text in values if isinstance(text, str)]
+    return found
+
+
+def test_every_refusal_a_client_shows_its_user_is_in_japanese(walk_data, tokens, client):
+    """The error a client parses is what it shows: 「見つかりません」, not Django's English."""
+    problems = Findings()
+
+    def check(step: Step, response, sent: bytes) -> None:
+        if response.status_code >= 400:
+            for text in _messages(_json(response)):
+                if not JAPANESE.search(text):
+                    problems.add(
+                        f"{_operation(step)} ({response.status_code}): the message {text!r} is not in Japanese",
+                        step,
+                    )
+
+    for role in ROLES:
+        api_walk.walk(role, _django_send(client, _headers(role, tokens), check), walk_data)
+    assert not problems, problems.report("the walk's error answers")
