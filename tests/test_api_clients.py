@@ -574,7 +574,8 @@ def _explain(error: BaseException) -> str:
     kinds, said, seen = [], [], error
     while seen is not None:
         kinds.append(type(seen).__name__)
-        for message in [str(seen), *(e.message for e in getattr(seen, "schema_errors", ()))]:
+        own = str(seen).removeprefix(f"{type(seen).__name__}: ")
+        for message in [own, *(e.message for e in getattr(seen, "schema_errors", ()))]:
             if message and not any(message in other for other in said):
                 said.append(message)
         seen = seen.__cause__ or seen.__context__
@@ -607,11 +608,12 @@ def test_openapi_core_finds_every_request_and_answer_of_the_walk_valid(
         try:
             openapi.validate_request(incoming)
         except SecurityValidationError as error:
-            problems.add(
-                f"{_operation(step)}: the schema's security refuses this request, which the API answers: "
-                f"{_explain(error)}",
-                step,
-            )
+            if not set(step.expected) & {401, 403}:  # a write without rights may lack what it needs
+                problems.add(
+                    f"{_operation(step)}: the schema's security refuses this request, which the API answers: "
+                    f"{_explain(error)}",
+                    step,
+                )
         except OpenAPIError as error:
             # The walk's bad filters and bodies are meant to be refused; the schema may say so too.
             if 400 not in step.expected:
