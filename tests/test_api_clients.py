@@ -21,8 +21,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
 import typing
@@ -47,7 +49,15 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from . import api_walk
 from .api_walk import ROLES, STAFF, STAFF_REPORT_FIELDS, Answer, Step
 
+# Every test reads the schema the server serves, and the server counts each request in the
+# database (the throttle): each needs the test database, even one that only reads generated code.
+pytestmark = pytest.mark.django_db
+
 PACKAGE = "bunkyo_api_client"
+ROOT = Path(__file__).resolve().parent.parent
+# scripts/ensure_ts_client.sh (make browser) installs these from scripts/ts_client/package-lock.json.
+TS_CLIENT = ROOT / "build" / "ts_client" / "node_modules"
+TS_CONSUMER = Path(__file__).resolve().parent / "ts_client" / "consumer.ts"
 
 
 class Findings:
@@ -667,3 +677,60 @@ def test_every_refusal_a_client_shows_its_user_is_in_japanese(walk_data, tokens,
     for role in ROLES:
         api_walk.walk(role, _django_send(client, _headers(role, tokens), check), walk_data)
     assert not problems, problems.report("the walk's error answers")
+
+
+# ---- 4. TypeScript: openapi-typescript's types and an openapi-fetch program, checked by tsc ----------
+
+
+def _tool_missing(reason: str) -> None:
+    """Skip, saying why; in CI (CI=true) the TypeScript consumer is required, so fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true ではこのテストを省略できません: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def test_a_typescript_program_type_checks_against_the_types_of_the_served_schema(schema_file, tmp_path):
+    """tests/ts_client/consumer.ts reads the measures with their filters, a report's staff fields
+    and the typed refusals; tsc must accept it against the types openapi-typescript makes."""
+    node = shutil.which("node")
+    if node is None or not (TS_CLIENT / "typescript" / "bin" / "tsc").exists():
+        _tool_missing(
+            f"node or {TS_CLIENT} is missing: make browser (scripts/ensure_ts_client.sh) installs it"
+        )
+    _run(
+        node,
+        str(TS_CLIENT / "openapi-typescript" / "bin" / "cli.js"),
+        str(schema_file),
+        "-o",
+        str(tmp_path / "api.d.ts"),
+    )
+    shutil.copy(TS_CONSUMER, tmp_path / "consumer.ts")
+    options = {
+        "strict": True,
+        "noEmit": True,
+        "skipLibCheck": True,
+        "target": "es2022",
+        "lib": ["es2022", "dom"],
+        "module": "esnext",
+        "moduleResolution": "bundler",
+        "baseUrl": ".",
+        "paths": {"openapi-fetch": [str(TS_CLIENT / "openapi-fetch")]},
+    }
+    config = {"compilerOptions": options, "files": ["consumer.ts"]}
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    done = subprocess.run(
+        [node, str(TS_CLIENT / "typescript" / "bin" / "tsc"), "-p", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    source = TS_CONSUMER.read_text(encoding="utf-8").splitlines()
+    problems = Findings()
+    for line in (done.stdout + done.stderr).splitlines():
+        found = re.match(r"consumer\.ts\((\d+),\d+\): (.*)", line)
+        if found:
+            number, error = int(found[1]), found[2]
+            problems.add(
+                f"tests/ts_client/consumer.ts:{number} `{source[number - 1].strip()}`: {error[:240]}"
+            )
+        elif line.strip():
+            problems.add(f"tsc: {line[:300]}")
+    assert done.returncode == 0 and not problems, problems.report("tsc, against openapi-typescript's types")
