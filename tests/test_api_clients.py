@@ -12,6 +12,10 @@ visitor and as each role, and each says what it could not read:
 - datamodel-code-generator generates pydantic models that forbid extra fields; every answer must
   validate against the model of the response the schema declares for its status.
 - openapi-core validates every request and every answer against the schema.
+- openapi-typescript writes the schema's types, and tsc checks an openapi-fetch program against
+  them (tests/ts_client/consumer.ts).
+
+And every refusal the walk meets says in Japanese what went wrong, as a client shows it.
 
 What fails here is what an integrator's client gets wrong; docs/api.md, "Tests".
 """
