@@ -29,12 +29,14 @@ test: install browser ckan lint ## Run the whole test suite (and the linter, and
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# The real programs some tests drive: Chromium (the print pages), LibreOffice (the workbook as printed)
-# and axe-core (the accessibility check of every page, from npm at the version locked in scripts/axe/).
+# The real programs some tests drive: Chromium (the print pages), LibreOffice (the workbook as printed),
+# axe-core (the accessibility check of every page, from npm at the version locked in scripts/axe/)
+# and TypeScript with openapi-typescript (a consumer of the API's schema, locked in scripts/ts_client/).
 browser:
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_libreoffice.sh
 	@scripts/ensure_axe.sh
+	@scripts/ensure_ts_client.sh
 
 # CKAN with its DCAT harvester, in its own environment (build/ckan-venv, from requirements/ckan.txt):
 # tests/test_opendata_dcat.py runs the harvester on the catalogue, as a portal would.
