@@ -22,6 +22,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import build_basic_type, build_parameter_type, get_view_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 
 from .api_throttling import WAIT_MESSAGE, wait_message
@@ -141,6 +142,14 @@ class AutoSchema(SpectacularAutoSchema):
     def get_tags(self):
         model = get_view_model(self.view, emit_warnings=False)
         return [str(model._meta.verbose_name)] if model is not None else super().get_tags()
+
+    def get_auth(self):
+        """Every read may also come without signing in (core.api_permissions.ApiPermission: a visitor
+        reads what is published), which OpenAPI says with an empty requirement, ``{}``."""
+        auths = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
 
 
 # ---- Errors and the format, for every operation --------------------------------------------------------
