@@ -35,11 +35,13 @@ SHARED_SEED_DOCUMENT = ROOT.parent / "shared" / "seed" / "000_76c39d973e79e469.t
 # and far enough ahead that the cookies the live server sets (dated by this clock) are still
 # valid in the browser, which keeps the real time. time-machine moves every clock in the process
 # (core.clock, auto_now fields, sessions, the live server's thread); the time still runs from
-# there (tick). A test that needs another day moves it: time_machine.move_to(...).
+# there (tick). From the session's start, so that data a module or session fixture makes is dated
+# by the same clock as the tests that read it. A test that needs another day moves it:
+# time_machine.move_to(...).
 TEST_NOW = datetime(2040, 6, 18, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def _fixed_clock():
     with time_machine.travel(TEST_NOW, tick=True):
         yield
