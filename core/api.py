@@ -387,7 +387,7 @@ def changed_since(queryset, value, *models):
 @extend_schema_field(OpenApiTypes.STR)
 class UpdatedSinceFilter(django_filters.Filter):
     """``updated_since`` of every list: the rows ``changed_since`` the moment, by the history of
-    ``models`` (the list's own model first)."""
+    ``models`` (the list's own model first; by default, the list's own model alone)."""
 
     field_class = UpdatedSinceField
 
@@ -396,7 +396,7 @@ class UpdatedSinceFilter(django_filters.Filter):
         self.models = models
 
     def filter(self, qs, value):
-        return changed_since(qs, value, *self.models)
+        return changed_since(qs, value, *(self.models or (qs.model,)))
 
 
 # ---- Serializers ------------------------------------------------------------------------------------

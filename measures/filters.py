@@ -23,6 +23,7 @@ from .models import (
     Department,
     Keyword,
     Measure,
+    NamedModel,
     Plan,
     ProgressReport,
     ProgressStatus,
@@ -119,25 +120,11 @@ class ProgressReportFilter(_MeasureRecordFilter):
         )
 
 
-class DepartmentFilter(django_filters.FilterSet):
-    updated_since = UpdatedSinceFilter(Department)
+class NamedFilter(django_filters.FilterSet):
+    """The filters of a list of names (NamedModel: departments, keywords, technologies)."""
+
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
-        model = Department
-        fields = ("updated_since",)
-
-
-class KeywordFilter(django_filters.FilterSet):
-    updated_since = UpdatedSinceFilter(Keyword)
-
-    class Meta:
-        model = Keyword
-        fields = ("updated_since",)
-
-
-class TechnologyFilter(django_filters.FilterSet):
-    updated_since = UpdatedSinceFilter(Technology)
-
-    class Meta:
-        model = Technology
+        model = NamedModel
         fields = ("updated_since",)
