@@ -48,7 +48,7 @@ def _choice(label: str, model, field_name: str) -> django_filters.ModelChoiceFil
 
 class PlanFilter(django_filters.FilterSet):
     published = BooleanFilter(label="公開")
-    updated_since = UpdatedSinceFilter(Plan)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Plan
@@ -59,7 +59,7 @@ class PurposeFilter(django_filters.FilterSet):
     plan = _choice("計画", Plan, "plan")
     keyword = _choice("施策のキーワード", Keyword, "keywords")
     technology = _choice("使用するテクノロジー等", Technology, "technologies")
-    updated_since = UpdatedSinceFilter(Purpose)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Purpose
@@ -83,7 +83,7 @@ class _MeasureRecordFilter(django_filters.FilterSet):
 
 
 class AnnualTargetFilter(_MeasureRecordFilter):
-    updated_since = UpdatedSinceFilter(AnnualTarget)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = AnnualTarget
@@ -102,7 +102,7 @@ class ProgressReportFilter(_MeasureRecordFilter):
         field_name="withdrawn_on",
         lookup_expr="isnull",
     )
-    updated_since = UpdatedSinceFilter(ProgressReport)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = ProgressReport

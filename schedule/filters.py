@@ -20,7 +20,7 @@ def _visible(model):
 
 class BodyFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="種別", choices=Body.Kind.choices)
-    updated_since = UpdatedSinceFilter(Body)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Body
@@ -29,7 +29,7 @@ class BodyFilter(django_filters.FilterSet):
 
 class PhaseFilter(django_filters.FilterSet):
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
-    updated_since = UpdatedSinceFilter(Phase)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Phase
@@ -51,7 +51,7 @@ class ScheduledItemFilter(django_filters.FilterSet):
         field_name="actual_date",
         lookup_expr="lte",
     )
-    updated_since = UpdatedSinceFilter(ScheduledItem)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = ScheduledItem
@@ -63,7 +63,7 @@ class PublicCommentPeriodFilter(django_filters.FilterSet):
         label="会議体", queryset=_visible(Body), error_messages=INVALID_CHOICE
     )
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
-    updated_since = UpdatedSinceFilter(PublicCommentPeriod)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = PublicCommentPeriod
