@@ -386,7 +386,17 @@ def changed_since(queryset, value, *models):
 
 @extend_schema_field(OpenApiTypes.STR)
 class UpdatedSinceFilter(django_filters.Filter):
+    """``updated_since`` of every list: the rows ``changed_since`` the moment, by the history of
+    ``models`` (the list's own model first; by default, the list's own model alone)."""
+
     field_class = UpdatedSinceField
+
+    def __init__(self, *models, label="この日時以降に変更されたもの(変更履歴の日時)", **kwargs):
+        super().__init__(label=label, **kwargs)
+        self.models = models
+
+    def filter(self, qs, value):
+        return changed_since(qs, value, *(self.models or (qs.model,)))
 
 
 # ---- Serializers ------------------------------------------------------------------------------------

@@ -75,21 +75,12 @@ class DepartmentAdmin(TrackedAdmin):
     ordering = ("order", "name")
 
 
-class _NamedOrderedAdmin(TrackedAdmin):
+@admin.register(Keyword, Technology)
+class KeywordTechnologyAdmin(TrackedAdmin):
     list_display = ("name", "order")
     list_filter = ("purposes__plan",)
     search_fields = ("name",)
     ordering = ("order", "name")
-
-
-@admin.register(Keyword)
-class KeywordAdmin(_NamedOrderedAdmin):
-    pass
-
-
-@admin.register(Technology)
-class TechnologyAdmin(_NamedOrderedAdmin):
-    pass
 
 
 @admin.register(Purpose)

@@ -65,34 +65,33 @@ class PurposeViewSet(PublishedViewSet):
     ordering = ("plan", "order", "code")
 
 
-class DepartmentViewSet(PublishedViewSet):
+class NamedViewSet(PublishedViewSet):
+    """A list of names (measures.models.NamedModel), in their order."""
+
+    filterset_class = filters.NamedFilter
+    ordering_fields = ("id", "name", "order")
+    ordering = ("order", "name")
+
+
+class DepartmentViewSet(NamedViewSet):
     """所管課。サインインしていない場合は、公開の計画の施策が使うものだけ。"""
 
     queryset = Department.objects.all()
     serializer_class = serializers.DepartmentSerializer
-    filterset_class = filters.DepartmentFilter
-    ordering_fields = ("id", "name", "order")
-    ordering = ("order", "name")
 
 
-class KeywordViewSet(PublishedViewSet):
+class KeywordViewSet(NamedViewSet):
     """施策のキーワード。サインインしていない場合は、公開の計画の施策か目的が使うものだけ。"""
 
     queryset = Keyword.objects.all()
     serializer_class = serializers.KeywordSerializer
-    filterset_class = filters.KeywordFilter
-    ordering_fields = ("id", "name", "order")
-    ordering = ("order", "name")
 
 
-class TechnologyViewSet(PublishedViewSet):
+class TechnologyViewSet(NamedViewSet):
     """使用するテクノロジー等。サインインしていない場合は、公開の計画の施策か目的が使うものだけ。"""
 
     queryset = Technology.objects.all()
     serializer_class = serializers.TechnologySerializer
-    filterset_class = filters.TechnologyFilter
-    ordering_fields = ("id", "name", "order")
-    ordering = ("order", "name")
 
 
 class AnnualTargetViewSet(PublishedViewSet):

@@ -15,7 +15,6 @@ from core.api import (
     DateFilter,
     FiscalYearFilter,
     UpdatedSinceFilter,
-    changed_since,
     choices_for_request,
 )
 
@@ -24,6 +23,7 @@ from .models import (
     Department,
     Keyword,
     Measure,
+    NamedModel,
     Plan,
     ProgressReport,
     ProgressStatus,
@@ -46,16 +46,9 @@ def _choice(label: str, model, field_name: str) -> django_filters.ModelChoiceFil
     )
 
 
-def _updated_since(*models) -> UpdatedSinceFilter:
-    return UpdatedSinceFilter(
-        label="この日時以降に変更されたもの(変更履歴の日時)",
-        method=lambda queryset, name, value: changed_since(queryset, value, *models),
-    )
-
-
 class PlanFilter(django_filters.FilterSet):
     published = BooleanFilter(label="公開")
-    updated_since = _updated_since(Plan)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Plan
@@ -66,7 +59,7 @@ class PurposeFilter(django_filters.FilterSet):
     plan = _choice("計画", Plan, "plan")
     keyword = _choice("施策のキーワード", Keyword, "keywords")
     technology = _choice("使用するテクノロジー等", Technology, "technologies")
-    updated_since = _updated_since(Purpose)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Purpose
@@ -90,7 +83,7 @@ class _MeasureRecordFilter(django_filters.FilterSet):
 
 
 class AnnualTargetFilter(_MeasureRecordFilter):
-    updated_since = _updated_since(AnnualTarget)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = AnnualTarget
@@ -109,7 +102,7 @@ class ProgressReportFilter(_MeasureRecordFilter):
         field_name="withdrawn_on",
         lookup_expr="isnull",
     )
-    updated_since = _updated_since(ProgressReport)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = ProgressReport
@@ -127,25 +120,11 @@ class ProgressReportFilter(_MeasureRecordFilter):
         )
 
 
-class DepartmentFilter(django_filters.FilterSet):
-    updated_since = _updated_since(Department)
+class NamedFilter(django_filters.FilterSet):
+    """The filters of a list of names (NamedModel: departments, keywords, technologies)."""
+
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
-        model = Department
-        fields = ("updated_since",)
-
-
-class KeywordFilter(django_filters.FilterSet):
-    updated_since = _updated_since(Keyword)
-
-    class Meta:
-        model = Keyword
-        fields = ("updated_since",)
-
-
-class TechnologyFilter(django_filters.FilterSet):
-    updated_since = _updated_since(Technology)
-
-    class Meta:
-        model = Technology
+        model = NamedModel
         fields = ("updated_since",)

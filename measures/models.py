@@ -221,23 +221,34 @@ def _years_and_counts(kinds: list[tuple[str, dict[int, int]]]) -> str:
     return f"{years_text}の{counts_text}"
 
 
-class Department(VersionedModel):
-    name = models.CharField("課名", max_length=100, unique=True)
-    division = models.CharField("部名", max_length=100, blank=True)
-    order = models.PositiveSmallIntegerField("表示順", default=0)
+class NamedModel(VersionedModel):
+    """A name the secretariat lists in its own order (所管課, 施策のキーワード, 使用するテクノロジー等).
 
-    history = HistoricalRecords(verbose_name="所管課の変更履歴", verbose_name_plural="所管課の変更履歴")
+    Each model declares its own ``name`` and ``order``: a field inherited from here would come
+    before the model's own, and the admin's forms and the 変更履歴 pages list fields in that order.
+    """
 
     class Meta:
-        verbose_name = "所管課"
-        verbose_name_plural = "所管課"
+        abstract = True
         ordering = ("order", "name")
 
     def __str__(self):
         return self.name
 
 
-class Keyword(VersionedModel):
+class Department(NamedModel):
+    name = models.CharField("課名", max_length=100, unique=True)
+    division = models.CharField("部名", max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(verbose_name="所管課の変更履歴", verbose_name_plural="所管課の変更履歴")
+
+    class Meta(NamedModel.Meta):
+        verbose_name = "所管課"
+        verbose_name_plural = "所管課"
+
+
+class Keyword(NamedModel):
     name = models.CharField("キーワード", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
 
@@ -245,16 +256,12 @@ class Keyword(VersionedModel):
         verbose_name="施策のキーワードの変更履歴", verbose_name_plural="施策のキーワードの変更履歴"
     )
 
-    class Meta:
+    class Meta(NamedModel.Meta):
         verbose_name = "施策のキーワード"
         verbose_name_plural = "施策のキーワード"
-        ordering = ("order", "name")
-
-    def __str__(self):
-        return self.name
 
 
-class Technology(VersionedModel):
+class Technology(NamedModel):
     name = models.CharField("テクノロジー", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
 
@@ -263,13 +270,9 @@ class Technology(VersionedModel):
         verbose_name_plural="使用するテクノロジー等の変更履歴",
     )
 
-    class Meta:
+    class Meta(NamedModel.Meta):
         verbose_name = "使用するテクノロジー等"
         verbose_name_plural = "使用するテクノロジー等"
-        ordering = ("order", "name")
-
-    def __str__(self):
-        return self.name
 
 
 class Purpose(VersionedModel):

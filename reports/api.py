@@ -100,8 +100,10 @@ class MeasureApiFilter(MeasureProgressFilter):
         error_messages={"invalid_choice": "指定されたテクノロジー等は登録されていません。"},
     )
     updated_since = api.UpdatedSinceFilter(
+        Measure,
+        AnnualTarget,
+        ProgressReport,
         label="この日時以降に施策・年度目標・進捗報告が変更された施策(変更履歴の日時)",
-        method="filter_updated_since",
     )
     # Last: it reads the progress of the measures the other filters leave.
     evaluation = django_filters.CharFilter(label=EVALUATION_HELP, method="filter_evaluation", max_length=4)
@@ -122,9 +124,6 @@ class MeasureApiFilter(MeasureProgressFilter):
                 form.public_only = True
                 form.fields["plan"].queryset = published_only(Plan.objects.all())
         return self._form
-
-    def filter_updated_since(self, queryset, name, value):
-        return api.changed_since(queryset, value, Measure, AnnualTarget, ProgressReport)
 
     def filter_evaluation(self, queryset, name, value):
         """Measures with this grade in one of the years, as of the date: from the progress rows."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, changed_since, choices_for_request
+from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, choices_for_request
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .selectors import schedule_public_only
@@ -18,16 +18,9 @@ def _visible(model):
     return choices_for_request(model, schedule_public_only)
 
 
-def _updated_since(model) -> UpdatedSinceFilter:
-    return UpdatedSinceFilter(
-        label="この日時以降に変更されたもの(変更履歴の日時)",
-        method=lambda queryset, name, value: changed_since(queryset, value, model),
-    )
-
-
 class BodyFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="種別", choices=Body.Kind.choices)
-    updated_since = _updated_since(Body)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Body
@@ -36,7 +29,7 @@ class BodyFilter(django_filters.FilterSet):
 
 class PhaseFilter(django_filters.FilterSet):
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
-    updated_since = _updated_since(Phase)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Phase
@@ -58,7 +51,7 @@ class ScheduledItemFilter(django_filters.FilterSet):
         field_name="actual_date",
         lookup_expr="lte",
     )
-    updated_since = _updated_since(ScheduledItem)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = ScheduledItem
@@ -70,7 +63,7 @@ class PublicCommentPeriodFilter(django_filters.FilterSet):
         label="会議体", queryset=_visible(Body), error_messages=INVALID_CHOICE
     )
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
-    updated_since = _updated_since(PublicCommentPeriod)
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = PublicCommentPeriod

@@ -7,18 +7,20 @@ same services and checks as the admin.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from measures.models import Measure, Plan, ProgressReport
+from measures.models import Department, Keyword, Measure, Plan, ProgressReport, Technology
 from measures.selectors import measure_progress_rows
 from measures.services import progress_report_withdraw
-from schedule.models import ScheduledItem
+from schedule.models import Body, ScheduledItem
 
 from .factories import add_report, seed_plan, status
 
@@ -167,6 +169,32 @@ def test_updated_since_reads_the_change_history(client, published, secretariat):
     assert _ids(client.get("/api/measures/?updated_since=2100-01-01")) == []
     assert _ids(client.get("/api/progress-reports/?updated_since=2100-01-01")) == []
     assert _ids(client.get("/api/progress-reports/?updated_since=2000-01-01"))
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [
+        ("/api/departments/", Department),
+        ("/api/keywords/", Keyword),
+        ("/api/technologies/", Technology),
+        ("/api/bodies/", Body),
+    ],
+)
+def test_updated_since_lists_the_rows_saved_since(client, published, secretariat, path, model):
+    client.force_login(secretariat)
+    row = model.objects.first()
+    with time_machine.travel(datetime(2040, 7, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))):
+        row.save()
+    assert _ids(client.get(f"{path}?updated_since=2040-07-01")) == [row.pk]
+    assert _ids(client.get(path, {"updated_since": "2040-07-01T09:00:01+09:00"})) == []
+
+
+def test_updated_since_lists_a_measure_whose_report_is_new(client, published, secretariat):
+    client.force_login(secretariat)
+    measure = Measure.objects.get(plan=published, number=2)
+    with time_machine.travel(datetime(2040, 7, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))):
+        add_report(measure, 2021, date(2021, 12, 1), author=secretariat)
+    assert _ids(client.get(f"/api/measures/?plan={published.pk}&updated_since=2040-07-01")) == [measure.pk]
 
 
 # ---- Writes: the secretariat only -----------------------------------------------------------------------
