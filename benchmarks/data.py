@@ -52,30 +52,9 @@ def _code_digest() -> str:
     return digest.hexdigest()[:10]
 
 
-def cached_database(plans: int, measures_per_plan: int, seed: int = SEED) -> tuple[Path, float | None]:
-    """The generated database for these arguments, built if it is not in the cache yet.
-
-    Returns its path and the seconds the build took (None when it came from the cache).
-    """
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"plans{plans}-measures{measures_per_plan}-seed{seed}-{_code_digest()}.sqlite3"
-    if path.exists():
-        return path, None
-    partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{partial}",
-        "DJANGO_SETTINGS_MODULE": "bunkyo.settings",
-    }
+def _generate(env: dict, plans: int, measures_per_plan: int, seed: int) -> None:
+    """manage.py migrate and generate_synthetic_plans on the database of ``env``'s DATABASE_URL."""
     manage = [sys.executable, str(ROOT / "manage.py")]
-    print(
-        f"  generating {plans} plan(s) × {measures_per_plan:,} measures (seed {seed}) into {path.relative_to(ROOT)}"
-        " — once; later runs reuse it",
-        file=sys.stderr,
-        flush=True,
-    )
-    started = time.perf_counter()
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
     subprocess.run(
         [
@@ -94,12 +73,98 @@ def cached_database(plans: int, measures_per_plan: int, seed: int = SEED) -> tup
         check=True,
         stdout=sys.stderr,  # the command's summary line, as progress; stdout stays the caller's JSON
     )
+
+
+def cached_database(plans: int, measures_per_plan: int, seed: int = SEED) -> tuple[Path, float | None]:
+    """The generated database for these arguments, built if it is not in the cache yet.
+
+    Returns its path and the seconds the build took (None when it came from the cache).
+    """
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"plans{plans}-measures{measures_per_plan}-seed{seed}-{_code_digest()}.sqlite3"
+    if path.exists():
+        return path, None
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{partial}",
+        "DJANGO_SETTINGS_MODULE": "bunkyo.settings",
+    }
+    print(
+        f"  generating {plans} plan(s) × {measures_per_plan:,} measures (seed {seed}) into {path.relative_to(ROOT)}"
+        " — once; later runs reuse it",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.perf_counter()
+    _generate(env, plans, measures_per_plan, seed)
     partial.rename(path)
     return path, round(time.perf_counter() - started, 1)
 
 
-def setup_django(db_path: str | Path, settings: str = "bunkyo.settings") -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+# --- PostgreSQL: the same cache, as databases -------------------------------------------------------
+# With a postgres:// URL (benchmarks/home_page.py --database-url), the generated data is kept in a
+# database named after the URL's, the arguments and the code digest; a benchmark gets a copy of it
+# (CREATE DATABASE … TEMPLATE), dropped afterwards, as it gets a copy of the SQLite file.
+
+
+def is_postgres(database: str | Path) -> bool:
+    return str(database).startswith(("postgres://", "postgresql://"))
+
+
+def _with_name(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _postgres_admin(url: str, *statements: str) -> list:
+    """Run statements on the server's ``postgres`` database, outside a transaction; the last one's rows."""
+    import psycopg
+
+    rows = []
+    with psycopg.connect(_with_name(url, "postgres"), autocommit=True) as connection:
+        for statement in statements:
+            cursor = connection.execute(statement)
+            rows = cursor.fetchall() if cursor.description else []
+    return rows
+
+
+def cached_postgres(
+    url: str, plans: int, measures_per_plan: int, seed: int = SEED
+) -> tuple[str, float | None]:
+    """The name of the database holding the generated data on the server of ``url``, generated
+    into it first if it is not there yet (as cached_database does for SQLite)."""
+    base = url.rsplit("/", 1)[1].split("?")[0]
+    name = f"{base}_p{plans}m{measures_per_plan}s{seed}_{_code_digest()}"
+    if _postgres_admin(url, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+        return name, None
+    partial = f"{name}_partial"
+    _postgres_admin(url, f'DROP DATABASE IF EXISTS "{partial}"', f'CREATE DATABASE "{partial}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": _with_name(url, partial),
+        "DJANGO_SETTINGS_MODULE": "bunkyo.settings",
+    }
+    print(
+        f"  generating {plans} plan(s) × {measures_per_plan:,} measures (seed {seed}) into database {name}"
+        " — once; later runs reuse it",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.perf_counter()
+    _generate(env, plans, measures_per_plan, seed)
+    _postgres_admin(url, f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
+    return name, round(time.perf_counter() - started, 1)
+
+
+def postgres_drop(url: str) -> None:
+    """Drop the database of ``url`` (a benchmark's copy)."""
+    _postgres_admin(url, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+
+
+def setup_django(database: str | Path, settings: str = "bunkyo.settings") -> None:
+    """Django on a SQLite file or, given a postgres:// URL, on that database."""
+    os.environ["DATABASE_URL"] = str(database) if is_postgres(database) else f"sqlite:///{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
     import django
 
@@ -108,13 +173,20 @@ def setup_django(db_path: str | Path, settings: str = "bunkyo.settings") -> None
 
 def build_measures(n: int, db_path: str | Path, seed: int = SEED) -> dict:
     """A scratch SQLite database at ``db_path`` holding ``n`` synthetic measures (plan_split(n)),
-    copied from the cache (built first if needed). Sets Django up on it. Returns the counts,
-    the plans' ids and the build time (0 when the data came from the cache)."""
-    if Path(db_path).resolve() == (ROOT / "db.sqlite3").resolve():
-        raise SystemExit("a benchmark never writes to db.sqlite3")
+    copied from the cache (built first if needed); or, when ``db_path`` is a postgres:// URL, that
+    database, created as a copy of the cached one (it must not exist yet). Sets Django up on it.
+    Returns the counts, the plans' ids and the build time (0 when the data came from the cache)."""
     plans, per_plan = plan_split(n)
-    cached, seconds = cached_database(plans, per_plan, seed)
-    shutil.copyfile(cached, db_path)
+    if is_postgres(db_path):
+        cached, seconds = cached_postgres(str(db_path), plans, per_plan, seed)
+        _postgres_admin(
+            str(db_path), f'CREATE DATABASE "{str(db_path).rsplit("/", 1)[1]}" TEMPLATE "{cached}"'
+        )
+    else:
+        if Path(db_path).resolve() == (ROOT / "db.sqlite3").resolve():
+            raise SystemExit("a benchmark never writes to db.sqlite3")
+        cached, seconds = cached_database(plans, per_plan, seed)
+        shutil.copyfile(cached, db_path)
     setup_django(db_path)
     from measures.models import AnnualTarget, Measure, Plan, ProgressReport
 

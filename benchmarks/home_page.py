@@ -2,8 +2,11 @@
 
     .venv/bin/python benchmarks/home_page.py                      # 1,000 and 10,000
     .venv/bin/python benchmarks/home_page.py --sizes 100,1000     # a quick run
+    .venv/bin/python benchmarks/home_page.py --database-url postgres://bunkyo:bunkyo@127.0.0.1:5432/bunkyo_home
 
-For each size, in a scratch SQLite file under a temporary folder (never db.sqlite3):
+For each size, in a scratch SQLite file under a temporary folder (never db.sqlite3), or with
+--database-url in a scratch PostgreSQL database on that server (<name>_scratch_<size>, dropped
+afterwards unless --keep), a copy of the generated data kept in <name>_p… (benchmarks/data.py):
 
 1. build: N synthetic measures (manage.py generate_synthetic_plans, through benchmarks.data:
    cached under build/bench-data/), a report to the council held on 10 December of the newest
@@ -164,11 +167,9 @@ def build(n: int, db_path: str) -> dict:
 
 
 def measure(db_path: str, repeat: int) -> dict:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bunkyo.settings")
-    import django
+    from benchmarks.data import setup_django
 
-    django.setup()
+    setup_django(db_path)
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -235,9 +236,12 @@ HEADER = (
 )
 
 
-def run(sizes: list[int], repeat: int, keep: bool) -> list[dict]:
+def run(sizes: list[int], repeat: int, keep: bool, database_url: str | None = None) -> list[dict]:
+    from benchmarks.data import postgres_drop
+
     print(
         f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; best of {repeat}; "
+        f"{'PostgreSQL' if database_url else 'SQLite'}; "
         "secretariat account; before = the home page that listed every measure",
         flush=True,
     )
@@ -245,14 +249,20 @@ def run(sizes: list[int], repeat: int, keep: bool) -> list[dict]:
     results = []
     for n in sizes:
         scratch = Path(tempfile.mkdtemp(prefix="bunkyo-home-bench-"))
-        database = scratch / "bench.sqlite3"
-        assert database.resolve() != (ROOT / "db.sqlite3").resolve()
+        if database_url:
+            database = f"{database_url.split('?')[0]}_scratch_{n}"
+            postgres_drop(database)  # left by an interrupted run
+        else:
+            database = scratch / "bench.sqlite3"
+            assert database.resolve() != (ROOT / "db.sqlite3").resolve()
         try:
             built = _child("build", str(n), str(database))
             timed = _child("measure", str(database), str(repeat))
         finally:
             if not keep:
                 shutil.rmtree(scratch, ignore_errors=True)
+                if database_url:
+                    postgres_drop(str(database))
         home, before = timed["home"], timed["before"]
         result = {
             "measures": n,
@@ -288,6 +298,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="time each page this many times, keep the best")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--json", action="store_true", help="print the results as JSON at the end")
+    parser.add_argument(
+        "--database-url",
+        help="a postgres:// URL: measure on that PostgreSQL server instead of SQLite (databases named after its)",
+    )
     parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)  # internal: one step in a fresh process
     args = parser.parse_args()
     if args.step:
@@ -298,7 +312,7 @@ def main() -> None:
             result = measure(rest[0], int(rest[1]))
         print(json.dumps(result))
         return
-    results = run([int(s) for s in args.sizes.split(",")], args.repeat, args.keep)
+    results = run([int(s) for s in args.sizes.split(",")], args.repeat, args.keep, args.database_url)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
 

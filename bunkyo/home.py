@@ -5,14 +5,12 @@ changed since the last report to the council, and the next meetings, with links 
 pages the user may open. ``measures`` and ``schedule`` never import each other, so they meet here.
 
 The page has the same size and makes the same number of queries whatever the number of
-measures: they are counted as they stream past (ProgressTally) and never listed, and at most
+measures: they are counted by the database (progress_year_count) and never listed, and at most
 CHANGES_SHOWN changes and MEETINGS_SHOWN meetings are.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -23,15 +21,14 @@ from core import fiscal
 from measures.models import Measure, Plan, Purpose
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 from measures.selectors import (
-    MeasureProgress,
     ProgressChange,
     ProgressSummary,
-    ProgressTally,
     fiscal_years_reported_between,
     measure_progress_rows,
     plan_overview,
     progress_changes,
     progress_fiscal_year,
+    progress_year_count,
 )
 from reports.legend import Legend, legend_for
 from reports.printing import SummaryLine, summary_line
@@ -139,93 +136,65 @@ class HomePage:
     overdue_items: int | None = None  # for the secretariat, who records what was held
 
 
-def _with_years(rows: Iterable[MeasureProgress], years: Iterable[int]) -> Iterator[MeasureProgress]:
-    """Each row with only these fiscal years."""
-    wanted = set(years)
-    for row in rows:
-        yield dataclasses.replace(row, years=[y for y in row.years if y.fiscal_year in wanted])
-
-
-class _YearCounter:
-    """Counts one fiscal year of each row into a tally, and notes its latest report date."""
-
-    def __init__(self, tally: ProgressTally, fiscal_year: int):
-        self.tally, self.fiscal_year = tally, fiscal_year
-        self.latest_report_on: date | None = None
-
-    def counting(self, rows: Iterable[MeasureProgress]) -> Iterator[MeasureProgress]:
-        """Pass the rows through unchanged, counting the year of each on the way."""
-        for row in rows:
-            (year,) = _with_years([row], [self.fiscal_year])
-            self.tally.add_row(year)
-            for figures in year.years:
-                if figures.report and (
-                    self.latest_report_on is None or figures.report.as_of > self.latest_report_on
-                ):
-                    self.latest_report_on = figures.report.as_of
-            yield row
-
-
 def _line(summary: ProgressSummary | None, key: int, label: str, legend: Legend) -> SummaryLine:
     return summary_line(summary or ProgressSummary(key, label), legend)
 
 
-def _progress(plan: Plan, year: int, on: date, links: DetailLinks) -> tuple[ProgressGlance, CouncilChanges]:
-    """The year's counts and the changes since the council's last report, from one stream of rows.
-
-    The changes are looked for in every year of the plan with a report dated since that report
-    (no other year can have changed), so the stream reads only those years and the one counted.
-    """
-    legend = legend_for(plan)
-    tally = ProgressTally(plan=plan, statuses=legend.statuses, grades=legend.grades)
-    counter = _YearCounter(tally, year)
-    measures = Measure.objects.filter(plan=plan)
+def _changes(plan: Plan, on: date, legend: Legend, links: DetailLinks) -> CouncilChanges:
+    """The changes since the council's last report, looked for in every year of the plan with a
+    report dated (or withdrawn) since that report: no other year can have changed."""
     council = CouncilChanges(report=council_report_last_held(on=on))
     since = council.report.actual_date if council.report else None
     changed_years = fiscal_years_reported_between(plan=plan, after=since, until=on) if since else []
-    rows = counter.counting(
-        measure_progress_rows(
-            plan=plan,
-            as_of=on,
-            measures=measures,
-            fiscal_years=sorted({year, *changed_years}),
-            with_names=False,
-        )
-    )
     if changed_years:
+        measures = Measure.objects.filter(plan=plan)
         council.changes = progress_changes(
             plan=plan,
             measures=measures,
             since=since,
             as_of=on,
-            rows=_with_years(rows, changed_years),
+            rows=measure_progress_rows(
+                plan=plan,
+                as_of=on,
+                measures=measures,
+                fiscal_years=changed_years,
+                with_names=False,
+                statuses=legend.statuses,
+                grades=legend.grades,
+            ),
             fiscal_years=changed_years,
+            statuses=legend.statuses,
+            grades=legend.grades,
         )
-    else:
-        for _ in rows:  # counted all the same
-            pass
     if since is not None and links.print_page and since < on:
         council.print_url = _url("reports:print", since=since.isoformat())
+    return council
 
-    by_purpose = tally.purpose_summaries()
+
+def _progress(plan: Plan, year: int, on: date, links: DetailLinks) -> tuple[ProgressGlance, CouncilChanges]:
+    """The year's counts, made by the database (progress_year_count), and the changes since the
+    council's last report."""
+    legend = legend_for(plan)
+    count = progress_year_count(
+        plan=plan, fiscal_year=year, as_of=on, statuses=legend.statuses, grades=legend.grades
+    )
     purposes = [
         PurposeLine(
             purpose,
-            _line(by_purpose.get(purpose.pk), purpose.pk, purpose.code, legend),
+            _line(count.purposes.get(purpose.pk), purpose.pk, purpose.code, legend),
             f"{links.print_page}&{urlencode({'objective': purpose.pk})}" if links.print_page else None,
         )
         for purpose in plan_overview(plan)
     ]
-    (year_summary,) = tally.summaries()["years"] or [None]
     glance = ProgressGlance(
         fiscal_year=year,
         as_of=on,
         legend=legend,
-        line=_line(year_summary, year, fiscal.fiscal_year_label(year), legend),
+        line=_line(count.year, year, fiscal.fiscal_year_label(year), legend),
         purposes=purposes,
-        latest_report_on=counter.latest_report_on,
+        latest_report_on=count.latest_report_on,
     )
-    return glance, council
+    return glance, _changes(plan, on, legend, links)
 
 
 def home_page_build(*, user, plan: Plan, on: date) -> HomePage:

@@ -12,9 +12,27 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Round
+from django.db.models.lookups import GreaterThanOrEqual
 
 from core import fiscal
 from core.clock import today
@@ -109,6 +127,17 @@ def plan_default_as_of(plan: Plan, on: date | None = None) -> date:
     return max(period_end, latest) if latest else period_end
 
 
+def _latest_report(*, as_of: date, measure, fiscal_year) -> QuerySet[ProgressReport]:
+    """The id of a measure's latest standing report for a fiscal year on or before ``as_of``
+    (reports_latest_as_of), as a subquery: ``measure`` and ``fiscal_year`` are values or OuterRefs."""
+    return (
+        ProgressReport.objects.standing()
+        .filter(as_of__lte=as_of, measure=measure, fiscal_year=fiscal_year)
+        .order_by("-as_of", "-id")
+        .values("id")[:1]
+    )
+
+
 def reports_latest_as_of(
     *, as_of: date, fiscal_years: Iterable[int] | None = None
 ) -> QuerySet[ProgressReport]:
@@ -118,13 +147,8 @@ def reports_latest_as_of(
     is never returned, which is what makes "as of" mean as of. Withdrawn reports (取り下げ)
     stay on record but count nowhere.
     """
-    standing = ProgressReport.objects.standing().filter(as_of__lte=as_of)
-    latest = (
-        standing.filter(measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year"))
-        .order_by("-as_of", "-id")
-        .values("id")[:1]
-    )
-    reports = standing.filter(id=Subquery(latest))
+    latest = _latest_report(as_of=as_of, measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year"))
+    reports = ProgressReport.objects.standing().filter(as_of__lte=as_of, id=Subquery(latest))
     if fiscal_years is not None:
         reports = reports.filter(fiscal_year__in=list(fiscal_years))
     return reports
@@ -740,6 +764,137 @@ class ProgressTally:
             "purposes": list(self._purposes.values()),
             "years": [summary for _, summary in sorted(self._years.items())],
         }
+
+
+# The achievement rate's grade in the database: the grade achievement_rate and grade_for_rate
+# (measures.models) give, so that a plan's grades are counted without reading its reports. In whole
+# numbers: SQLite keeps decimals as floating point, in which 0.07 / 0.1 is 0.7000000000000001.
+
+
+def _hundredths(figure: str) -> Cast:
+    """A figure of two decimal places (目標値, 実績値) as a whole number of hundredths, exactly."""
+    return Cast(Round(F(figure) * 100), BigIntegerField())
+
+
+def _rate_reaches(minimum: Decimal, *, actual: str, target: str) -> GreaterThanOrEqual:
+    """Whether achievement_rate(target, actual) >= minimum, for a target above zero and figures
+    not below zero (the models' constraints), in integer arithmetic.
+
+    The rate is 1000·A/T tenths (A, T: the figures in hundredths), rounded half to even as
+    Decimal.quantize rounds; a whole number of tenths reaches the minimum when it reaches M, the
+    minimum in tenths rounded up. Rounded, 1000·A/T reaches M when 2000·A/T > 2M − 1, or equals
+    it and M is even; for whole numbers that is (2000·A − 1) // T >= 2M − 1 when M is odd and
+    2000·A // T >= 2M − 1 when it is even. 2000 × 14 digits stays below 2⁶³.
+    """
+    tenths = int((minimum * 10).to_integral_value(ROUND_CEILING))
+    numerator = _hundredths(actual) * 2000 - (tenths % 2)
+    quotient = ExpressionWrapper(numerator / _hundredths(target), output_field=BigIntegerField())
+    return GreaterThanOrEqual(quotient, Value(2 * tenths - 1))
+
+
+def _grade_code(grades: list[EvaluationGrade], *, actual: str, target: str) -> Case:
+    """grade_for_rate's code for the rate of ``actual`` to ``target``; None when no grade applies.
+
+    No rate (no 実績値, no 目標値, or a 目標値 of 0): the grade without a minimum. Otherwise the
+    grade with the highest minimum the rate reaches, the first in ``grades`` among equal minimums
+    (as max() picks).
+    """
+    no_rate = Q(**{f"{actual}__isnull": True}) | Q(**{f"{target}__isnull": True}) | Q(**{target: 0})
+    unjudgeable = next((grade.code for grade in grades if grade.min_rate is None), None)
+    judged = sorted((g for g in grades if g.min_rate is not None), key=lambda g: g.min_rate, reverse=True)
+    return Case(
+        When(no_rate, then=Value(unjudgeable)),
+        *(
+            When(_rate_reaches(grade.min_rate, actual=actual, target=target), then=Value(grade.code))
+            for grade in judged
+        ),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class YearCount:
+    """One fiscal year's counts as of a date, as ProgressTally makes them from the progress rows:
+    the plan's (None when it has no measures), each purpose's that has measures (by purpose id, in
+    the purposes' order), and the date of the latest report counted."""
+
+    year: ProgressSummary | None
+    purposes: dict[int, ProgressSummary]
+    latest_report_on: date | None
+
+
+def progress_year_count(
+    *,
+    plan: Plan,
+    fiscal_year: int,
+    as_of: date,
+    statuses: Iterable[ProgressStatus] | None = None,
+    grades: Iterable[EvaluationGrade] | None = None,
+) -> YearCount:
+    """The plan's measures counted by the status and grade of their latest standing report for
+    ``fiscal_year`` as of ``as_of`` (the rule of reports_latest_as_of), by the database.
+
+    The counts of ProgressTally over measure_progress_rows for that year, without a row per
+    measure: one aggregate query, each measure joined to its latest report and its target and
+    grouped by purpose, status and grade, whatever the number of measures; and two more for the
+    statuses and grades unless given, in their configured order (reports.legend.Legend has them).
+    """
+    if statuses is None:
+        statuses = ProgressStatus.objects.order_by("order", "name")
+    if grades is None:
+        grades = EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by("order", "code")
+    statuses, grades = list(statuses), list(grades)
+    status_names = {status.pk: status.name for status in statuses}
+    latest = _latest_report(as_of=as_of, measure=OuterRef("pk"), fiscal_year=fiscal_year)
+    groups = (
+        Measure.objects.filter(plan=plan)
+        .annotate(
+            latest_report=FilteredRelation(
+                "progress_reports", condition=Q(progress_reports__id=Subquery(latest))
+            ),
+            year_target=FilteredRelation(
+                "annual_targets", condition=Q(annual_targets__fiscal_year=fiscal_year)
+            ),
+        )
+        .annotate(
+            grade=_grade_code(
+                grades, actual="latest_report__actual_value", target="year_target__target_value"
+            )
+        )
+        .values_list("purpose_id", "purpose__code", "purpose__text", "latest_report__status_id", "grade")
+        .annotate(
+            count=Count("pk"),
+            progress=Sum("latest_report__progress_percent"),
+            latest=Max("latest_report__as_of"),
+        )
+        .order_by("purpose__order", "purpose_id")
+    )
+
+    def summary(key: int, label: str) -> ProgressSummary:
+        return ProgressSummary(
+            key, label, {status.name: 0 for status in statuses}, {grade.code: 0 for grade in grades}
+        )
+
+    year, purposes, latest_report_on = None, {}, None
+    for purpose_id, code, text, status_id, grade, count, progress, latest in groups:
+        if purpose_id not in purposes:
+            purpose = Purpose(pk=purpose_id, code=code, text=text)
+            purposes[purpose_id] = summary(purpose_id, f"{purpose.code} {purpose.short_text}")
+        year = year or summary(fiscal_year, fiscal.fiscal_year_label(fiscal_year))
+        for group in (purposes[purpose_id], year):
+            if status_id is None:
+                group.unreported += count
+                continue
+            name = status_names[status_id]
+            group.by_status[name] = group.by_status.get(name, 0) + count
+            if grade is not None:
+                group.by_grade[grade] = group.by_grade.get(grade, 0) + count
+            group.progress_total += progress
+            group.reported += count
+        if latest is not None:
+            latest_report_on = max(latest_report_on or latest, latest)
+    return YearCount(year=year, purposes=purposes, latest_report_on=latest_report_on)
 
 
 @dataclass(slots=True)
