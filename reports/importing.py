@@ -25,14 +25,6 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from core import fiscal
 from core.fields import date_in_range_error
 from core.templatetags.ja_format import plain_number
-from core.xlsx_upload import (
-    DEFAULT_LIMITS,
-    UnreadableWorkbook,
-    UploadedWorkbook,
-    UploadLimits,
-    is_formula,
-    open_uploaded_workbook,
-)
 from measures.models import Department, Measure, Plan, ProgressReport, ProgressStatus
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, MeasureProgress, measure_progress_rows
 from measures.services import UNIQUE_MESSAGE, progress_reports_validate
@@ -45,6 +37,14 @@ from .sheets.schedule import SCHEDULE_TITLE
 from .sheets.template import NO_MEASURES_NOTE as NO_TEMPLATE_MEASURES
 from .sheets.years import NO_MEASURES_NOTE as NO_YEAR_MEASURES
 from .sheets.years import year_sheet_title
+from .xlsx_upload import (
+    DEFAULT_LIMITS,
+    UnreadableWorkbook,
+    UploadedWorkbook,
+    UploadLimits,
+    is_formula,
+    open_uploaded_workbook,
+)
 
 # The latest report, whatever its date: what a template shows and a row is compared with.
 LATEST = date(9999, 12, 31)

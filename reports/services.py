@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Count, Min
 
 from core import clock, fiscal
-from core.xlsx_upload import DEFAULT_LIMITS
 from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
@@ -38,6 +37,7 @@ from .importing import (
     read_uploads,
 )
 from .models import ProgressImport, ProgressImportFile
+from .xlsx_upload import DEFAULT_LIMITS
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ NOT_YOURS = "この取込を登録できるのは、アップロードした職�
 STILL_READING = (
     "ファイルを読み込んでいる途中です。読み込みが終わって内容を確かめてから、もう一度操作してください。"
 )
-# The reader refuses every file it foresees with a message of its own (core.xlsx_upload); this is
+# The reader refuses every file it foresees with a message of its own (reports.xlsx_upload); this is
 # for what it does not foresee, whose traceback goes to the worker's log and its task's record.
 READ_FAILED = (
     "ファイルを読み込む途中で予期しないエラーが起きたため、この取込は読み込めませんでした。何も登録していません。"
