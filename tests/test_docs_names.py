@@ -169,6 +169,7 @@ def test_every_name_the_docs_put_in_backticks_exists():
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.django_db  # the names are read with the permissions' codenames, on whichever test runs first
 def test_the_check_finds_a_name_that_does_not_exist():
     assert _problem("measures.services.progress_report_save") == "no such module or attribute"
     assert _problem("reports/print_cache.py") == "no such file"
