@@ -27,7 +27,7 @@ from core.fields import date_in_range_error
 from core.templatetags.ja_format import plain_number
 from measures.models import Department, Measure, Plan, ProgressReport, ProgressStatus
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, MeasureProgress, measure_progress_rows
-from measures.services import UNIQUE_MESSAGE, progress_reports_validate
+from measures.services import UNIQUE_CODE, progress_reports_validate
 
 from .sheets import exchange as x
 from .sheets.history import HISTORY_TITLE
@@ -850,8 +850,9 @@ def _check_reports(result: ReadResult, scope: ImportScope, context: _Context) ->
         row = result.reports[index]
         for field_name, field_errors in error.error_dict.items():
             heading = FIELD_HEADINGS.get(field_name, "") if field_name != NON_FIELD_ERRORS else ""
-            for text in ValidationError(field_errors).messages:
-                if text == UNIQUE_MESSAGE:  # the admin's wording; in a file, the date is what to change
+            for item in ValidationError(field_errors).error_list:
+                text = item.messages[0]
+                if item.code == UNIQUE_CODE:  # the admin's wording; in a file, the date is what to change
                     heading = x.AS_OF
                     text = (
                         f"この施策のこの報告基準日({fiscal.wareki_date_with_western(date.fromisoformat(row.as_of))})"

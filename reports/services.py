@@ -227,14 +227,14 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
     if upload.uploaded_by_id != user.pk:
         raise PermissionDenied(NOT_YOURS)
     if upload.state != ProgressImport.State.PREVIEW:
-        raise ValidationError(_refusal(upload.state))
+        raise _refusal(upload.state)
     if upload.uploaded_at < clock.now() - PREVIEW_KEPT:
-        raise ValidationError(DISCARDED)
+        raise ValidationError(DISCARDED, code="discarded")
     if upload.problems:
-        raise ValidationError(HAS_PROBLEMS)
+        raise ValidationError(HAS_PROBLEMS, code="has_problems")
     rows = [NewReport(**{**row, "changes": []}) for row in upload.reports]
     if not rows:
-        raise ValidationError(NOTHING_TO_ADD)
+        raise ValidationError(NOTHING_TO_ADD, code="nothing_to_add")
     _refuse_if_changed_since_preview(upload, rows)
     scope = ImportScope(plan=upload.plan, fiscal_year=upload.fiscal_year)
     measures = measures_with_plans(row.measure_id for row in rows)
@@ -252,7 +252,8 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
             f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} "
             f"ほかにも問題のある行が{len(invalid.errors) - 1}行あります。何も登録していません。"
             if len(invalid.errors) > 1
-            else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。"
+            else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。",
+            code="invalid_reports",
         ) from None
     upload.state = ProgressImport.State.IMPORTED
     upload.imported_at = clock.now()
@@ -276,7 +277,8 @@ def _refuse_if_changed_since_preview(upload: ProgressImport, rows: Sequence[NewR
         names = "、".join(labels[:5]) + (" ほか" if len(labels) > 5 else "")
         raise ValidationError(
             f"プレビューの後で、次の施策の{fiscal.fiscal_year_label(upload.fiscal_year)}の報告が変わりました: {names}。"
-            "何も登録していません。ファイルをもう一度アップロードして、最新の内容と比べてください。"
+            "何も登録していません。ファイルをもう一度アップロードして、最新の内容と比べてください。",
+            code="changed_since_preview",
         )
 
 
@@ -290,14 +292,17 @@ def progress_import_discard(*, upload: ProgressImport, user) -> ProgressImport:
     )
     upload.refresh_from_db()
     if not dropped:
-        raise ValidationError(_refusal(upload.state))
+        raise _refusal(upload.state)
     return upload
 
 
-def _refusal(state: str) -> str:
-    """Why an upload that is not 確認待ち can be neither confirmed nor dropped."""
-    return {
+def _refusal(state: str) -> ValidationError:
+    """Why an upload that is not 確認待ち can be neither confirmed nor dropped, coded by its state."""
+    refusals = {
         ProgressImport.State.IMPORTED: ALREADY_IMPORTED,
         ProgressImport.State.READING: STILL_READING,
         ProgressImport.State.READ_FAILED: READ_FAILED,
-    }.get(state, DISCARDED)
+    }
+    if state in refusals:
+        return ValidationError(refusals[state], code=str(state))
+    return ValidationError(DISCARDED, code="discarded")
