@@ -26,7 +26,6 @@ from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
 
-from .exports import WaitingJobs
 from .importing import (
     LATEST,
     ImportScope,
@@ -37,6 +36,7 @@ from .importing import (
     read_uploads,
 )
 from .models import ProgressImport, ProgressImportFile
+from .workbook_jobs import WaitingJobs
 from .xlsx_upload import DEFAULT_LIMITS
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ READ_FAILED = (
     "同じファイルでまた起きるときは、システム管理者にお知らせください。"
 )
 # Told beside an upload ProgressImport.is_waiting_too_long, on its page and by its status for the
-# page's script: the same rule and the same two causes as a workbook's (reports.exports.NOT_STARTED_NOTICE).
+# page's script: the same rule and the same two causes as a workbook's (reports.workbook_jobs.NOT_STARTED_NOTICE).
 NOT_STARTED_NOTICE = (
     "1分以上たっても読み込みが始まっていません。ファイルを読み込む処理(ワーカー)が止まっているか、"
     "ほかの処理(大きなExcelファイルの作成など)が続いている可能性があります。"
@@ -75,12 +75,12 @@ def progress_import_upload(*, scope: ImportScope, files: Sequence, user) -> Prog
 
     ``files``: (name, binary file) pairs, already counted by the form.
     """
-    from .tasks import read_progress_import_task  # the task module imports this one
+    from .tasks import progress_import_read_task  # the task module imports this one
 
     # One transaction: the database backend's worker sees the task only with the files beside it.
     with transaction.atomic():
         upload = progress_import_store(scope=scope, files=files, user=user)
-        read_progress_import_task.enqueue(upload.pk)
+        progress_import_read_task.enqueue(upload.pk)
     upload.refresh_from_db()
     return upload
 
