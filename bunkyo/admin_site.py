@@ -43,14 +43,14 @@ class BunkyoAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The menu, below what the secretariat should know at once: large workbooks and Excel uploads
-        the worker has not started in time (reports.exports.jobs_waiting_too_long,
+        the worker has not started in time (reports.workbook_jobs.workbook_jobs_waiting_too_long,
         reports.services.progress_imports_waiting_too_long), as when it is stopped."""
         # Imported here: INSTALLED_APPS names this module, which is read before any model is.
-        from reports.exports import jobs_waiting_too_long
         from reports.services import progress_imports_waiting_too_long
+        from reports.workbook_jobs import workbook_jobs_waiting_too_long
 
         waiting = {
-            "waiting_workbooks": jobs_waiting_too_long(),
+            "waiting_workbooks": workbook_jobs_waiting_too_long(),
             "waiting_uploads": progress_imports_waiting_too_long(),
         }
         return super().index(request, {**waiting, **(extra_context or {})})

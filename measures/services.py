@@ -45,6 +45,8 @@ UNIQUE_MESSAGE = str(
         c for c in ProgressReport._meta.constraints if c.name == "report_one_per_measure_year_date"
     ).violation_error_message
 )
+# Its code, by which a caller tells this error from the others (the upload words it for a file).
+UNIQUE_CODE = "report_exists"
 
 
 def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, ValidationError]:
@@ -95,7 +97,7 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
             continue
         if key in existing or key in seen:
             # Beside the 報告基準日: the date is what a person changes (or withdraws the other report).
-            add(index, ValidationError({"as_of": [UNIQUE_MESSAGE]}))
+            add(index, ValidationError({"as_of": ValidationError(UNIQUE_MESSAGE, code=UNIQUE_CODE)}))
         seen.add(key)
     return errors
 

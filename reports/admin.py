@@ -12,7 +12,6 @@ from django.urls import path, reverse
 from core import fiscal
 from core.admin_base import add_model_action
 from core.users import display_name
-from core.xlsx_upload import DEFAULT_LIMITS
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS
 
@@ -28,6 +27,7 @@ from .services import (
     progress_import_upload,
 )
 from .workbook import export_of_selection, progress_workbook_response
+from .xlsx_upload import DEFAULT_LIMITS
 
 ADD_REPORT = "measures.add_progressreport"
 

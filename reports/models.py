@@ -1,4 +1,4 @@
-"""What reports keeps: a workbook built in the background for one person (reports.exports), and each
+"""What reports keeps: a workbook built in the background for one person (reports.workbook_jobs), and each
 Excel upload of progress (進捗の取込) from its files, read in the background, to its confirmation."""
 
 from __future__ import annotations

@@ -22,12 +22,10 @@ from django.db import transaction
 from django.db.models import Count, Min
 
 from core import clock, fiscal
-from core.xlsx_upload import DEFAULT_LIMITS
 from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
 
-from .exports import WaitingJobs
 from .importing import (
     LATEST,
     ImportScope,
@@ -38,6 +36,8 @@ from .importing import (
     read_uploads,
 )
 from .models import ProgressImport, ProgressImportFile
+from .workbook_jobs import WaitingJobs
+from .xlsx_upload import DEFAULT_LIMITS
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ NOT_YOURS = "この取込を登録できるのは、アップロードした職�
 STILL_READING = (
     "ファイルを読み込んでいる途中です。読み込みが終わって内容を確かめてから、もう一度操作してください。"
 )
-# The reader refuses every file it foresees with a message of its own (core.xlsx_upload); this is
+# The reader refuses every file it foresees with a message of its own (reports.xlsx_upload); this is
 # for what it does not foresee, whose traceback goes to the worker's log and its task's record.
 READ_FAILED = (
     "ファイルを読み込む途中で予期しないエラーが起きたため、この取込は読み込めませんでした。何も登録していません。"
@@ -60,7 +60,7 @@ READ_FAILED = (
     "同じファイルでまた起きるときは、システム管理者にお知らせください。"
 )
 # Told beside an upload ProgressImport.is_waiting_too_long, on its page and by its status for the
-# page's script: the same rule and the same two causes as a workbook's (reports.exports.NOT_STARTED_NOTICE).
+# page's script: the same rule and the same two causes as a workbook's (reports.workbook_jobs.NOT_STARTED_NOTICE).
 NOT_STARTED_NOTICE = (
     "1分以上たっても読み込みが始まっていません。ファイルを読み込む処理(ワーカー)が止まっているか、"
     "ほかの処理(大きなExcelファイルの作成など)が続いている可能性があります。"
@@ -75,12 +75,12 @@ def progress_import_upload(*, scope: ImportScope, files: Sequence, user) -> Prog
 
     ``files``: (name, binary file) pairs, already counted by the form.
     """
-    from .tasks import read_progress_import_task  # the task module imports this one
+    from .tasks import progress_import_read_task  # the task module imports this one
 
     # One transaction: the database backend's worker sees the task only with the files beside it.
     with transaction.atomic():
         upload = progress_import_store(scope=scope, files=files, user=user)
-        read_progress_import_task.enqueue(upload.pk)
+        progress_import_read_task.enqueue(upload.pk)
     upload.refresh_from_db()
     return upload
 
@@ -227,14 +227,14 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
     if upload.uploaded_by_id != user.pk:
         raise PermissionDenied(NOT_YOURS)
     if upload.state != ProgressImport.State.PREVIEW:
-        raise ValidationError(_refusal(upload.state))
+        raise _refusal(upload.state)
     if upload.uploaded_at < clock.now() - PREVIEW_KEPT:
-        raise ValidationError(DISCARDED)
+        raise ValidationError(DISCARDED, code="discarded")
     if upload.problems:
-        raise ValidationError(HAS_PROBLEMS)
+        raise ValidationError(HAS_PROBLEMS, code="has_problems")
     rows = [NewReport(**{**row, "changes": []}) for row in upload.reports]
     if not rows:
-        raise ValidationError(NOTHING_TO_ADD)
+        raise ValidationError(NOTHING_TO_ADD, code="nothing_to_add")
     _refuse_if_changed_since_preview(upload, rows)
     scope = ImportScope(plan=upload.plan, fiscal_year=upload.fiscal_year)
     measures = measures_with_plans(row.measure_id for row in rows)
@@ -252,7 +252,8 @@ def progress_import_confirm(*, upload: ProgressImport, user) -> ProgressImport:
             f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} "
             f"ほかにも問題のある行が{len(invalid.errors) - 1}行あります。何も登録していません。"
             if len(invalid.errors) > 1
-            else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。"
+            else f"「{row.file}」{row.row}行目(施策 {row.measure_label}): {messages} 何も登録していません。",
+            code="invalid_reports",
         ) from None
     upload.state = ProgressImport.State.IMPORTED
     upload.imported_at = clock.now()
@@ -276,7 +277,8 @@ def _refuse_if_changed_since_preview(upload: ProgressImport, rows: Sequence[NewR
         names = "、".join(labels[:5]) + (" ほか" if len(labels) > 5 else "")
         raise ValidationError(
             f"プレビューの後で、次の施策の{fiscal.fiscal_year_label(upload.fiscal_year)}の報告が変わりました: {names}。"
-            "何も登録していません。ファイルをもう一度アップロードして、最新の内容と比べてください。"
+            "何も登録していません。ファイルをもう一度アップロードして、最新の内容と比べてください。",
+            code="changed_since_preview",
         )
 
 
@@ -290,14 +292,17 @@ def progress_import_discard(*, upload: ProgressImport, user) -> ProgressImport:
     )
     upload.refresh_from_db()
     if not dropped:
-        raise ValidationError(_refusal(upload.state))
+        raise _refusal(upload.state)
     return upload
 
 
-def _refusal(state: str) -> str:
-    """Why an upload that is not 確認待ち can be neither confirmed nor dropped."""
-    return {
+def _refusal(state: str) -> ValidationError:
+    """Why an upload that is not 確認待ち can be neither confirmed nor dropped, coded by its state."""
+    refusals = {
         ProgressImport.State.IMPORTED: ALREADY_IMPORTED,
         ProgressImport.State.READING: STILL_READING,
         ProgressImport.State.READ_FAILED: READ_FAILED,
-    }.get(state, DISCARDED)
+    }
+    if state in refusals:
+        return ValidationError(refusals[state], code=str(state))
+    return ValidationError(DISCARDED, code="discarded")

@@ -17,7 +17,7 @@ from core.xlsx import XLSX_CONTENT_TYPE
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
-from . import exports
+from . import workbook_jobs
 from .chart import grade_chart_for
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
@@ -39,15 +39,15 @@ def _report_page(request, filterset: MeasureProgressFilter, *, measure_count: in
         "filter": filterset,
         "plan": filterset.selected_plan if valid else None,
         "measure_count": measure_count,
-        "large": valid and exports.is_large(measure_count),
+        "large": valid and workbook_jobs.workbook_is_large(measure_count),
         "asked_large": asked,
         "background_measures": settings.REPORTS_BACKGROUND_MEASURES,
         "keep_hours": settings.REPORTS_WORKBOOK_KEEP_HOURS,
         "chart": grade_chart_for(filterset) if valid else None,
         "as_of": filterset.as_of_date if valid else None,
         "query": request.GET.urlencode(),
-        "jobs": list(exports.jobs_of(request.user)[:10]),
-        "not_started_notice": exports.NOT_STARTED_NOTICE,
+        "jobs": list(workbook_jobs.workbook_jobs_of_user(request.user)[:10]),
+        "not_started_notice": workbook_jobs.NOT_STARTED_NOTICE,
     }
     return render(request, "reports/index.html", context, status=200 if valid else 400)
 
@@ -64,7 +64,7 @@ def progress_xlsx(request):
         # The same page, the errors beside the fields they concern: a bookmark gone stale is fixable.
         return _report_page(request, filterset)
     measure_count = filterset.qs.count()
-    if exports.is_large(measure_count):
+    if workbook_jobs.workbook_is_large(measure_count):
         # Too large to build before a worker's timeout: the page offers to build it in the background.
         return _report_page(request, filterset, measure_count=measure_count, asked=True)
     return progress_workbook_response(ProgressExport.from_filter(filterset))
@@ -82,16 +82,16 @@ def workbook_request(request):
     filterset = MeasureProgressFilter(request.GET)
     if not filterset.is_valid():
         return bad_request(request, filterset.form)
-    query = exports.frozen_query(filterset)
-    if not exports.is_large(filterset.qs.count()):
+    query = workbook_jobs.workbook_job_query(filterset)
+    if not workbook_jobs.workbook_is_large(filterset.qs.count()):
         return redirect(f"{reverse('reports:progress_xlsx')}?{query}")  # small: downloaded at once
-    job = exports.request_workbook(request.user, filterset)
+    job = workbook_jobs.workbook_job_create(user=request.user, filterset=filterset)
     return redirect(f"{reverse('reports:index')}?{query}#workbook-{job.pk}")
 
 
 def _own_job(request, job_id):
     """The person's own unexpired job; anyone else's, or an expired one, is not found."""
-    job = exports.job_of(request.user, job_id)
+    job = workbook_jobs.workbook_job_of_user(request.user, job_id)
     if job is None:
         raise Http404("このファイルはありません。保存期間を過ぎたか、ほかの人が作成したものです。")
     return job
@@ -100,14 +100,14 @@ def _own_job(request, job_id):
 @read_only_page(EXPORT_PROGRESS)
 def workbook_status(request, job_id):
     """How far a background workbook has got, for the progress bar on /reports/ (JSON)."""
-    return JsonResponse(exports.status_of(_own_job(request, job_id)))
+    return JsonResponse(workbook_jobs.workbook_job_status(_own_job(request, job_id)))
 
 
 @read_only_page(EXPORT_PROGRESS)
 def workbook_download(request, job_id):
     """The finished workbook, to the person who asked for it only."""
     job = _own_job(request, job_id)
-    path = exports.workbook_path(job)
+    path = workbook_jobs.workbook_job_path(job)
     if job.status != job.Status.DONE or not path.exists():
         raise Http404("このファイルはまだ作成されていません。")
     response = FileResponse(path.open("rb"), content_type=XLSX_CONTENT_TYPE)

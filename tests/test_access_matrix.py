@@ -188,9 +188,9 @@ def objects(demo, secretariat):
     AccessLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", user_agent="t")
     ProgressImport.objects.create(plan=measure.plan, fiscal_year=2021, uploaded_by=secretariat)
-    from reports.tasks import build_workbook_task
+    from reports.tasks import workbook_job_build_task
 
-    build_workbook_task.enqueue(
+    workbook_job_build_task.enqueue(
         "00000000-0000-4000-8000-000000000000"
     )  # a queued task (the database backend)
     return {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -123,11 +124,22 @@ def _path_exists(text: str) -> bool:
     return (_site_packages() / path).exists()  # a library's file (openpyxl/xml/__init__.py)
 
 
+def _import(name: str):
+    """The module, imported without leaving a trace: a settings module (benchmarks.settings) sets
+    environment variables as it loads, which the subprocesses of later tests would inherit."""
+    environment = dict(os.environ)
+    try:
+        return importlib.import_module(name)
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+
+
 def _dotted_exists(text: str) -> bool:
     parts = text.split(".")
     for cut in range(len(parts), 0, -1):
         try:
-            obj = importlib.import_module(".".join(parts[:cut]))
+            obj = _import(".".join(parts[:cut]))
         except ImportError:
             continue
         for attribute in parts[cut:]:

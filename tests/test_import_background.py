@@ -118,14 +118,14 @@ def _waiting_since(upload: ProgressImport, seconds: int) -> ProgressImport:
 
 
 def test_the_upload_answers_at_once_and_reads_nothing(secretariat_client, worker_stopped, monkeypatch):
-    import reports.importing
+    import reports.importing.uploads
 
     info, koseki = _filled(secretariat_client, 1), _filled(secretariat_client, 3)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("a file was read in the request")
 
-    monkeypatch.setattr(reports.importing, "open_uploaded_workbook", no_reading)
+    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", no_reading)
     upload = _post(secretariat_client, ("情報政策課.xlsx", info), ("戸籍住民課.xlsx", koseki))
 
     assert upload.state == ProgressImport.State.READING
@@ -211,14 +211,14 @@ def test_the_database_worker_reads_it(client, secretariat, settings, transaction
 def test_a_file_that_crashes_the_reader_fails_the_upload_with_a_message_and_no_bytes(
     secretariat_client, worker_stopped, monkeypatch
 ):
-    import reports.importing
+    import reports.importing.uploads
 
     upload = _post(secretariat_client, ("壊れ方が珍しい.xlsx", _filled(secretariat_client, 1)))
 
     def crash(*args, **kwargs):
         raise KeyError("xl/sharedStrings.xml")  # what no check foresaw
 
-    monkeypatch.setattr(reports.importing, "open_uploaded_workbook", crash)
+    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", crash)
     with pytest.raises(KeyError):  # the worker records the task as failed, with the traceback
         _read(upload)
     upload.refresh_from_db()
@@ -240,18 +240,18 @@ def test_a_file_that_crashes_the_reader_fails_the_upload_with_a_message_and_no_b
 def test_a_crash_in_the_immediate_backend_shows_the_failure_not_a_500(
     secretariat_client, settings, monkeypatch
 ):
-    import reports.importing
+    import reports.importing.uploads
 
     settings.TASKS = IMMEDIATE
     content = _filled(secretariat_client, 1)
-    monkeypatch.setattr(reports.importing, "open_uploaded_workbook", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", lambda *a, **k: 1 / 0)
     upload = _post(secretariat_client, ("a.xlsx", content))
     assert READ_FAILED in _page(secretariat_client, upload)
     assert not ProgressImportFile.objects.exists()
 
 
 def test_a_second_run_of_the_task_changes_nothing(secretariat_client, worker_stopped, monkeypatch):
-    import reports.importing
+    import reports.importing.uploads
 
     upload = _post(secretariat_client, ("情報政策課.xlsx", _filled(secretariat_client, 1)))
     assert _read(upload) == "preview"
@@ -260,7 +260,7 @@ def test_a_second_run_of_the_task_changes_nothing(secretariat_client, worker_sto
     def no_reading(*args, **kwargs):
         raise AssertionError("the files were read twice")
 
-    monkeypatch.setattr(reports.importing, "open_uploaded_workbook", no_reading)
+    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", no_reading)
     assert _read(upload) == "preview"
     assert ProgressImport.objects.filter(pk=upload.pk).values().get() == kept
     assert secretariat_client.post(_preview_url(upload), {"action": "confirm"}).status_code == 302

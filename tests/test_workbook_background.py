@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import fiscal
 from core.xlsx import XLSX_CONTENT_TYPE
-from reports import exports
+from reports import tasks, workbook_jobs
 from reports.models import WorkbookJob
 
 from .excel import open_workbook
@@ -117,7 +117,7 @@ def test_asking_progress_download_and_no_one_else(
 
     # The worker builds it; what the page's script polls for, while it runs, moves forward.
     seen = []
-    write = exports.write_progress_workbook
+    write = tasks.write_progress_workbook
 
     def watching(*args, on_progress, **kwargs):
         def told(done):
@@ -129,8 +129,8 @@ def test_asking_progress_download_and_no_one_else(
 
         return write(*args, on_progress=told, **kwargs)
 
-    monkeypatch.setattr(exports, "write_progress_workbook", watching)
-    assert exports.build_workbook(str(job.pk)) == "done"
+    monkeypatch.setattr(tasks, "write_progress_workbook", watching)
+    assert tasks.workbook_job_build(str(job.pk)) == "done"
     assert seen[:4] == [(20, "作成中"), (40, "作成中"), (60, "作成中"), True]
     assert seen[-1] == (99, "作成中"), "100 only once the file is saved"
 
@@ -169,8 +169,8 @@ def test_asking_progress_download_and_no_one_else(
 
 def test_a_workbook_expires_and_its_file_is_deleted(client, manager, demo, large):
     job = _ask(client, manager)
-    exports.build_workbook(str(job.pk))
-    path = exports.workbook_path(job)
+    tasks.workbook_job_build(str(job.pk))
+    path = workbook_jobs.workbook_job_path(job)
     assert path.exists()
     job.refresh_from_db()
     assert timedelta(hours=23, minutes=59) < job.expires_at - job.finished_at <= timedelta(hours=24)
@@ -190,8 +190,8 @@ def test_a_workbook_expires_and_its_file_is_deleted(client, manager, demo, large
 def test_a_job_purged_before_the_worker_reached_it_is_skipped(client, manager, demo, large):
     job = _ask(client, manager)
     WorkbookJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
-    assert exports.purge_expired() == 1
-    assert exports.build_workbook(str(job.pk)) == "gone"
+    assert workbook_jobs.workbook_jobs_expire() == 1
+    assert tasks.workbook_job_build(str(job.pk)) == "gone"
 
 
 def test_a_blank_as_of_is_frozen_when_asked(client, manager, demo, large):
@@ -232,6 +232,20 @@ def test_the_database_worker_builds_it(client, manager, demo, large, settings, t
     response = client.get(status["download_url"])
     assert response.status_code == 200
     assert open_workbook(_content(response)).sheetnames[1] == "施策別進捗"
+
+
+def test_a_workbook_queued_under_the_tasks_old_name_is_still_built(
+    client, manager, demo, large, settings, transactional_db
+):
+    """The queue stores a task by its path: one queued before the tasks were renamed (issue 23) runs."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE
+    job = _ask(client, manager)
+    assert DBTaskResult.objects.get().task_path == "reports.tasks.workbook_job_build_task"
+    DBTaskResult.objects.update(task_path="reports.tasks.build_workbook_task")
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert _status(client, job)["status"] == "done"
 
 
 # ---- The worker is stopped: a request that never starts is told, on /reports/ and to the secretariat --

@@ -6,12 +6,12 @@ so that files go on time even when nobody asks for a new one.
 
 from django.core.management.base import BaseCommand
 
-from reports.exports import purge_expired
+from reports.workbook_jobs import workbook_jobs_expire
 
 
 class Command(BaseCommand):
     help = "期限を過ぎたExcelファイル(バックグラウンドで作成したもの)を削除します。"
 
     def handle(self, *args, **options):
-        count = purge_expired()
+        count = workbook_jobs_expire()
         self.stdout.write(f"期限切れのファイルを{count}件削除しました。")

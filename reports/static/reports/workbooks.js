@@ -28,7 +28,7 @@
     var download = row.querySelector('[data-field="download"]');
     var notice = row.querySelector('[data-field="notice"]');
     label.textContent = job.status_label;
-    // Not started a minute after the request: the worker may be stopped (reports.exports.NOT_STARTED_NOTICE).
+    // Not started a minute after the request: the worker may be stopped (reports.workbook_jobs.NOT_STARTED_NOTICE).
     if (notice) {
       notice.textContent = job.notice || "";
       notice.hidden = !job.notice;
