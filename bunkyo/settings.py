@@ -7,6 +7,7 @@ stops start-up with ImproperlyConfigured instead of failing later.
 
 import os
 import re
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_renamed(name: str, old_name: str) -> str:
+    """The variable to read for a setting whose variable was renamed: ``name``, or ``old_name``
+    when only that is set, with a DeprecationWarning. Both set to different values stop start-up:
+    which one was meant cannot be guessed."""
+    value, old_value = os.environ.get(name, "").strip(), os.environ.get(old_name, "").strip()
+    if not old_value:
+        return name
+    if value and value != old_value:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} and {old_name}={old_value!r} differ: "
+            f"{old_name} is {name}'s old name, set {name} alone"
+        )
+    warnings.warn(f"{old_name} is deprecated: set {name} instead", DeprecationWarning, stacklevel=2)
+    return old_name
 
 
 _RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
@@ -318,12 +335,14 @@ AXES_VERBOSE = False
 # The visitor's address is then the one the outermost proxy wrote into X-Forwarded-For, and
 # nothing the visitor sent (bunkyo/proxy.py); without a proxy the header is ignored. Without
 # this, every visitor has the proxy's address, and five wrong passwords from anyone lock the
-# account for everyone. Read by our AXES_CLIENT_IP_CALLABLE: django-axes itself uses its
-# AXES_IPWARE_* settings only when django-ipware is installed, whose proxy count means something
-# else (the addresses after the visitor's in the header, so 0 for nginx alone).
-AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0)
-if AXES_IPWARE_PROXY_COUNT < 0:
-    raise ImproperlyConfigured(f"AXES_IPWARE_PROXY_COUNT must be 0 or more, not {AXES_IPWARE_PROXY_COUNT}")
+# account for everyone. The sign-in lock-outs (AXES_CLIENT_IP_CALLABLE) and the API's throttling
+# (core/api_throttling.py) read it.
+# It was called AXES_IPWARE_PROXY_COUNT, which is read still, with a DeprecationWarning: that is
+# django-axes' own name for django-ipware's proxy count, which means something else (the
+# addresses after the visitor's in the header, so 0 for nginx alone).
+TRUSTED_PROXY_COUNT = _env_int(_env_renamed("TRUSTED_PROXY_COUNT", "AXES_IPWARE_PROXY_COUNT"), 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
 AXES_CLIENT_IP_CALLABLE = "bunkyo.proxy.client_address"
 
 # --- Security headers and cookies ----------------------------------------------------------
