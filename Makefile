@@ -73,6 +73,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m vulture
 
 # Re-resolve the ranges in pyproject.toml into requirements/prod.txt ([project].dependencies),
 # requirements/dev.txt (the same pins plus the dev extra) and requirements/clients.txt (the clients

@@ -10,7 +10,7 @@ from django.conf import settings
 def client_address(request) -> str | None:
     """The address a sign-in attempt is counted against (django-axes' ``AXES_CLIENT_IP_CALLABLE``).
 
-    With ``AXES_IPWARE_PROXY_COUNT`` = N reverse proxies in front of the application, each of which
+    With ``TRUSTED_PROXY_COUNT`` = N reverse proxies in front of the application, each of which
     appends the address it was connected from to X-Forwarded-For (nginx's
     ``$proxy_add_x_forwarded_for``; ``$remote_addr`` sets the header to that address alone), the
     visitor's address is the N-th from the right: the one the outermost proxy wrote. Whatever
@@ -22,7 +22,7 @@ def client_address(request) -> str | None:
     count for a made-up address.
     """
     connection = request.META.get("REMOTE_ADDR")
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    proxies = settings.TRUSTED_PROXY_COUNT
     if not proxies:
         return connection
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

@@ -7,6 +7,7 @@ stops start-up with ImproperlyConfigured instead of failing later.
 
 import os
 import re
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_renamed(name: str, old_name: str) -> str:
+    """The variable to read for a setting whose variable was renamed: ``name``, or ``old_name``
+    when only that is set, with a DeprecationWarning. Both set to different values stop start-up:
+    which one was meant cannot be guessed."""
+    value, old_value = os.environ.get(name, "").strip(), os.environ.get(old_name, "").strip()
+    if not old_value:
+        return name
+    if value and value != old_value:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} and {old_name}={old_value!r} differ: "
+            f"{old_name} is {name}'s old name, set {name} alone"
+        )
+    warnings.warn(f"{old_name} is deprecated: set {name} instead", DeprecationWarning, stacklevel=2)
+    return old_name
 
 
 _RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
@@ -172,8 +189,6 @@ LANGUAGES = [("ja", "日本語")]
 # Our own catalogue first: Japanese for django-simple-history's admin pages.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
-USE_I18N = True
-USE_TZ = True
 
 # Django's ja locale defines no input formats, so these apply: 2019/05/01 as well as 2019-05-01.
 # The application's own date fields read every printed form (R2.3.31, 令和2年3月31日 …) through
@@ -293,7 +308,6 @@ REPORTS_WORKBOOK_DIR = Path(os.environ.get("REPORTS_WORKBOOK_DIR", BASE_DIR / "v
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
     }
 }
 
@@ -321,28 +335,28 @@ AXES_VERBOSE = False
 # The visitor's address is then the one the outermost proxy wrote into X-Forwarded-For, and
 # nothing the visitor sent (bunkyo/proxy.py); without a proxy the header is ignored. Without
 # this, every visitor has the proxy's address, and five wrong passwords from anyone lock the
-# account for everyone. Read by our AXES_CLIENT_IP_CALLABLE: django-axes itself uses its
-# AXES_IPWARE_* settings only when django-ipware is installed, whose proxy count means something
-# else (the addresses after the visitor's in the header, so 0 for nginx alone).
-AXES_IPWARE_PROXY_COUNT = _env_int("AXES_IPWARE_PROXY_COUNT", 0)
-if AXES_IPWARE_PROXY_COUNT < 0:
-    raise ImproperlyConfigured(f"AXES_IPWARE_PROXY_COUNT must be 0 or more, not {AXES_IPWARE_PROXY_COUNT}")
+# account for everyone. The sign-in lock-outs (AXES_CLIENT_IP_CALLABLE) and the API's throttling
+# (core/api_throttling.py) read it.
+# It was called AXES_IPWARE_PROXY_COUNT, which is read still, with a DeprecationWarning: that is
+# django-axes' own name for django-ipware's proxy count, which means something else (the
+# addresses after the visitor's in the header, so 0 for nginx alone).
+TRUSTED_PROXY_COUNT = _env_int(_env_renamed("TRUSTED_PROXY_COUNT", "AXES_IPWARE_PROXY_COUNT"), 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
 AXES_CLIENT_IP_CALLABLE = "bunkyo.proxy.client_address"
 
 # --- Security headers and cookies ----------------------------------------------------------
 # Production (DEBUG off) is secure by default; each can be relaxed through the environment.
+# Django's own defaults add the rest (tests/test_production.py checks the headers): session cookies
+# are HttpOnly, and every response says nosniff, X-Frame-Options DENY, Referrer-Policy and
+# Cross-Origin-Opener-Policy same-origin.
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 if _env_bool("USE_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets this header itself.
@@ -379,10 +393,6 @@ REST_FRAMEWORK = {
     # core.api while it starts, before the views core.api builds on.
     # Writes are JSON (docs/api.md); the browsable API's raw form sends JSON too.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
     # drf-spectacular's, with a Japanese tag per operation (core/api_schema.py).
     "DEFAULT_SCHEMA_CLASS": "core.api_schema.AutoSchema",
     # A list is 「計画の一覧」, an object 「計画の詳細」, in the browsable API.
@@ -404,7 +414,6 @@ REST_FRAMEWORK = {
         # a person clicks, and leaves the server to the others.
         "user": _env_rate("THROTTLE_USER_RATE", "300/min"),
     },
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "文京区官民データ活用推進計画 進捗管理 API",
@@ -466,6 +475,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Static files (whitenoise serves them from the application in production) --------------
+# This replaces Django's STORAGES whole, so its "default" is restated.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -79,7 +79,7 @@ class RateThrottle(throttling.SimpleRateThrottle):
 
     def get_ident(self, request):
         """The visitor's address as django-axes counts failed sign-ins against it: X-Forwarded-For
-        believed only as far as AXES_IPWARE_PROXY_COUNT proxies wrote it (bunkyo/proxy.py, named by
+        believed only as far as TRUSTED_PROXY_COUNT proxies wrote it (bunkyo/proxy.py, named by
         AXES_CLIENT_IP_CALLABLE: core imports no app). An IPv6 address stands for its /64, the
         network one line or device is given, whose other addresses it may use at will."""
         address = import_string(settings.AXES_CLIENT_IP_CALLABLE)(request)

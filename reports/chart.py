@@ -35,7 +35,6 @@ def grade_fill(index: int) -> str:
 
 # Geometry, in SVG user units (about a CSS pixel on A4 between print.css's margins).
 WIDTH = 700
-LABEL_WIDTH = 150
 BAR_X = 155
 BAR_WIDTH = 400
 ROW_HEIGHT = 24
@@ -146,10 +145,7 @@ class GradeChart:
     keys: list[ChartKey]
     groups: list[ChartGroup]
     width: int = WIDTH
-    label_width: int = LABEL_WIDTH
-    bar_x: int = BAR_X
     bar_height: int = BAR_HEIGHT
-    legend_columns: int = 3
 
     @property
     def is_empty(self) -> bool:

@@ -35,7 +35,7 @@ def test_a_success_before_the_limit_resets_the_count(client, council):
 # ---- Behind the reverse proxy (docs/operations.md) ---------------------------------------------
 #
 # nginx connects from 127.0.0.1 and puts the visitor's address in X-Forwarded-For. The setting is
-# read on every sign-in, so overriding it in a test is what AXES_IPWARE_PROXY_COUNT=1 does.
+# read on every sign-in, so overriding it in a test is what TRUSTED_PROXY_COUNT=1 does.
 
 PROXY = "127.0.0.1"
 OFFICE_A = "203.0.113.10"
@@ -58,7 +58,7 @@ def _fail_until_locked(client, *, forwarded_for):
 
 
 @pytest.mark.django_db
-@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_the_proxy_a_lock_out_holds_only_from_the_address_that_failed(client, council):
     _fail_until_locked(client, forwarded_for=OFFICE_A)
     locked = _sign_in(client, "pw-giin", forwarded_for=OFFICE_A)
@@ -72,7 +72,7 @@ def test_behind_the_proxy_a_lock_out_holds_only_from_the_address_that_failed(cli
 
 
 @pytest.mark.django_db
-@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_the_proxy_an_address_the_visitor_adds_in_front_changes_nothing(client, council):
     """With nginx's $proxy_add_x_forwarded_for the visitor's own X-Forwarded-For comes first:
     only the address nginx appended (the last one) counts, so forging the rest buys no attempts."""
@@ -84,9 +84,9 @@ def test_behind_the_proxy_an_address_the_visitor_adds_in_front_changes_nothing(c
 
 @pytest.mark.django_db
 def test_without_a_proxy_x_forwarded_for_is_not_believed(client, council):
-    """Served directly (AXES_IPWARE_PROXY_COUNT=0), the header is the visitor's own invention:
+    """Served directly (TRUSTED_PROXY_COUNT=0), the header is the visitor's own invention:
     a new one for each try gets no fresh count."""
-    assert settings.AXES_IPWARE_PROXY_COUNT == 0
+    assert settings.TRUSTED_PROXY_COUNT == 0
     for n in range(settings.AXES_FAILURE_LIMIT - 1):
         assert _sign_in(client, "wrong", forwarded_for=f"192.0.2.{n}").status_code == 200
     assert _sign_in(client, "wrong", forwarded_for="192.0.2.99").status_code == 429
@@ -94,7 +94,7 @@ def test_without_a_proxy_x_forwarded_for_is_not_believed(client, council):
 
 
 @pytest.mark.django_db
-@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXY_COUNT=1)
 @pytest.mark.parametrize("forwarded_for", ["", "unknown", "203.0.113.10:443", "<script>"])
 def test_behind_the_proxy_a_missing_or_malformed_address_falls_back_to_the_connection(
     client, council, forwarded_for

@@ -1,6 +1,7 @@
 """Production settings pass Django's deployment checks; every response carries the security headers."""
 
 import os
+import runpy
 import subprocess
 import sys
 
@@ -84,10 +85,10 @@ for forwarded in ("203.0.113.10", "192.0.2.1, 203.0.113.10"):
 
 
 def test_behind_nginx_the_documented_settings_take_effect():
-    """docs/operations.md: USE_X_FORWARDED_PROTO=true and AXES_IPWARE_PROXY_COUNT=1 behind nginx,
+    """docs/operations.md: USE_X_FORWARDED_PROTO=true and TRUSTED_PROXY_COUNT=1 behind nginx,
     which sets X-Forwarded-Proto and X-Forwarded-For. Django then knows the request was https,
     and sign-ins are counted against the visitor's address, not the proxy's."""
-    env = {**PRODUCTION_ENV, "USE_X_FORWARDED_PROTO": "true", "AXES_IPWARE_PROXY_COUNT": "1"}
+    env = {**PRODUCTION_ENV, "USE_X_FORWARDED_PROTO": "true", "TRUSTED_PROXY_COUNT": "1"}
     result = _manage("shell", "--no-imports", "-c", BEHIND_NGINX, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -99,9 +100,47 @@ def test_behind_nginx_the_documented_settings_take_effect():
 
 
 def test_a_negative_proxy_count_stops_start_up():
-    result = _manage("check", env={"AXES_IPWARE_PROXY_COUNT": "-1"})
+    result = _manage("check", env={"TRUSTED_PROXY_COUNT": "-1"})
     assert result.returncode != 0
-    assert "AXES_IPWARE_PROXY_COUNT must be 0 or more, not -1" in result.stderr
+    assert "TRUSTED_PROXY_COUNT must be 0 or more, not -1" in result.stderr
+
+
+# TRUSTED_PROXY_COUNT was AXES_IPWARE_PROXY_COUNT, django-axes' name for something else: a server
+# set up with the old name keeps working, and is told the new one.
+
+
+def _settings_with(monkeypatch, **env):
+    """bunkyo/settings.py read afresh with this environment (the running settings are untouched)."""
+    for name in ("TRUSTED_PROXY_COUNT", "AXES_IPWARE_PROXY_COUNT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "bunkyo" / "settings.py"))
+
+
+def test_the_proxy_count_is_read_from_its_own_name(monkeypatch, recwarn):
+    assert _settings_with(monkeypatch, TRUSTED_PROXY_COUNT="1")["TRUSTED_PROXY_COUNT"] == 1
+    assert _settings_with(monkeypatch)["TRUSTED_PROXY_COUNT"] == 0
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+def test_the_old_name_of_the_proxy_count_still_works_with_a_warning(monkeypatch):
+    with pytest.warns(
+        DeprecationWarning, match="AXES_IPWARE_PROXY_COUNT is deprecated: set TRUSTED_PROXY_COUNT"
+    ):
+        assert _settings_with(monkeypatch, AXES_IPWARE_PROXY_COUNT="1")["TRUSTED_PROXY_COUNT"] == 1
+    with pytest.warns(DeprecationWarning):  # both, the same: nothing to choose, but the old name goes
+        env = {"AXES_IPWARE_PROXY_COUNT": "1", "TRUSTED_PROXY_COUNT": "1"}
+        assert _settings_with(monkeypatch, **env)["TRUSTED_PROXY_COUNT"] == 1
+
+
+def test_the_old_and_the_new_name_of_the_proxy_count_differing_stop_start_up():
+    result = _manage("check", env={"TRUSTED_PROXY_COUNT": "1", "AXES_IPWARE_PROXY_COUNT": "0"})
+    assert result.returncode != 0
+    assert (
+        "TRUSTED_PROXY_COUNT='1' and AXES_IPWARE_PROXY_COUNT='0' differ: "
+        "AXES_IPWARE_PROXY_COUNT is TRUSTED_PROXY_COUNT's old name, set TRUSTED_PROXY_COUNT alone"
+    ) in result.stderr
 
 
 def test_the_report_issuer_is_read_from_the_environment_and_may_not_be_blank():

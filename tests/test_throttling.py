@@ -177,14 +177,14 @@ def test_the_secretariats_token_and_its_session_share_the_accounts_count(client,
     assert_refused(get(client, "/api/plans/", OFFICE_A), 60)
 
 
-# ---- The address behind the proxy (AXES_IPWARE_PROXY_COUNT, docs/operations.md) ----------------
+# ---- The address behind the proxy (TRUSTED_PROXY_COUNT, docs/operations.md) ----------------
 
 
 @pytest.mark.django_db
 @rates(visitor="3/min")
 def test_without_a_proxy_x_forwarded_for_buys_no_fresh_count(client, clock):
-    """Served directly (AXES_IPWARE_PROXY_COUNT=0) the header is the visitor's own invention."""
-    assert settings.AXES_IPWARE_PROXY_COUNT == 0
+    """Served directly (TRUSTED_PROXY_COUNT=0) the header is the visitor's own invention."""
+    assert settings.TRUSTED_PROXY_COUNT == 0
     for n in range(3):
         assert get(client, "/api/plans/", OFFICE_A, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code == 200
     assert_refused(get(client, "/api/plans/", OFFICE_A, HTTP_X_FORWARDED_FOR="192.0.2.99"), 60)
@@ -193,7 +193,7 @@ def test_without_a_proxy_x_forwarded_for_buys_no_fresh_count(client, clock):
 
 @pytest.mark.django_db
 @rates(visitor="3/min")
-@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_the_proxy_each_visitor_is_counted_by_the_address_nginx_wrote(client, clock):
     for n in range(3):
         forwarded = f"192.0.2.{n}, {OFFICE_A}"  # the visitor's own header first, nginx's address last
