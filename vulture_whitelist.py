@@ -26,6 +26,10 @@ _.view_name
 _.declare_errors_and_format
 _.client_address
 _.BunkyoAdminSite  # bunkyo.admin_site.BunkyoAdminConfig.default_site
+# The tasks' names until issue 23, under which tasks queued before the upgrade are stored
+# (django_tasks_db keeps a task's dotted path): reports/tasks.py.
+_.build_workbook_task
+_.read_progress_import_task
 # Called by a migration (bunkyo/migrations/, which vulture skips).
 _.sync_groups_migration
 # drf-spectacular's extensions: registered by subclassing, their options read by the library.
