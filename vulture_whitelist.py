@@ -72,6 +72,8 @@ _.imported_at
 # serializers' fields (each also in its Meta.fields), forms' fields, and model fields read and
 # written through the ORM's keyword arguments, the admin and the templates.
 _.updated_since
+_.reported_until
+_.held_until
 _.keyword
 _.technology
 _.evaluation

@@ -182,7 +182,7 @@ def _progress(plan: Plan, year: int, on: date, links: DetailLinks) -> tuple[Prog
         PurposeLine(
             purpose,
             _line(count.purposes.get(purpose.pk), purpose.pk, purpose.code, legend),
-            f"{links.print_page}&{urlencode({'objective': purpose.pk})}" if links.print_page else None,
+            f"{links.print_page}&{urlencode({'purpose': purpose.pk})}" if links.print_page else None,
         )
         for purpose in plan_overview(plan)
     ]

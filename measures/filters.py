@@ -3,7 +3,9 @@
 The measures' own list, which reads progress as of a date, is reports.api.MeasureApiFilter: it
 extends the report pages' MeasureProgressFilter, which measures may not import. The parameters
 here mean the same as there: ``plan``, ``purpose``, ``department``, ``keyword``, ``technology``,
-``status``, ``fiscal_year`` (era forms too) and ``as_of``; ``updated_since`` reads the change history.
+``status`` and ``fiscal_year`` (era forms too); ``updated_since`` reads the change history.
+``as_of`` is there the 基準日, which reads each measure's latest standing report; the reports' own
+list takes every report up to a date instead, so it names that ``reported_until``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from core.api import (
     UpdatedSinceFilter,
     choices_for_request,
 )
+from core.parameters import RetiredParametersForm
 
 from .models import (
     AnnualTarget,
@@ -90,10 +93,15 @@ class AnnualTargetFilter(_MeasureRecordFilter):
         fields = ("plan", "purpose", "measure", "department", "keyword", "technology", "fiscal_year")
 
 
+class ProgressReportFilterForm(RetiredParametersForm):
+    # as_of here meant every report up to that date; elsewhere it is the 基準日, the latest report.
+    retired_parameters = {"as_of": "reported_until"}
+
+
 class ProgressReportFilter(_MeasureRecordFilter):
     status = _choice("進捗状況", ProgressStatus, "status")
-    as_of = DateFilter(
-        label="基準日: この日までの報告(例: 2020-03-31、令和2年3月31日)",
+    reported_until = DateFilter(
+        label="報告基準日がこの日までの報告(例: 2020-03-31、令和2年3月31日)",
         field_name="as_of",
         lookup_expr="lte",
     )
@@ -106,6 +114,7 @@ class ProgressReportFilter(_MeasureRecordFilter):
 
     class Meta:
         model = ProgressReport
+        form = ProgressReportFilterForm
         fields = (
             "plan",
             "purpose",
@@ -115,7 +124,7 @@ class ProgressReportFilter(_MeasureRecordFilter):
             "technology",
             "status",
             "fiscal_year",
-            "as_of",
+            "reported_until",
             "standing",
         )
 

@@ -2,7 +2,7 @@
 
 This lives in reports, not measures, because it reads progress the way the report pages do and
 takes the same query string: its FilterSet extends reports.filters.MeasureProgressFilter (plan,
-as_of, fiscal_year, objective, department, keyword, status, with ReportScopeForm's checks and
+as_of, fiscal_year, purpose, department, keyword, status, with ReportScopeForm's checks and
 measures.selectors.plan_default_as_of for the default 基準日), and measures may not import
 reports. Each page's yearly state comes from measures.selectors.measure_progress_rows, the same
 rows as the workbook and the printable pages, in a fixed number of queries whatever the page size.
@@ -28,7 +28,6 @@ from measures.models import (
     Plan,
     ProgressReport,
     ProgressStatus,
-    Purpose,
     Technology,
 )
 from measures.selectors import measure_progress_rows, plan_current, published_only
@@ -77,8 +76,7 @@ class _IdFilter(django_filters.ModelChoiceFilter):
 
 
 class MeasureApiFilter(MeasureProgressFilter):
-    """The report pages' filters, and the API's: purpose (the same as objective), technology,
-    evaluation and updated_since."""
+    """The report pages' filters, and the API's: technology, evaluation and updated_since."""
 
     # The report pages' status filter, typed for the schema.
     status = _IdFilter(
@@ -87,12 +85,6 @@ class MeasureApiFilter(MeasureProgressFilter):
         method="filter_status",
     )
 
-    purpose = django_filters.ModelChoiceFilter(
-        label="計画の目的(objective と同じ)",
-        field_name="purpose",
-        queryset=visible_choices(Purpose),
-        error_messages={"invalid_choice": "指定された目的は登録されていません。"},
-    )
     technology = django_filters.ModelChoiceFilter(
         label="使用するテクノロジー等",
         field_name="technologies",
@@ -110,7 +102,7 @@ class MeasureApiFilter(MeasureProgressFilter):
 
     class Meta(MeasureProgressFilter.Meta):
         form = MeasureApiScopeForm
-        fields = (*MeasureProgressFilter.Meta.fields, "purpose", "technology", "updated_since", "evaluation")
+        fields = (*MeasureProgressFilter.Meta.fields, "technology", "updated_since", "evaluation")
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)

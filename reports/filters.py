@@ -7,6 +7,10 @@ A manager's bookmarked query string means the same thing everywhere. It has two 
   FilterSet's form, because they choose how progress is read rather than which measures;
 - the filters, which narrow the plan's measures: purpose, department, keyword and status.
   The status filter reads each measure's standing on the scope's date, in the scope's years.
+
+``as_of`` here is the 基準日: each measure's latest standing report by that date speaks for it.
+The purpose filter was called ``objective`` before; that name is refused with a message naming
+``purpose`` (core.parameters), so a bookmark that used it is not silently widened to every purpose.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from django.db.models import QuerySet
 from core import fiscal
 from core.clock import today
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
+from core.parameters import RetiredParametersForm
 from measures.filters import visible_choices
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of
 
 
-class ReportScopeForm(forms.Form):
+class ReportScopeForm(RetiredParametersForm):
     """The scope of a report, checked against the plan it names (or the current plan)."""
+
+    retired_parameters = {"objective": "purpose"}
 
     plan = forms.ModelChoiceField(
         label="計画",
@@ -50,7 +57,7 @@ class ReportScopeForm(forms.Form):
     )
 
     # The filters' fields are added by the FilterSet; this is the order a person reads them in.
-    field_order = ("plan", "as_of", "objective", "department", "keyword", "fiscal_year", "status")
+    field_order = ("plan", "as_of", "purpose", "department", "keyword", "fiscal_year", "status")
 
     selected_plan: Plan | None = None
     # The 基準日 when none is typed (measures.selectors.plan_default_as_of), set by clean().
@@ -75,14 +82,14 @@ class ReportScopeForm(forms.Form):
         error = date_in_range_error(cleaned.get("as_of"), "基準日")
         if error:
             self.add_error("as_of", error)
-        objective = cleaned.get("objective")
-        if objective is not None and objective.plan_id != plan.pk:
-            self.add_error("objective", "選んだ目的はこの計画のものではありません。")
+        purpose = cleaned.get("purpose")
+        if purpose is not None and purpose.plan_id != plan.pk:
+            self.add_error("purpose", "選んだ目的はこの計画のものではありません。")
         return cleaned
 
 
 class MeasureProgressFilter(django_filters.FilterSet):
-    objective = django_filters.ModelChoiceFilter(
+    purpose = django_filters.ModelChoiceFilter(
         label="計画の目的",
         field_name="purpose",
         queryset=visible_choices(Purpose.objects.select_related("plan")),
@@ -110,7 +117,7 @@ class MeasureProgressFilter(django_filters.FilterSet):
     class Meta:
         model = Measure
         form = ReportScopeForm
-        fields = ("objective", "department", "keyword", "status")
+        fields = ("purpose", "department", "keyword", "status")
 
     # The choices are cut to published plans for a visitor when a request is given (the API's
     # subclass); the report pages behind the sign-in pass none and choose among every plan.

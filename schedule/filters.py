@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from core.api import DateFilter, FiscalYearFilter, UpdatedSinceFilter, choices_for_request
+from core.parameters import RetiredParametersForm
 
 from .models import Body, Phase, PublicCommentPeriod, ScheduledItem
 from .selectors import schedule_public_only
@@ -36,6 +37,11 @@ class PhaseFilter(django_filters.FilterSet):
         fields = ("fiscal_year", "updated_since")
 
 
+class ScheduledItemFilterForm(RetiredParametersForm):
+    # as_of, which meant "held by that date" here alone, is the 基準日 everywhere else.
+    retired_parameters = {"as_of": "held_until"}
+
+
 class ScheduledItemFilter(django_filters.FilterSet):
     body = django_filters.ModelChoiceFilter(
         label="会議体", queryset=_visible(Body), error_messages=INVALID_CHOICE
@@ -46,8 +52,8 @@ class ScheduledItemFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="種別", choices=ScheduledItem.Kind.choices)
     status = django_filters.ChoiceFilter(label="状況", choices=ScheduledItem.Status.choices)
     fiscal_year = FiscalYearFilter(label=YEAR_LABEL)
-    as_of = DateFilter(
-        label="基準日: この日までに実施したもの(実施日。例: 2019-03-31、平成31年3月31日)",
+    held_until = DateFilter(
+        label="この日までに実施したもの(実施日。例: 2019-03-31、平成31年3月31日)",
         field_name="actual_date",
         lookup_expr="lte",
     )
@@ -55,7 +61,8 @@ class ScheduledItemFilter(django_filters.FilterSet):
 
     class Meta:
         model = ScheduledItem
-        fields = ("body", "phase", "kind", "status", "fiscal_year", "as_of", "updated_since")
+        form = ScheduledItemFilterForm
+        fields = ("body", "phase", "kind", "status", "fiscal_year", "held_until", "updated_since")
 
 
 class PublicCommentPeriodFilter(django_filters.FilterSet):

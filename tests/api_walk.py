@@ -171,15 +171,21 @@ def _filtered(endpoint: Endpoint, data: WalkData) -> Iterator[tuple[str, dict, t
             ("one measure for one year as of a date"),
         )
     elif endpoint.prefix == "progress-reports":
-        query = {"measure": data.measure, "fiscal_year": 2020, "as_of": "2021-03-31", "page_size": 5}
+        query = {"measure": data.measure, "fiscal_year": 2020, "reported_until": "2021-03-31", "page_size": 5}
         yield endpoint.list_path, query, (200,), "one measure's reports of a year, up to a date"
-        yield endpoint.list_path, {"as_of": "2020-13-45"}, (400,), "a date that is no date"
+        yield endpoint.list_path, {"reported_until": "2020-13-45"}, (400,), "a date that is no date"
     elif endpoint.prefix == "scheduled-items":
         yield (
             endpoint.list_path,
             {"fiscal_year": 2018, "status": "held"},
             (200,),
             "the meetings held in FY2018",
+        )
+        yield (
+            endpoint.list_path,
+            {"held_until": "2018-12-31"},
+            (200,),
+            "the meetings held by the end of 2018",
         )
 
 

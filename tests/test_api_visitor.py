@@ -88,7 +88,6 @@ def _visitor_urls(client, canary: Plan) -> list[str]:
     ids = {
         "plan": canary.pk,
         "purpose": measure.purpose_id,
-        "objective": measure.purpose_id,
         "measure": measure.pk,
         "department": measure.departments.get().pk,
         "keyword": measure.keywords.get().pk,

@@ -110,7 +110,7 @@ def test_the_download_honours_the_same_query_string_as_the_page(client, manager)
         ("plan=99999999999999999999999", "計画", "指定された計画は登録されていません"),
         ("fiscal_year=2030", "年度", "計画期間"),
         ("fiscal_year=来年", "年度", "年度として読み取れません"),
-        ("objective=0", "計画の目的", "正しく選択してください"),
+        ("purpose=0", "計画の目的", "正しく選択してください"),
         ("department=x", "所管課", "正しく選択してください"),
         ("keyword=1.5", "施策のキーワード", "正しく選択してください"),
         ("status=-1", "進捗状況", "正しく選択してください"),
@@ -137,7 +137,7 @@ def test_each_error_and_help_text_is_tied_to_its_field_for_screen_readers(client
 def test_a_purpose_of_another_plan_is_refused(client, manager):
     other = make_plan(name="次期計画", first=2022, last=2024)
     purpose = other.purposes.create(code="ア", text="次期の目的", order=1)
-    response, content = _download(client, manager, f"plan={seed_plan().pk}&objective={purpose.pk}")
+    response, content = _download(client, manager, f"plan={seed_plan().pk}&purpose={purpose.pk}")
     assert response.status_code == 400
     assert "選んだ目的はこの計画のものではありません" in content.decode()
 

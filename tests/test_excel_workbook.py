@@ -361,7 +361,7 @@ def test_a_report_dated_after_the_as_of_date_appears_nowhere_in_the_file():
             lambda m, v: v in m.departments.all(),
         ),
         ("keyword", lambda: Keyword.objects.get(name="電子申請"), lambda m, v: v in m.keywords.all()),
-        ("objective", lambda: Purpose.objects.get(code="ウ"), lambda m, v: m.purpose == v),
+        ("purpose", lambda: Purpose.objects.get(code="ウ"), lambda m, v: m.purpose == v),
     ],
 )
 def test_the_filters_keep_only_the_measures_they_name(field, pick, keep):

@@ -517,7 +517,7 @@ def test_a_since_with_no_change_says_so(client, council):
 
 def test_the_shared_filters_narrow_the_report_like_the_excel_download(client, council):
     purpose = Purpose.objects.get(code="ウ")
-    page = _get(client, council, as_of="2021-03-31", objective=purpose.pk, fiscal_year="平成32年度")
+    page = _get(client, council, as_of="2021-03-31", purpose=purpose.pk, fiscal_year="平成32年度")
     sections = page.find_all("section", cls="purpose-section")
     assert [s.attrs["aria-labelledby"] for s in sections] == [f"purpose-{purpose.pk}"]
     rows = page.find_all("tr", cls="year-figures")
@@ -626,7 +626,7 @@ def test_an_unknown_measure_is_404(client, council):
         ({"fiscal_year": "2030"}, "計画期間"),
         ({"fiscal_year": "来年度"}, "年度として読み取れません"),
         ({"plan": "99999"}, "計画"),
-        ({"objective": "abc"}, "計画の目的"),
+        ({"purpose": "abc"}, "計画の目的"),
         ({"since": "2021-04-01", "as_of": "2021-03-31"}, "基準日(令和3年3月31日)より前の日付"),
         ({"since": "昨年"}, "前回の基準日"),
     ],

@@ -16,7 +16,7 @@ from reports.workbook import ProgressExport, write_progress_workbook
 FILTER_OPTIONS = {
     "plan": "計画のID(省略すると現行の計画)",
     "as_of": "基準日 YYYY-MM-DD または YYYY/MM/DD(省略すると今日。終了した計画では計画期間の最終日か、それより後の最新の報告日)",
-    "objective": "計画の目的のID",
+    "purpose": "計画の目的のID",
     "department": "所管課のID",
     "keyword": "施策のキーワードのID",
     "status": "進捗状況のID",
