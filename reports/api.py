@@ -11,6 +11,7 @@ rows as the workbook and the printable pages, in a fixed number of queries whate
 from __future__ import annotations
 
 import django_filters
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -229,10 +230,15 @@ class MeasureSerializer(api.ModelSerializer):
         as_of = self.context.get("as_of")
         return as_of.isoformat() if as_of else None
 
+    @cached_property
+    def _years(self) -> serializers.ListSerializer:
+        # One for the whole page: DRF copies a serializer's fields each time one is made.
+        return YearProgressSerializer(many=True)
+
     @extend_schema_field(YearProgressSerializer(many=True))
     def get_years(self, measure):
         row = self.context["progress"].get(measure.pk)
-        return YearProgressSerializer(row.years if row else [], many=True).data
+        return self._years.to_representation(row.years if row else [])
 
 
 class MeasureViewSet(PublishedViewSet):
@@ -256,7 +262,8 @@ class MeasureViewSet(PublishedViewSet):
         rows = measure_progress_rows(
             plan=filterset.selected_plan,
             as_of=filterset.as_of_date,
-            measures=Measure.objects.filter(pk__in=[m.pk for m in measures]),
+            # The page as read (with its purposes): its figures by the measures' ids.
+            measures=measures,
             fiscal_years=filterset.fiscal_years,
             with_names=False,
         )
