@@ -404,6 +404,29 @@ class _GroupById:
         return self._groups.get(key[-1], [])
 
 
+def measure_link_ids(measure_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
+    """The ids of a page of measures' departments, keywords and technologies, by relation and then
+    by measure, each list in its model's order (order, name) as ``measure.departments.all()`` gives
+    it. Three plain queries of the link tables: a prefetch of the three relations built model
+    instances through joins, and cost the API's page of five measures more than its progress."""
+    links: dict[str, dict[int, list[int]]] = {}
+    for relation, target in (
+        ("departments", "department"),
+        ("keywords", "keyword"),
+        ("technologies", "technology"),
+    ):
+        by_measure = links[relation] = {}
+        through = getattr(Measure, relation).through
+        rows = (
+            through.objects.filter(measure_id__in=measure_ids)
+            .order_by(f"{target}__order", f"{target}__name")
+            .values_list("measure_id", f"{target}_id")
+        )
+        for measure_id, target_id in rows:
+            by_measure.setdefault(measure_id, []).append(target_id)
+    return links
+
+
 def _names(through, target: str, ids, key: tuple[str, ...], group, chunk_size: int):
     """A measure's many-to-many names (departments, keywords) in their configured order."""
     queryset = through.objects.filter(measure_id__in=ids).order_by(
