@@ -147,10 +147,14 @@ def run(duration: int) -> list[dict]:
     by = {r["name"]: r for r in results}
     share = by["/reports/print/ (5 measures)"]["rps"] / by["login page"]["rps"]
     verdict = "met" if share >= GOAL_SHARE else "NOT met"
-    print(f"/reports/print/ ÷ login page, req/s: {share:.0%} (issue 15's goal ≥ {GOAL_SHARE:.0%}, superseded): {verdict}")
+    print(
+        f"/reports/print/ ÷ login page, req/s: {share:.0%} (issue 15's goal ≥ {GOAL_SHARE:.0%}, superseded): {verdict}"
+    )
     api_share = by["API list /api/measures/"]["rps"] / by["trivial page /schedule/calendar/"]["rps"]
     api_verdict = "met" if api_share >= API_GOAL_SHARE else "NOT met"
-    print(f"/api/measures/ ÷ /schedule/calendar/, req/s: {api_share:.0%} (goal ≥ {API_GOAL_SHARE:.0%}): {api_verdict}")
+    print(
+        f"/api/measures/ ÷ /schedule/calendar/, req/s: {api_share:.0%} (goal ≥ {API_GOAL_SHARE:.0%}): {api_verdict}"
+    )
     errors = sum(r["errors"] for r in results)
     print(f"errors: {errors} (goal 0): {'met' if errors == 0 else 'NOT met'}")
     return results
