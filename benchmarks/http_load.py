@@ -6,8 +6,15 @@
 A scratch SQLite database with the seed plan and its demo progress (5 measures, as `make run`
 loads it) and a signed-in superuser's session; gunicorn serves benchmarks.settings (DEBUG off,
 the site's URLs plus /bench/empty/). wrk (2 threads, 4 connections, --latency) runs for
---duration seconds per URL. Goals (issue 15): /reports/print/ at least 25 % of the login page's
-requests per second; zero errors everywhere.
+--duration seconds per URL. Goals: /api/measures/ (signed in) at least 50 % of a trivial signed-in
+page's requests per second, /schedule/calendar/ (issue 23, item 13); zero errors everywhere.
+/reports/print/ against the login page (issue 15's 25 %) is printed for comparison; that goal
+was superseded by issue 23 (docs/PERFORMANCE.md).
+
+Every /api/ request pays its throttle as in production: it reads and writes its count in the
+database's cache table (core/api_throttling.py, about four statements and a commit). Only the
+rates are raised (benchmarks.settings), so that wrk is never refused with a 429. /api/ itself,
+the API's root, is that cost with next to nothing else.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PORT = int(os.environ.get("BENCH_PORT", "8775"))
-GOAL_SHARE = 0.25
+GOAL_SHARE = 0.25  # issue 15: print ÷ login page, superseded
+API_GOAL_SHARE = 0.5  # issue 23, item 13: /api/measures/ ÷ /schedule/calendar/
 
 
 def prepare(db_path: str) -> dict:
@@ -107,8 +115,11 @@ def run(duration: int) -> list[dict]:
     urls = [
         ("login page", "/accounts/login/", False),
         ("trivial view", "/bench/empty/", True),
+        ("trivial page /schedule/calendar/", "/schedule/calendar/", True),
         ("/reports/print/ (5 measures)", "/reports/print/", True),
+        ("API root /api/ (the throttle)", "/api/", True),
         ("API list /api/measures/", "/api/measures/", True),
+        ("API list /api/measures/, visitor", "/api/measures/", False),
         (f"API detail /api/measures/{info['measure']}/", f"/api/measures/{info['measure']}/", True),
     ]
     results = []
@@ -120,13 +131,13 @@ def run(duration: int) -> list[dict]:
             except OSError:
                 time.sleep(0.1)
         print(
-            f"{'URL':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}", flush=True
+            f"{'URL':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}", flush=True
         )
         for name, path, signed_in in urls:
             r = {"name": name, **wrk(base + path, info["session"] if signed_in else None, duration)}
             results.append(r)
             print(
-                f"{name:<34} {r['rps']:>8.1f} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7} {r['requests']:>9}",
+                f"{name:<36} {r['rps']:>8.1f} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7} {r['requests']:>9}",
                 flush=True,
             )
     finally:
@@ -136,7 +147,14 @@ def run(duration: int) -> list[dict]:
     by = {r["name"]: r for r in results}
     share = by["/reports/print/ (5 measures)"]["rps"] / by["login page"]["rps"]
     verdict = "met" if share >= GOAL_SHARE else "NOT met"
-    print(f"/reports/print/ ÷ login page, req/s: {share:.0%} (goal ≥ {GOAL_SHARE:.0%}): {verdict}")
+    print(
+        f"/reports/print/ ÷ login page, req/s: {share:.0%} (issue 15's goal ≥ {GOAL_SHARE:.0%}, superseded): {verdict}"
+    )
+    api_share = by["API list /api/measures/"]["rps"] / by["trivial page /schedule/calendar/"]["rps"]
+    api_verdict = "met" if api_share >= API_GOAL_SHARE else "NOT met"
+    print(
+        f"/api/measures/ ÷ /schedule/calendar/, req/s: {api_share:.0%} (goal ≥ {API_GOAL_SHARE:.0%}): {api_verdict}"
+    )
     errors = sum(r["errors"] for r in results)
     print(f"errors: {errors} (goal 0): {'met' if errors == 0 else 'NOT met'}")
     return results

@@ -11,10 +11,12 @@ rows as the workbook and the printable pages, in a fixed number of queries whate
 from __future__ import annotations
 
 import django_filters
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import get_object_or_404
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 
 from core import api
@@ -30,7 +32,7 @@ from measures.models import (
     ProgressStatus,
     Technology,
 )
-from measures.selectors import measure_progress_rows, plan_current, published_only
+from measures.selectors import measure_link_ids, measure_progress_rows, plan_current, published_only
 
 from .filters import MeasureProgressFilter, ReportScopeForm
 
@@ -190,7 +192,31 @@ class YearProgressSerializer(api.Serializer):
     evaluation_label = _year_field(serializers.CharField, "grade.label", "評価の説明。")
 
 
+class _PageLinkIds(serializers.ManyRelatedField):
+    """A measure's departments, keywords or technologies as ids, from those read for the whole page
+    (``links`` in the context: measures.selectors.measure_link_ids) rather than from a prefetch."""
+
+    def get_attribute(self, instance):
+        return self.context["links"][self.source].get(instance.pk, [])
+
+    def to_representation(self, value):
+        return value
+
+
+class _PageLinkField(serializers.PrimaryKeyRelatedField):
+    """The model's relations as ModelSerializer builds them (so the schema is the same); a
+    many-to-many one reads the page's ids (_PageLinkIds)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # DRF's RelatedField.many_init, with _PageLinkIds for its ManyRelatedField.
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update((key, kwargs[key]) for key in kwargs if key in MANY_RELATION_KWARGS)
+        return _PageLinkIds(**list_kwargs)
+
+
 class MeasureSerializer(api.ModelSerializer):
+    serializer_related_field = _PageLinkField
     purpose_code = serializers.CharField(
         source="purpose.code", read_only=True, help_text="計画の目的の項番。"
     )
@@ -220,10 +246,15 @@ class MeasureSerializer(api.ModelSerializer):
         as_of = self.context.get("as_of")
         return as_of.isoformat() if as_of else None
 
+    @cached_property
+    def _years(self) -> serializers.ListSerializer:
+        # One for the whole page: DRF copies a serializer's fields each time one is made.
+        return YearProgressSerializer(many=True)
+
     @extend_schema_field(YearProgressSerializer(many=True))
     def get_years(self, measure):
         row = self.context["progress"].get(measure.pk)
-        return YearProgressSerializer(row.years if row else [], many=True).data
+        return self._years.to_representation(row.years if row else [])
 
 
 class MeasureViewSet(PublishedViewSet):
@@ -234,9 +265,8 @@ class MeasureViewSet(PublishedViewSet):
     as_of を省くと今日(終了した計画では計画期間の最終日)です。
     """
 
-    queryset = Measure.objects.select_related("purpose").prefetch_related(
-        "departments", "keywords", "technologies"
-    )
+    # The departments, keywords and technologies are read for the page (measure_link_ids).
+    queryset = Measure.objects.select_related("purpose")
     serializer_class = MeasureSerializer
     filterset_class = MeasureApiFilter
     filter_backends = (_KeepFilterSet, api.StrictOrderingFilter)
@@ -247,13 +277,15 @@ class MeasureViewSet(PublishedViewSet):
         rows = measure_progress_rows(
             plan=filterset.selected_plan,
             as_of=filterset.as_of_date,
-            measures=Measure.objects.filter(pk__in=[m.pk for m in measures]),
+            # The page as read (with its purposes): its figures by the measures' ids.
+            measures=measures,
             fiscal_years=filterset.fiscal_years,
             with_names=False,
         )
         return {
             **self.get_serializer_context(),
             "progress": {row.pk: row for row in rows},
+            "links": measure_link_ids([m.pk for m in measures]),
             "as_of": filterset.as_of_date,
         }
 
