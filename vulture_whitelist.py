@@ -30,6 +30,9 @@ _.BunkyoAdminSite  # bunkyo.admin_site.BunkyoAdminConfig.default_site
 # (django_tasks_db keeps a task's dotted path): reports/tasks.py.
 _.build_workbook_task
 _.read_progress_import_task
+# DRF's hooks on a serializer, which DRF calls or reads by name: reports/api.py.
+_.many_init
+_.serializer_related_field
 # Called by a migration (bunkyo/migrations/, which vulture skips).
 _.sync_groups_migration
 # drf-spectacular's extensions: registered by subclassing, their options read by the library.
