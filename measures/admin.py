@@ -21,6 +21,7 @@ from core.admin_base import (
     add_refusal,
     fiscal_year_column,
 )
+from core.clock import today
 from core.fields import DateFormField, LongTextField, apply_input_rules
 from core.templatetags.ja_format import plain_number
 from core.users import display_name
@@ -44,7 +45,6 @@ from .selectors import (
     measure_progress_rows,
     measure_reports,
     new_report_defaults,
-    today,
 )
 from .services import (
     ALREADY_SAVED,

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from core import fiscal
+from core.clock import today
 from measures.models import EvaluationGrade, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import (
     HistoryEntry,
@@ -23,7 +24,6 @@ from measures.selectors import (
     measure_progress_rows,
     progress_changes,
     report_history_stream,
-    today,
 )
 
 from .chart import GradeChart, grade_chart

@@ -1,0 +1,247 @@
+"""Plan look-ups and the reports a page starts from: the current plan, what is published, the
+default 基準日, the latest standing report by a date, a new report's defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from core import fiscal
+from core.clock import today
+
+from ..models import (
+    AnnualTarget,
+    Department,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
+
+
+def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None) -> Plan | None:
+    """The plan whose period covers the fiscal year of ``on`` (today), else the newest plan;
+    among ``plans`` when given (the published ones, for a visitor who is not signed in)."""
+    year = fiscal.fiscal_year_of(on or today())
+    plans = Plan.objects.all() if plans is None else plans
+    return (
+        plans.filter(first_fiscal_year__lte=year, last_fiscal_year__gte=year).first()
+        or plans.order_by("-last_fiscal_year").first()
+    )
+
+
+def published_schedule_years(plans: Iterable[Plan] | None = None) -> set[int]:
+    """The fiscal years of the drafting schedule anyone may read, among every plan (``plans``: all
+    of them, when the caller has read them already; else one query).
+
+    A published plan shows the schedule from its drafting year (the year before it) to its last
+    year. Schedule items name no plan, so a year that an unpublished plan shows too is held back
+    whole: the next plan is drafted in the current plan's last year, and its committee meetings,
+    its draft's public comment and their notes are not public until that plan is published
+    (docs/api.md, "Who reads and writes what").
+    """
+    shown: dict[bool, set[int]] = {True: set(), False: set()}
+    if plans is None:
+        plans = Plan.objects.only("published", "first_fiscal_year", "last_fiscal_year")
+    for plan in plans:
+        shown[plan.published].update(range(plan.drafting_fiscal_year, plan.last_fiscal_year + 1))
+    return shown[True] - shown[False]
+
+
+# How each of the plan's models reaches a plan's 公開: a visitor reads only rows of published plans.
+# A department, keyword or technology is public when a published plan's measure (or purpose) uses it.
+_PUBLISHED = {
+    Plan: Q(published=True),
+    Purpose: Q(plan__published=True),
+    Measure: Q(plan__published=True),
+    AnnualTarget: Q(measure__plan__published=True),
+    ProgressReport: Q(measure__plan__published=True),
+    Department: Q(pk__in=Measure.objects.filter(plan__published=True).values("departments")),
+    Keyword: Q(pk__in=Measure.objects.filter(plan__published=True).values("keywords"))
+    | Q(pk__in=Purpose.objects.filter(plan__published=True).values("keywords")),
+    Technology: Q(pk__in=Measure.objects.filter(plan__published=True).values("technologies"))
+    | Q(pk__in=Purpose.objects.filter(plan__published=True).values("technologies")),
+    # Lists every plan shares, which name nothing of any plan.
+    ProgressStatus: Q(),
+}
+
+
+def published_only(queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to what belongs to a published plan: the one rule by which every list,
+    detail and filter choice is cut for a visitor who is not signed in (the API, its filters)."""
+    return queryset.filter(_PUBLISHED[queryset.model])
+
+
+def plan_default_as_of(plan: Plan, on: date | None = None) -> date:
+    """The 基準日 a report on ``plan`` takes when none is given.
+
+    Today (``on``) while the plan runs. Once it has ended, the last day of its period, or the
+    date of its latest standing report when that is later (a report on the last year, made in
+    the following months): a report as of today would be years after anything it shows. At
+    most one query.
+    """
+    on = on or today()
+    _, period_end = fiscal.fiscal_year_bounds(plan.last_fiscal_year)
+    if on <= period_end:
+        return on
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure__plan=plan, as_of__lte=on)
+        .aggregate(latest=Max("as_of"))["latest"]
+    )
+    return max(period_end, latest) if latest else period_end
+
+
+def _latest_report(*, as_of: date, measure, fiscal_year) -> QuerySet[ProgressReport]:
+    """The id of a measure's latest standing report for a fiscal year on or before ``as_of``
+    (reports_latest_as_of), as a subquery: ``measure`` and ``fiscal_year`` are values or OuterRefs."""
+    return (
+        ProgressReport.objects.standing()
+        .filter(as_of__lte=as_of, measure=measure, fiscal_year=fiscal_year)
+        .order_by("-as_of", "-id")
+        .values("id")[:1]
+    )
+
+
+def reports_latest_as_of(
+    *, as_of: date, fiscal_years: Iterable[int] | None = None
+) -> QuerySet[ProgressReport]:
+    """For each (measure, fiscal year), the latest standing report dated on or before ``as_of``.
+
+    Ties on the same date go to the report entered last. A report dated after ``as_of``
+    is never returned, which is what makes "as of" mean as of. Withdrawn reports (取り下げ)
+    stay on record but count nowhere.
+    """
+    latest = _latest_report(as_of=as_of, measure=OuterRef("measure"), fiscal_year=OuterRef("fiscal_year"))
+    reports = ProgressReport.objects.standing().filter(as_of__lte=as_of, id=Subquery(latest))
+    if fiscal_years is not None:
+        reports = reports.filter(fiscal_year__in=list(fiscal_years))
+    return reports
+
+
+def reports_history(
+    *, measures: QuerySet[Measure], as_of: date, include_withdrawn: bool = False
+) -> QuerySet[ProgressReport]:
+    """Every standing report on the given measures up to ``as_of``, newest first; with
+    ``include_withdrawn``, the withdrawn ones too (the record as entered)."""
+    reports = ProgressReport.objects.all() if include_withdrawn else ProgressReport.objects.standing()
+    return (
+        reports.filter(measure__in=measures, as_of__lte=as_of)
+        .select_related("measure", "measure__purpose", "status", "author")
+        .order_by("-as_of", "-id")
+    )
+
+
+def measure_reports(measure: Measure) -> QuerySet[ProgressReport]:
+    """Every report on one measure, withdrawn ones included, newest first: its record as entered."""
+    return (
+        ProgressReport.objects.filter(measure=measure)
+        .select_related("status", "author", "withdrawn_by")
+        .order_by("-as_of", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class NewReportDefaults:
+    """What a new report's form starts with, so that the usual case is a change of figures only."""
+
+    fiscal_year: int
+    as_of: date | None
+    status: ProgressStatus | None
+    progress_percent: int | None
+    actual_value: Decimal | None
+
+
+def new_report_defaults(measure: Measure, on: date | None = None) -> NewReportDefaults:
+    """The year being reported (this fiscal year, or the plan's last one once the plan has ended),
+    dated today or, for a year already closed, on its last day (no date when a standing report has
+    that one already, since a second would be refused); status and figures carried over
+    from the measure's latest standing report for that year, else the first status (未着手)."""
+    on = on or today()
+    plan = measure.plan
+    year = min(max(fiscal.fiscal_year_of(on), plan.first_fiscal_year), plan.last_fiscal_year)
+    start, end = fiscal.fiscal_year_bounds(year)
+    as_of = on if start <= on <= end else end if on > end else start
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure=measure, fiscal_year=year)
+        .select_related("status")
+        .order_by("-as_of", "-id")
+        .first()
+    )
+    if latest is not None:
+        if (
+            latest.as_of == as_of
+            or ProgressReport.objects.standing()
+            .filter(measure=measure, fiscal_year=year, as_of=as_of)
+            .exists()
+        ):
+            # A standing report has that date already: a report on it would be refused, so the
+            # person chooses the date (a year closed, a report made today already).
+            as_of = None
+        return NewReportDefaults(year, as_of, latest.status, latest.progress_percent, latest.actual_value)
+    return NewReportDefaults(year, as_of, ProgressStatus.objects.order_by("order").first(), None, None)
+
+
+def plan_overview(plan: Plan) -> QuerySet:
+    """The plan's purposes with their keywords and technologies: three queries.
+
+    Not their measures: a plan may have thousands, and a page that lists them all is as slow and
+    as long as that (the home page once was). Count them with ProgressTally instead.
+    """
+    return (
+        Purpose.objects.filter(plan=plan)
+        .prefetch_related("keywords", "technologies")
+        .order_by("order", "code")
+    )
+
+
+def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> list[int]:
+    """The plan's fiscal years with a standing report dated after ``after`` and on or before
+    ``until``, or with a report withdrawn in that time.
+
+    Only in these years can a measure's standing as of ``until`` differ from that as of ``after``
+    (progress_changes): elsewhere the latest report on both dates is the same. One query.
+    """
+    new = Q(withdrawn_on__isnull=True, as_of__gt=after, as_of__lte=until)
+    withdrawn = Q(withdrawn_on__gt=after, withdrawn_on__lte=until)
+    return sorted(
+        ProgressReport.objects.filter(new | withdrawn)
+        .filter(measure__plan=plan, fiscal_year__in=plan.fiscal_years)
+        .order_by()
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+
+
+def progress_fiscal_year(*, plan: Plan, on: date) -> int:
+    """The one fiscal year a glance at the plan's progress on ``on`` is about.
+
+    The current fiscal year while the plan covers it; outside the plan, its last year with a
+    standing report dated on or before ``on`` (the plan's latest figures); with none, the plan's
+    year nearest to ``on``. At most one query.
+    """
+    current = fiscal.fiscal_year_of(on)
+    if plan.covers(current):
+        return current
+    latest = (
+        ProgressReport.objects.standing()
+        .filter(measure__plan=plan, as_of__lte=on, fiscal_year__in=plan.fiscal_years)
+        .aggregate(year=Max("fiscal_year"))["year"]
+    )
+    if latest is not None:
+        return latest
+    return plan.first_fiscal_year if current < plan.first_fiscal_year else plan.last_fiscal_year
