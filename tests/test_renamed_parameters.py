@@ -156,3 +156,17 @@ def test_a_workbook_asked_for_before_the_rename_is_built_for_its_purpose(manager
     filterset = MeasureProgressFilter(QueryDict(job.query))
     assert filterset.is_valid(), filterset.errors
     assert set(filterset.qs) == set(purpose.measures.all())
+
+
+def test_the_export_command_refuses_objective_in_japanese_and_names_purpose(tmp_path):
+    """--objective was the command's option: refused by the same form, with the same message, never
+    argparse's English 'unrecognized arguments'."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    purpose = Purpose.objects.order_by("pk").first()
+    output = tmp_path / "進捗.xlsx"
+    with pytest.raises(CommandError) as refused:
+        call_command("export_progress", "--objective", str(purpose.pk), "--output", str(output))
+    assert "objective は廃止しました。purpose を使ってください。" in str(refused.value)
+    assert not output.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,8 @@ FILTER_OPTIONS = {
     "status": "進捗状況のID",
     "fiscal_year": "年度(2019、令和元年度、平成31年度 など)",
 }
+# The parameters the report's form refuses under their old names (core.parameters).
+RETIRED_OPTIONS = tuple(MeasureProgressFilter._meta.form.retired_parameters)
 
 
 class Command(BaseCommand):
@@ -31,6 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", required=True, help="出力するファイル(.xlsx)")
         for name, help_text in FILTER_OPTIONS.items():
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=help_text)
+        # Options that were renamed (--objective is --purpose): accepted by the parser, hidden from
+        # --help, and refused by the same form as the page and the API, with the same message.
+        for name in RETIRED_OPTIONS:
+            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=argparse.SUPPRESS)
 
     def handle(self, *args, output, verbosity=1, **options):
         path = Path(output)
@@ -38,7 +45,11 @@ class Command(BaseCommand):
             raise CommandError(f"出力ファイルの拡張子は .xlsx にしてください({output})。")
         if not path.parent.is_dir():
             raise CommandError(f"出力先のフォルダ {path.parent} がありません。")
-        data = {name: options[name] for name in FILTER_OPTIONS if options.get(name) not in (None, "")}
+        data = {
+            name: options[name]
+            for name in (*FILTER_OPTIONS, *RETIRED_OPTIONS)
+            if options.get(name) not in (None, "")
+        }
         filterset = MeasureProgressFilter(data)
         if not filterset.is_valid():
             raise CommandError(self._errors(filterset))
