@@ -1,14 +1,14 @@
-"""The benchmarks' data: synthetic plans built by `manage.py generate_synthetic_plans` (issue 15),
+"""The benchmarks' data: synthetic plans built by `python -m benchmarks.generate_synthetic_plans` (issue 15),
 kept between runs.
 
     from benchmarks.data import build_measures
     built = build_measures(10_000, "/tmp/x/bench.sqlite3")   # Django is then set up on that file
 
 The data is generated once per (plans, measures per plan, seed) into a SQLite file under
-``build/bench-data/`` (gitignored) by running ``manage.py migrate`` and ``manage.py
-generate_synthetic_plans --plans P --measures-per-plan M --seed S --no-history`` on it; a
+``build/bench-data/`` (gitignored) by running ``manage.py migrate`` and ``python -m
+benchmarks.generate_synthetic_plans --plans P --measures-per-plan M --seed S --no-history`` on it; a
 benchmark gets a copy of that file, so whatever it adds (a user, a session) never reaches the
-cache. The file's name also carries a digest of ``bunkyo/synthetic.py`` and of every migration,
+cache. The file's name also carries a digest of ``benchmarks/synthetic.py`` and of every migration,
 so a change to either builds the data afresh. ``rm -rf build/bench-data`` empties the cache.
 
 A plan holds at most 32,767 measures (施策番号 is a small integer), so N measures are split into
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "bench-data"
-MAX_MEASURES_PER_PLAN = 32_767  # bunkyo.synthetic.MAX_MEASURES_PER_PLAN (not imported: no Django yet)
+MAX_MEASURES_PER_PLAN = 32_767  # benchmarks.synthetic.MAX_MEASURES_PER_PLAN (not imported: no Django yet)
 SEED = 1
 
 
@@ -46,20 +46,21 @@ def plan_split(n: int) -> tuple[int, int]:
 def _code_digest() -> str:
     """What the generated data depends on besides its arguments: the generator and the schema."""
     digest = hashlib.sha256()
-    files = [ROOT / "bunkyo" / "synthetic.py", *sorted(ROOT.glob("*/migrations/0*.py"))]
+    files = [ROOT / "benchmarks" / "synthetic.py", *sorted(ROOT.glob("*/migrations/0*.py"))]
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:10]
 
 
 def _generate(env: dict, plans: int, measures_per_plan: int, seed: int) -> None:
-    """manage.py migrate and generate_synthetic_plans on the database of ``env``'s DATABASE_URL."""
+    """manage.py migrate and benchmarks.generate_synthetic_plans on the database of ``env``'s DATABASE_URL."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
     subprocess.run(
         [
-            *manage,
-            "generate_synthetic_plans",
+            sys.executable,
+            "-m",
+            "benchmarks.generate_synthetic_plans",
             "--plans",
             str(plans),
             "--measures-per-plan",

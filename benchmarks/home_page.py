@@ -8,7 +8,7 @@ For each size, in a scratch SQLite file under a temporary folder (never db.sqlit
 --database-url in a scratch PostgreSQL database on that server (<name>_scratch_<size>, dropped
 afterwards unless --keep), a copy of the generated data kept in <name>_p… (benchmarks/data.py):
 
-1. build: N synthetic measures (manage.py generate_synthetic_plans, through benchmarks.data:
+1. build: N synthetic measures (benchmarks.generate_synthetic_plans, through benchmarks.data:
    cached under build/bench-data/), a report to the council held on 10 December of the newest
    plan's last year (so the page works out what changed since) and a council report planned
    next month (so it lists a meeting);
@@ -130,7 +130,7 @@ def _before_urlconf():
 def build(n: int, db_path: str) -> dict:
     from benchmarks.data import build_measures
 
-    built = build_measures(n, db_path)  # a copy of manage.py generate_synthetic_plans's data (cached)
+    built = build_measures(n, db_path)  # a copy of benchmarks.generate_synthetic_plans's data (cached)
     from core import clock, fiscal
     from measures.models import Plan
     from schedule.models import Body, ScheduledItem

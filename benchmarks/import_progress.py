@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/import_progress.py --sizes 50,500  # a quick run
     .venv/bin/python benchmarks/import_progress.py --sizes 9980 --libreoffice  # the row limit, resaved
 
-For each size N, on a copy of `manage.py generate_synthetic_plans`'s data (one plan of N
+For each size N, on a copy of `python -m benchmarks.generate_synthetic_plans`'s data (one plan of N
 measures; benchmarks.data, cached under build/bench-data/):
 
 1. prepare (untimed): the template of the plan's last fiscal year for every department, as the

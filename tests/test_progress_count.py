@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from bunkyo.synthetic import build_synthetic_plans
+from benchmarks.synthetic import build_synthetic_plans
 from measures.models import EvaluationGrade, EvaluationScale, Measure, ProgressReport, Purpose
 from measures.selectors import (
     ProgressTally,

@@ -1,7 +1,7 @@
 """Every page, admin list and change page, export and API list reads at a fixed number of queries.
 
 Each URL is requested once with a synthetic plan of 5 measures and once with one of 200
-(``bunkyo.synthetic``: targets, reports, withdrawn reports, history and a drafting schedule),
+(``benchmarks.synthetic``: targets, reports, withdrawn reports, history and a drafting schedule),
 and both times it must make exactly the number of queries written beside it below. A number
 that grows with the plan is an N+1; a changed number is a change to look at.
 """
@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from bunkyo.synthetic import build_synthetic_plans
+from benchmarks.synthetic import build_synthetic_plans
 from measures.models import (
     AnnualTarget,
     Department,

@@ -1,14 +1,12 @@
-"""generate_synthetic_plans: data that passes the models' own rules, the same for the same seed,
+"""benchmarks.generate_synthetic_plans: data that passes the models' own rules, the same for the same seed,
 never mixed into a real database by accident. (The pages render with it: test_query_counts_at_scale.)"""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core.management import CommandError, call_command
 
-from bunkyo.synthetic import SYNTHETIC_PREFIX, build_synthetic_plans
+from benchmarks.generate_synthetic_plans import main as generate_synthetic_plans
+from benchmarks.synthetic import SYNTHETIC_PREFIX, build_synthetic_plans
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
 from schedule.models import Phase, PublicCommentPeriod, ScheduledItem
 
@@ -107,16 +105,16 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(db):
     assert _rows()[1] != first[1]
 
 
-def test_the_command_refuses_a_database_with_the_wards_plan(seeded):
-    with pytest.raises(
-        CommandError, match=re.escape("合成データではない計画があります(文京区官民データ活用推進計画)。")
-    ):
-        call_command("generate_synthetic_plans", plans=1, measures_per_plan=3)
+def test_the_command_refuses_a_database_with_the_wards_plan(seeded, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        generate_synthetic_plans(["--plans", "1", "--measures-per-plan", "3"])
+    assert exit_.value.code == 2
+    assert "合成データではない計画があります(文京区官民データ活用推進計画)。" in capsys.readouterr().err
     assert Plan.objects.count() == 1
 
 
 def test_with_force_it_adds_plans_around_the_wards_plan_and_its_schedule(seeded, capsys):
-    call_command("generate_synthetic_plans", plans=11, measures_per_plan=2, force=True)
+    generate_synthetic_plans(["--plans", "11", "--measures-per-plan", "2", "--force"])
     assert "合成データを作りました: 計画11件" in capsys.readouterr().out
     ward = seed_plan()
     for first, last in Plan.objects.exclude(pk=ward.pk).values_list("first_fiscal_year", "last_fiscal_year"):
@@ -125,6 +123,16 @@ def test_with_force_it_adds_plans_around_the_wards_plan_and_its_schedule(seeded,
     assert ward.measures.count() == 5
 
 
-def test_the_command_says_how_many_measures_a_plan_may_hold(db):
-    with pytest.raises(CommandError, match=re.escape("--measures-per-plan は1から32767までにしてください。")):
-        call_command("generate_synthetic_plans", plans=1, measures_per_plan=50000)
+def test_the_command_says_how_many_measures_a_plan_may_hold(db, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        generate_synthetic_plans(["--plans", "1", "--measures-per-plan", "50000"])
+    assert exit_.value.code == 2
+    assert "--measures-per-plan は1から32767までにしてください。" in capsys.readouterr().err
+
+
+def test_production_manage_py_has_no_way_to_add_synthetic_plans(db):
+    """The generator is the benchmarks' (issue 23, item 7): not a command of the deployed project."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="Unknown command: 'generate_synthetic_plans'"):
+        call_command("generate_synthetic_plans")

@@ -1,6 +1,6 @@
 """Synthetic plans for scale tests and benchmarks: realistic, deterministic, inserted in bulk.
 
-    from bunkyo.synthetic import build_synthetic_plans
+    from benchmarks.synthetic import build_synthetic_plans
     summary = build_synthetic_plans(plans=2, measures_per_plan=5000, seed=1)
 
 ``build_synthetic_plans(*, plans, measures_per_plan, seed=1, force=False, history=True)``
