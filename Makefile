@@ -35,8 +35,7 @@ test: install browser ckan lint ## Run the whole test suite (and the linter, and
 browser:
 	@scripts/ensure_chromium.sh
 	@scripts/ensure_libreoffice.sh
-	@scripts/ensure_axe.sh
-	@scripts/ensure_ts_client.sh
+	@scripts/ensure_npm_packages.sh
 
 # CKAN with its DCAT harvester, in its own environment (build/ckan-venv, from requirements/ckan.txt):
 # tests/test_opendata_dcat.py runs the harvester on the catalogue, as a portal would.

@@ -10,7 +10,7 @@ checked once per role; every admin list, add page and change page is checked, si
 puts on them differs.
 
 axe-core comes from the npm registry at the version and sha512 locked in scripts/axe/
-(scripts/ensure_axe.sh, run by `make browser`). It is evaluated in the page through the
+(scripts/ensure_npm_packages.sh, run by `make browser`). It is evaluated in the page through the
 DevTools protocol, which the site's Content-Security-Policy (script-src 'self') does not govern,
 as it governs an injected <script>.
 """
@@ -63,7 +63,7 @@ MAX_TARGETS = 3
 
 def _axe_source() -> str:
     if not AXE.exists():
-        browser_unavailable(f"{AXE} がありません。make browser (scripts/ensure_axe.sh) が入れます。")
+        browser_unavailable(f"{AXE} がありません。make browser (scripts/ensure_npm_packages.sh) が入れます。")
     return AXE.read_text(encoding="utf-8")
 
 

@@ -59,7 +59,7 @@ pytestmark = pytest.mark.django_db
 
 PACKAGE = "bunkyo_api_client"
 ROOT = Path(__file__).resolve().parent.parent
-# scripts/ensure_ts_client.sh (make browser) installs these from scripts/ts_client/package-lock.json.
+# scripts/ensure_npm_packages.sh (make browser) installs these from scripts/ts_client/package-lock.json.
 TS_CLIENT = ROOT / "build" / "ts_client" / "node_modules"
 TS_CONSUMER = Path(__file__).resolve().parent / "ts_client" / "consumer.ts"
 
@@ -714,7 +714,7 @@ def test_a_typescript_program_type_checks_against_the_types_of_the_served_schema
     node = shutil.which("node")
     if node is None or not (TS_CLIENT / "typescript" / "bin" / "tsc").exists():
         _tool_missing(
-            f"node or {TS_CLIENT} is missing: make browser (scripts/ensure_ts_client.sh) installs it"
+            f"node or {TS_CLIENT} is missing: make browser (scripts/ensure_npm_packages.sh) installs it"
         )
     _run(
         node,
