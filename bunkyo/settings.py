@@ -176,6 +176,18 @@ DATABASES = {
         conn_max_age=_env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# SQLite as it is run in production (docs/operations.md, "SQLite"): write-ahead logging, so that
+# reading never waits for a write (gunicorn's workers are separate connections), and a commit
+# written to the log without waiting for the disk (synchronous=NORMAL: a commit survives the
+# process's crash, only a power cut may lose the last ones). A transaction takes the write lock
+# when it begins (IMMEDIATE), so that it waits its turn (the busy timeout) rather than failing
+# with "database is locked" when it writes after reading.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -308,6 +308,25 @@ def choices_for_request(rows, narrow):
     return choices
 
 
+class FormClassOnce:
+    """A FilterSet that builds its form's class once for each set of choices (a visitor's and
+    everyone's: choices_for_request's only difference), not on every request. django-filter makes
+    the class anew for each FilterSet, every filter building its field and each choice list
+    narrowing its queryset: for the API's measures, a sixth of the request. The class holds fields
+    with querysets never evaluated (each form works on copies of them), not data.
+
+    Only for a FilterSet whose filters are the same for every request but for their choices."""
+
+    _form_classes: dict = {}  # (FilterSet class, visitor or not) -> form class
+
+    def get_form_class(self):
+        key = (type(self), self.request is not None and is_public(self.request))
+        form_class = FormClassOnce._form_classes.get(key)
+        if form_class is None:
+            form_class = FormClassOnce._form_classes[key] = super().get_form_class()
+        return form_class
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class FiscalYearFilter(django_filters.NumberFilter):
     """A fiscal year typed as 2019, 2019年度, 令和元年度 or 平成31年度 (core.fields.FiscalYearFormField)."""

@@ -22,6 +22,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from core import fiscal
+from core.api import FormClassOnce
 from core.clock import today
 from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from core.parameters import RetiredParametersForm
@@ -88,7 +89,7 @@ class ReportScopeForm(RetiredParametersForm):
         return cleaned
 
 
-class MeasureProgressFilter(django_filters.FilterSet):
+class MeasureProgressFilter(FormClassOnce, django_filters.FilterSet):
     purpose = django_filters.ModelChoiceFilter(
         label="計画の目的",
         field_name="purpose",

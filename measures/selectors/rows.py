@@ -189,10 +189,13 @@ def _report_figures(record: Mapping, statuses: Mapping[int, ProgressStatus]) -> 
     )
 
 
-def _records(queryset: QuerySet, key: tuple[str, ...], columns: Mapping[str, str], chunk_size: int):
-    """(key values, {attribute: value}) for each row, read with .iterator() so none is held for long."""
+def _records(queryset: QuerySet, key: tuple[str, ...], columns: Mapping[str, str], chunk_size: int | None):
+    """(key values, {attribute: value}) for each row, read with .iterator() so none is held for long;
+    all at once when ``chunk_size`` is None (a page's few rows: on PostgreSQL .iterator() declares
+    a server-side cursor, three statements more for a handful of rows)."""
     names, width = tuple(columns), len(key)
-    for values in queryset.values_list(*key, *columns.values()).iterator(chunk_size=chunk_size):
+    rows = queryset.values_list(*key, *columns.values())
+    for values in rows if chunk_size is None else rows.iterator(chunk_size=chunk_size):
         yield values[:width], dict(zip(names, values[width:], strict=True))
 
 
@@ -312,8 +315,8 @@ def measure_progress_rows(
     else:
         ids = [measure.pk for measure in measures]
         purposes = {measure.purpose_id: measure.purpose for measure in measures}
-        # A page's few rows, grouped by the measure's id (the key's last value).
-        key, group = ("measure_id",), _GroupById
+        # A page's few rows, grouped by the measure's id (the key's last value), read at once.
+        key, group, chunk_size = ("measure_id",), _GroupById, None
     statuses = {s.pk: s for s in (ProgressStatus.objects.all() if statuses is None else statuses)}
     grades = (
         list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
