@@ -8,12 +8,24 @@ measures.selectors.published_schedule_years). Nothing of an unpublished plan is 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, QuerySet, Subquery
 from django.utils import timezone
 
-from measures.models import AnnualTarget, Keyword, Measure, Plan, ProgressReport, Purpose
+from measures.models import (
+    AnnualTarget,
+    Department,
+    EvaluationGrade,
+    EvaluationScale,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
 from measures.selectors import published_only, published_schedule_years
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
@@ -107,3 +119,58 @@ def first_published(plans: list[Plan]) -> date | None:
         return timezone.localdate(first)
     adopted = [plan.adopted_on for plan in plans if plan.adopted_on]
     return min(adopted) if adopted else None
+
+
+# ---- When a public page last changed (its ETag and Last-Modified) -----------------------------
+
+
+def _last_change(subqueries: dict) -> datetime | None:
+    """The latest of several history tables' last change, in one query (a row of scalar subqueries)."""
+    values = Plan.objects.order_by().annotate(**subqueries).values(*subqueries)[:1]
+    row = next(iter(values), None)
+    known = [moment for moment in (row or {}).values() if moment is not None]
+    return max(known) if known else None
+
+
+def _history_latest(model, **lookups) -> Subquery:
+    return Subquery(model.history.filter(**lookups).order_by("-history_date").values("history_date")[:1])
+
+
+# Lists every plan shares: a renamed status or grade, a department, keyword or technology shows on
+# every page that names it.
+_SHARED = (ProgressStatus, EvaluationScale, EvaluationGrade, Department, Keyword, Technology)
+
+
+def plan_changed_at(plan: Plan) -> datetime | None:
+    """When anything a published plan's pages show last changed: the plan (its 公開 too), its
+    purposes, measures, targets and reports (a withdrawal is a change of the report), and the
+    shared lists; a deleted row counts by its deletion. From the change history, one query."""
+    return _last_change(
+        {
+            "plan": _history_latest(Plan, id=plan.pk),
+            "purpose": _history_latest(Purpose, plan_id=plan.pk),
+            "measure": _history_latest(Measure, plan_id=plan.pk),
+            "target": _history_latest(AnnualTarget, measure__plan_id=plan.pk),
+            "report": _history_latest(ProgressReport, measure__plan_id=plan.pk),
+            **{model._meta.model_name: _history_latest(model) for model in _SHARED},
+        }
+    )
+
+
+def schedule_changed_at() -> datetime | None:
+    """When anything the public schedule shows last changed: any plan (which years are public
+    depends on every plan's period and 公開), the items, public comments, bodies and phases. One query."""
+    return _last_change(
+        {
+            "plan": _history_latest(Plan),
+            **{
+                model._meta.model_name: _history_latest(model)
+                for model in (ScheduledItem, PublicCommentPeriod, Body, Phase)
+            },
+        }
+    )
+
+
+def plans_changed_at() -> datetime | None:
+    """When the list of published plans last changed: any plan's name, period or 公開. One query."""
+    return _last_change({"plan": _history_latest(Plan)})
