@@ -80,6 +80,7 @@ _.tested_on
 _.axe_version
 _.criteria
 _.violation_count
+_.conformance
 
 # Declared fields, which the declaring class's metaclass collects by name: FilterSets' filters,
 # serializers' fields (each also in its Meta.fields), forms' fields, and model fields read and

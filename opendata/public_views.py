@@ -225,17 +225,29 @@ def schedule(request, plan_id: int):
     )
 
 
+def _release_version() -> Version:
+    """Pages that change only with a release (the policy, the stored 試験結果): the code's version."""
+    return Version(None)
+
+
 @public_page
 @require_safe
+@conditional(_release_version)
 def accessibility_policy(request):
     return _page(
         "opendata/public/accessibility.html",
-        {"results": accessibility.results_read(), "canonical": site_url("public:accessibility")},
+        {
+            "results": accessibility.results_read(),
+            "target_level": accessibility.TARGET_LEVEL,
+            "deadline": accessibility.TARGET_DEADLINE,
+            "canonical": site_url("public:accessibility"),
+        },
     )
 
 
 @public_page
 @require_safe
+@conditional(_release_version)
 def accessibility_results(request):
     return _page(
         "opendata/public/accessibility_results.html",

@@ -390,3 +390,10 @@ def test_a_visitor_not_signed_in_is_led_to_the_public_pages_the_open_data_and_th
     login = client.get("/accounts/login/").content.decode()
     for href in ('href="/plans/"', 'href="/opendata/"'):
         assert href in login
+
+
+def test_a_revalidation_reads_three_queries_and_renders_nothing(client, published, django_assert_num_queries):
+    url = f"/plans/{published.pk}/"
+    etag = client.get(url)["ETag"]
+    with django_assert_num_queries(3):  # the plan, its last change, its 基準日 (the plan has ended)
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
