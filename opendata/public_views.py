@@ -49,7 +49,14 @@ public_page = cache_control(public=True, max_age=PUBLIC_MAX_AGE)
 def _code_version() -> str:
     """What the pages are drawn by: a new release changes every ETag, so no one keeps an old layout."""
     digest = hashlib.sha256()
-    roots = [Path(__file__).parent, Path(settings.BASE_DIR) / "measures" / "templates"]
+    base = Path(settings.BASE_DIR)
+    # This app, and what it draws with from elsewhere: the chart's template and style, the labels' filters.
+    roots = [
+        Path(__file__).parent,
+        base / "measures" / "templates",
+        base / "measures" / "static",
+        base / "core" / "templatetags",
+    ]
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html", ".css", ".json") and path.is_file():
