@@ -87,8 +87,9 @@ class CriterionResult:
 
     @property
     def shown_result(self) -> str:
-        """The result as published: axe's, or the application's own test's where axe has no rule."""
-        if self.result == "自動試験なし" and self.own_test:
+        """The result as published: axe's, or the application's own test's where axe has no rule or
+        found nothing its rules apply to (2.1.1: no scrolling region or image map, yet a form)."""
+        if self.result in ("自動試験なし", "該当なし") and self.own_test:
             return OWN_TEST_RESULT
         return self.result
 

@@ -397,3 +397,28 @@ def test_a_revalidation_reads_three_queries_and_renders_nothing(client, publishe
     etag = client.get(url)["ETag"]
     with django_assert_num_queries(3):  # the plan, its last change, its 基準日 (the plan has ended)
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_the_accessibility_pages_state_the_policy_and_the_stored_test_results(client, published):
+    from core.fiscal import wareki_date_with_western
+    from opendata.accessibility import TARGET_DEADLINE, results_read
+
+    results = results_read()
+    policy = page(client, "/accessibility/").text
+    assert "JIS X 8341-3:2016の適合レベルAAに準拠することを目標とします。" in policy
+    assert f"現在の対応度は「{results.conformance}」です。" in policy
+    assert f"{wareki_date_with_western(TARGET_DEADLINE)}までに" in policy
+    assert "対象範囲" in policy and "/plans/" in policy
+    tree = page(client, "/accessibility/results/")
+    assert f"試験日 {wareki_date_with_western(results.tested_on)}" in tree.text
+    assert f"axe-core {results.axe_version}" in tree.text
+    assert "依存したウェブコンテンツ技術 HTML、CSS、SVG" in tree.text
+    rows = [
+        [cell.text for cell in row.find_all("td")]
+        for row in tree.find_all("table")[1].find("tbody").find_all("tr")
+    ]
+    assert [row[0] for row in rows] == [c.number for c in results.criteria]
+    assert {row[0]: row[3] for row in rows}["1.4.3"] == "適合"  # contrast, by axe-core's color-contrast
+    assert {row[0]: row[3] for row in rows}["2.1.1"] == "適合(アプリケーションの試験)"
+    tested = [row.find_all("td")[1].text for row in tree.find_all("table")[0].find("tbody").find_all("tr")]
+    assert tested[:2] == ["/plans/", "/plans/(計画ID)/"]
