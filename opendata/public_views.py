@@ -41,8 +41,10 @@ from .pages import (
     schedule_page_build,
 )
 
-# A reverse proxy or a browser may keep a page this long without asking; then it revalidates.
-PUBLIC_MAX_AGE = 300
+# A reverse proxy or a browser may keep a page this long without asking; then it revalidates (304).
+# Short, because unmarking a plan's 公開 must withdraw its pages at once: a kept copy outlives it by
+# at most this long.
+PUBLIC_MAX_AGE = 60
 public_page = cache_control(public=True, max_age=PUBLIC_MAX_AGE)
 
 

@@ -255,6 +255,7 @@ def test_an_unpublished_plan_answers_exactly_as_one_that_does_not_exist(client, 
     missing = client.get(f"/plans/999999{tail}")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.content == missing.content
+    assert "public" not in hidden.get("Cache-Control", "")  # a withdrawn page is kept nowhere
     assert "非公開" not in hidden.content.decode()
 
 
@@ -298,11 +299,11 @@ def test_unmarking_a_plan_withdraws_every_page_at_once(client, published):
 def test_a_public_page_answers_304_until_its_data_changes(client, published, secretariat):
     url = f"/plans/{published.pk}/"
     first = client.get(url)
-    assert first["Cache-Control"] == "public, max-age=300"
+    assert first["Cache-Control"] == "public, max-age=60"
     etag, modified = first["ETag"], first["Last-Modified"]
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
-    assert again["ETag"] == etag and again["Cache-Control"] == "public, max-age=300"
+    assert again["ETag"] == etag and again["Cache-Control"] == "public, max-age=60"
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
 
     # A new report changes the page: a new ETag, a full answer.
