@@ -10,7 +10,7 @@ DEV_LOCK := requirements/dev.txt
 CLIENTS_LOCK := requirements/clients.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
-SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py tests/test_public_browser.py
 
 .PHONY: run test install install-prod browser ckan setup demo lint lock lock-ckan bench bench-home clean screenshots
 
@@ -115,9 +115,9 @@ bench: install ## The benchmarks of issue 15: Excel export, the import, the page
 	@scripts/ensure_wrk.sh
 	@echo "== 1/4 Excel export (export, openpyxl baseline, XlsxWriter floor) =="
 	$(PY) benchmarks/export_excel.py $(if $(SIZES),--sizes $(SIZES))
-	@echo "== 2/4 The print page and the report page, test client, against an empty template =="
+	@echo "== 2/4 The print page, the report page and the public plan page, test client, against an empty template =="
 	$(PY) benchmarks/pages.py $(if $(PAGE_SIZES),--sizes $(PAGE_SIZES))
-	@echo "== 3/4 gunicorn (2 workers) + wrk, against the login page and an empty template =="
+	@echo "== 3/4 gunicorn (2 workers) + wrk, against the login page and an empty template; the public plan page revalidated (304) =="
 	$(PY) benchmarks/http_load.py $(if $(DURATION),--duration $(DURATION))
 	@echo "== 4/4 Excel import, 500 and 5,000 rows (preview, confirm; openpyxl read-only, bulk_create) =="
 	$(PY) benchmarks/import_progress.py $(if $(IMPORT_SIZES),--sizes $(IMPORT_SIZES))

@@ -57,7 +57,7 @@ _.as_of_note
 _.running_title
 _.running_date
 _.measure_link_query
-_.box_x  # reports/_grade_chart.html
+_.box_x  # measures/_grade_chart.html
 _.dark
 _.text_y
 _.note_x
@@ -70,6 +70,17 @@ _.public_comments
 _.unchanged_count  # admin/reports/progressimport/
 _.blank_count
 _.imported_at
+_.target_revised  # opendata/public/ (the public pages)
+_.latest_figures_on
+_.measure_total
+_.chart_bars
+_.chart_height
+_.rules  # opendata/public/accessibility_results.html
+_.tested_on
+_.axe_version
+_.criteria
+_.violation_count
+_.conformance
 
 # Declared fields, which the declaring class's metaclass collects by name: FilterSets' filters,
 # serializers' fields (each also in its Meta.fields), forms' fields, and model fields read and

@@ -12,7 +12,8 @@ the site's URLs plus /bench/empty/). wrk (2 threads, 4 connections, --latency) r
 --duration seconds per URL. Goals: /api/measures/ (signed in) at least 50 % of a trivial signed-in
 page's requests per second, /schedule/calendar/ (issue 23, item 13); zero errors everywhere.
 /reports/print/ against the login page (issue 15's 25 %) is printed for comparison; that goal
-was superseded by issue 23 (docs/PERFORMANCE.md).
+was superseded by issue 23 (docs/PERFORMANCE.md). Issue 25: the public plan page answered 304 to
+a client that sends its ETag, at least 25 % of the login page's requests per second (public_scenario).
 
 Every /api/ request pays its throttle as in production: it reads and writes its count in the
 database's cache table (core/api_throttling.py, about four statements and a commit). Only the
@@ -86,10 +87,12 @@ def _postgres_afresh(database_url: str) -> None:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def wrk(url: str, cookie: str | None, duration: int) -> dict:
+def wrk(url: str, cookie: str | None, duration: int, headers: tuple[str, ...] = ()) -> dict:
     command = ["wrk", "-t2", "-c4", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if cookie:
         command += ["-H", f"Cookie: sessionid={cookie}"]
+    for header in headers:
+        command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -102,6 +105,38 @@ def wrk(url: str, cookie: str | None, duration: int) -> dict:
         return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
 
     return {"rps": rate, "requests": requests, "errors": errors, "p50_ms": latency(50), "p99_ms": latency(99)}
+
+
+PUBLIC_GOAL_SHARE = 0.25  # issue 25: the public plan page revalidated (304) ÷ the login page
+PUBLIC_LOGIN = "login page, beside the public page"
+PUBLIC_REVALIDATED = "public plan page, revalidated (304)"
+
+
+def public_scenario(base: str, duration: int) -> list[dict]:
+    """Issue 25: the public plan page for a visitor, in full, then for a revalidating client that
+    sends the ETag it got (If-None-Match) and is answered 304 from the change history, never a cache."""
+    plan = re.search(r'href="/plans/(\d+)/"', urllib.request.urlopen(base + "/plans/").read().decode()).group(
+        1
+    )
+    url = f"{base}/plans/{plan}/"
+    etag = urllib.request.urlopen(url).headers["ETag"]
+    results = []
+    # The login page again, just before: the share compares two runs under the same load.
+    for name, headers in (
+        (PUBLIC_LOGIN, ()),
+        ("public plan page, full", ()),
+        (PUBLIC_REVALIDATED, (f"If-None-Match: {etag}",)),
+    ):
+        r = {
+            "name": name,
+            **wrk(base + "/accounts/login/" if name.startswith("login") else url, None, duration, headers),
+        }
+        results.append(r)
+        print(
+            f"{name:<36} {r['rps']:>8.1f} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7} {r['requests']:>9}",
+            flush=True,
+        )
+    return results
 
 
 def run(duration: int, database_url: str | None = None, only: set[str] | None = None) -> list[dict]:
@@ -174,6 +209,8 @@ def run(duration: int, database_url: str | None = None, only: set[str] | None = 
                 f"{name:<36} {r['rps']:>8.1f} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7} {r['requests']:>9}",
                 flush=True,
             )
+        if only is None or "public" in only:
+            results += public_scenario(base, duration)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -191,6 +228,13 @@ def run(duration: int, database_url: str | None = None, only: set[str] | None = 
         print(
             f"/api/measures/ ÷ /schedule/calendar/, req/s: {api_share:.0%} (goal ≥ {API_GOAL_SHARE:.0%}): {api_verdict}"
         )
+    if PUBLIC_REVALIDATED in by:
+        public_share = by[PUBLIC_REVALIDATED]["rps"] / by[PUBLIC_LOGIN]["rps"]
+        public_verdict = "met" if public_share >= PUBLIC_GOAL_SHARE else "NOT met"
+        print(
+            f"public plan page revalidated (304) ÷ login page, req/s: {public_share:.0%} "
+            f"(goal ≥ {PUBLIC_GOAL_SHARE:.0%}): {public_verdict}"
+        )
     errors = sum(r["errors"] for r in results)
     print(f"errors: {errors} (goal 0): {'met' if errors == 0 else 'NOT met'}")
     return results
@@ -205,7 +249,8 @@ def main() -> None:
         help="a PostgreSQL database to run on, dropped and made afresh (default: a scratch SQLite file)",
     )
     parser.add_argument(
-        "--only", help="a comma-separated few of: login, empty, calendar, print, api, list, visitor, detail"
+        "--only",
+        help="a comma-separated few of: login, empty, calendar, print, api, list, visitor, detail, public",
     )
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from core import fiscal
+from measures.legend import Legend, legend_for
 from measures.models import Measure, Plan, Purpose
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 from measures.selectors import (
@@ -30,7 +31,6 @@ from measures.selectors import (
     progress_fiscal_year,
     progress_year_count,
 )
-from reports.legend import Legend, legend_for
 from reports.printing import SummaryLine, summary_line
 from schedule.models import ScheduledItem
 from schedule.selectors import (

@@ -22,6 +22,8 @@ from django.conf import settings
 from core import fiscal
 from measures.models import Measure, Plan
 from measures.selectors import (
+    MeasureProgress,
+    YearProgress,
     measure_progress_rows,
     plan_default_as_of,
     report_history_stream,
@@ -226,36 +228,42 @@ _MEASURE_YEARS_COLUMNS = (
 )
 
 
+def measure_year_row(plan: Plan, as_of: date, measure: MeasureProgress, year: YearProgress) -> dict:
+    """One row of the measures dataset: a measure's standing in one fiscal year, as of a date. The
+    public plan page's filtered list (opendata/pages.py) writes its CSV and JSON with it too."""
+    target, report = year.target, year.report
+    return {
+        **_leading(f"{measure.pk}-{year.fiscal_year}"),
+        "plan_id": plan.pk,
+        "plan_name": plan.name,
+        "measure_id": measure.pk,
+        "measure_number": measure.number,
+        "measure_title": measure.title,
+        "purpose_code": measure.purpose.code,
+        "departments": LIST_SEPARATOR.join(measure.departments),
+        **_year(year.fiscal_year),
+        "as_of": as_of,
+        "target_text": target.target_text if target else None,
+        "indicator_name": target.indicator_name if target else None,
+        "indicator_unit": target.indicator_unit if target else None,
+        "target_value": target.target_value if target else None,
+        "actual_value": report.actual_value if report else None,
+        "achievement_rate": year.rate,
+        "evaluation": year.grade.code if year.grade else None,
+        "status": report.status.name if report else None,
+        "progress_percent": report.progress_percent if report else None,
+        "report_id": str(report.pk) if report else None,
+        "report_as_of": report.as_of if report else None,
+    }
+
+
 def _measure_year_rows(published: Published) -> Iterator[dict]:
     for plan in published.plans:
         as_of = plan_default_as_of(plan)
         measures = Measure.objects.filter(plan=plan)
         for measure in measure_progress_rows(plan=plan, as_of=as_of, measures=measures):
             for year in measure.years:
-                target, report = year.target, year.report
-                yield {
-                    **_leading(f"{measure.pk}-{year.fiscal_year}"),
-                    "plan_id": plan.pk,
-                    "plan_name": plan.name,
-                    "measure_id": measure.pk,
-                    "measure_number": measure.number,
-                    "measure_title": measure.title,
-                    "purpose_code": measure.purpose.code,
-                    "departments": LIST_SEPARATOR.join(measure.departments),
-                    **_year(year.fiscal_year),
-                    "as_of": as_of,
-                    "target_text": target.target_text if target else None,
-                    "indicator_name": target.indicator_name if target else None,
-                    "indicator_unit": target.indicator_unit if target else None,
-                    "target_value": target.target_value if target else None,
-                    "actual_value": report.actual_value if report else None,
-                    "achievement_rate": year.rate,
-                    "evaluation": year.grade.code if year.grade else None,
-                    "status": report.status.name if report else None,
-                    "progress_percent": report.progress_percent if report else None,
-                    "report_id": str(report.pk) if report else None,
-                    "report_as_of": report.as_of if report else None,
-                }
+                yield measure_year_row(plan, as_of, measure, year)
 
 
 MEASURE_YEARS = Dataset(

@@ -8,12 +8,26 @@ measures.selectors.published_schedule_years). Nothing of an unpublished plan is 
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from datetime import UTC, date, datetime
 
+from django.db import connection
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from measures.models import AnnualTarget, Keyword, Measure, Plan, ProgressReport, Purpose
+from measures.models import (
+    AnnualTarget,
+    Department,
+    EvaluationGrade,
+    EvaluationScale,
+    Keyword,
+    Measure,
+    Plan,
+    ProgressReport,
+    ProgressStatus,
+    Purpose,
+    Technology,
+)
 from measures.selectors import published_only, published_schedule_years
 from schedule.models import Body, Phase, PublicCommentPeriod, ScheduledItem
 
@@ -107,3 +121,83 @@ def first_published(plans: list[Plan]) -> date | None:
         return timezone.localdate(first)
     adopted = [plan.adopted_on for plan in plans if plan.adopted_on]
     return min(adopted) if adopted else None
+
+
+# ---- When a public page last changed (its ETag and Last-Modified) -----------------------------
+#
+# A revalidating client (If-None-Match) is answered from these alone, so they are one statement
+# each, written once from the models' own table and column names: building the same query with the
+# ORM (eleven history managers and subqueries) cost several times the statement itself.
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model.history.model._meta.get_field(name).column)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model.history.model._meta.db_table)
+
+
+def _latest_sql(model, where: str = "") -> str:
+    """The latest change record of ``model``'s history (restricted by ``where``)."""
+    return f"SELECT MAX({_column(model, 'history_date')}) AS changed FROM {_table(model)}" + (
+        f" WHERE {where}" if where else ""
+    )
+
+
+# Lists every plan shares: a renamed status or grade, a department, keyword or technology shows on
+# every page that names it.
+_SHARED = (ProgressStatus, EvaluationScale, EvaluationGrade, Department, Keyword, Technology)
+
+
+@functools.cache
+def _plan_sql() -> str:
+    measures = (
+        f"SELECT {connection.ops.quote_name(Measure._meta.pk.column)} "
+        f"FROM {connection.ops.quote_name(Measure._meta.db_table)} "
+        f"WHERE {connection.ops.quote_name(Measure._meta.get_field('plan').column)} = %s"
+    )
+    parts = [
+        _latest_sql(Plan, f"{_column(Plan, 'id')} = %s"),
+        _latest_sql(Purpose, f"{_column(Purpose, 'plan')} = %s"),
+        _latest_sql(Measure, f"{_column(Measure, 'plan')} = %s"),
+        _latest_sql(AnnualTarget, f"{_column(AnnualTarget, 'measure')} IN ({measures})"),
+        _latest_sql(ProgressReport, f"{_column(ProgressReport, 'measure')} IN ({measures})"),
+        *(_latest_sql(model) for model in _SHARED),
+    ]
+    return "SELECT MAX(changed) FROM (" + " UNION ALL ".join(parts) + ") AS changes"
+
+
+@functools.cache
+def _schedule_sql() -> str:
+    parts = [_latest_sql(model) for model in (Plan, ScheduledItem, PublicCommentPeriod, Body, Phase)]
+    return "SELECT MAX(changed) FROM (" + " UNION ALL ".join(parts) + ") AS changes"
+
+
+def _changed_at(sql: str, params: list) -> datetime | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (changed,) = cursor.fetchone()
+    if changed is None:
+        return None
+    if isinstance(changed, str):  # SQLite hands a MAX over a UNION back as text
+        changed = datetime.fromisoformat(changed)
+    return changed if timezone.is_aware(changed) else timezone.make_aware(changed, UTC)
+
+
+def plan_changed_at(plan: Plan) -> datetime | None:
+    """When anything a published plan's pages show last changed: the plan (its 公開 too), its
+    purposes, measures, targets and reports (a withdrawal is a change of the report), and the
+    shared lists; a deleted row counts by its deletion record. From the change history, one query."""
+    return _changed_at(_plan_sql(), [plan.pk] * 5)
+
+
+def schedule_changed_at() -> datetime | None:
+    """When anything the public schedule shows last changed: any plan (which years are public
+    depends on every plan's period and 公開), the items, public comments, bodies and phases. One query."""
+    return _changed_at(_schedule_sql(), [])
+
+
+def plans_changed_at() -> datetime | None:
+    """When the list of published plans last changed: any plan's name, period or 公開. One query."""
+    return _changed_at(f"SELECT MAX(changed) FROM ({_latest_sql(Plan)}) AS changes", [])

@@ -14,6 +14,8 @@ from django.conf import settings
 
 from core import fiscal
 from core.clock import today
+from measures.chart import GradeChart, grade_chart
+from measures.legend import Legend, legend_for
 from measures.models import EvaluationGrade, Measure, Plan, ProgressStatus, Purpose
 from measures.selectors import (
     HistoryEntry,
@@ -26,9 +28,7 @@ from measures.selectors import (
     report_history_stream,
 )
 
-from .chart import GradeChart, grade_chart
 from .filters import MeasureProgressFilter
-from .legend import Legend, legend_for
 
 
 @dataclass
@@ -246,3 +246,13 @@ def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) 
         issuer=settings.REPORT_ISSUER,
         as_of_note=default_as_of_note(plan, as_of, issued_on) if filterset.as_of_is_default else "",
     )
+
+
+def grade_chart_for(filterset: MeasureProgressFilter) -> GradeChart:
+    """The chart of /reports/ for a validated filter, read as the printed report reads it (10 queries)."""
+    plan = filterset.selected_plan
+    legend = legend_for(plan)
+    rows = measure_progress_rows(
+        plan=plan, as_of=filterset.as_of_date, measures=filterset.qs, fiscal_years=filterset.fiscal_years
+    )
+    return grade_chart(rows, legend, filterset.fiscal_years)

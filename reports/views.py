@@ -18,10 +18,9 @@ from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
 from . import workbook_jobs
-from .chart import grade_chart_for
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
-from .printing import council_report_build, measure_report_build
+from .printing import council_report_build, grade_chart_for, measure_report_build
 from .workbook import ProgressExport, attachment, progress_workbook_response
 
 

@@ -21,12 +21,12 @@ from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from core import clock
 from core.xlsx import XLSX_CONTENT_TYPE
+from measures.legend import legend_for
 from measures.models import Measure, Plan
 from measures.selectors import ProgressTally, measure_progress_rows, report_history_stream
 from schedule.selectors import schedule_fiscal_years, schedule_grid
 
 from .filters import MeasureProgressFilter
-from .legend import legend_for
 from .sheets.exchange import KIND_WORKBOOK, PROPERTY_KIND, PROPERTY_PLAN
 from .sheets.history import HISTORY_TITLE, write_history
 from .sheets.layout import APPLICATION_NAME, PageInfo

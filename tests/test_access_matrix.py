@@ -57,6 +57,18 @@ SITE_RULES = {
     "opendata:datapackage": _all(200),
     "opendata:dataset_csv": _all(200),
     "opendata:dataset_json": _all(200),
+    # The public pages of a published plan, the same to everyone (tests/test_public_pages.py has the
+    # unpublished plan beside it: 404, exactly as a plan that does not exist).
+    "public:plans": _all(200),
+    "public:plan": _all(200),
+    "public:plan_measures_csv": _all(200),
+    "public:plan_measures_json": _all(200),
+    "public:measure": _all(200),
+    "public:schedule": _all(200),
+    "public:accessibility": _all(200),
+    "public:accessibility_results": _all(200),
+    "public:sitemap": _all(200),
+    "public:robots": _all(200),
 }
 
 # The API (docs/api.md): anyone reads a published plan (the fixture publishes the ward's), each role
@@ -251,6 +263,9 @@ def _concrete_url(route: str, name: str, objects) -> str:
         url = url.replace("<int:pk>", str(objects["item"].pk))
     elif name.startswith("opendata:dataset_"):
         url = url.replace("<slug:dataset>", "measures")
+    elif name.startswith("public:"):
+        url = url.replace("<int:plan_id>", str(objects["measure"].plan_id))
+        url = url.replace("<int:number>", str(objects["measure"].number))
     assert "<" not in url and "(?P" not in url, f"cannot fill {route}"
     return url
 
@@ -310,6 +325,8 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
         "/admin/measures/progressreport/999999/history/",
         "/admin/schedule/scheduleditem/999999/change/",
         "/opendata/no-such-dataset.csv",
+        "/plans/999999/",
+        "/plans/999999/measures/1/",
     ],
 )
 def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):

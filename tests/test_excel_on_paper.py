@@ -127,7 +127,7 @@ def test_the_chart_on_the_overview_begins_a_page():
     assert [c.value for c in ws[row_break.id]][0] is not None or ws[row_break.id - 1][0].value
 
 
-# The printed chart's patterns (reports/_grade_chart.html) as a drawing's fill looks in black and
+# The printed chart's patterns (measures/_grade_chart.html) as a drawing's fill looks in black and
 # white: a solid grey of about this darkness, or a preset pattern of this family (DrawingML's
 # names), black on white. The dots may be short dashes: LibreOffice draws no dots.
 SOLID_GREYS = {"solid": (0.0, 0.3), "light": (0.7, 0.9)}

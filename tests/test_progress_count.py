@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from benchmarks.synthetic import build_synthetic_plans
+from measures.legend import legend_for
 from measures.models import EvaluationGrade, EvaluationScale, Measure, ProgressReport, Purpose
 from measures.selectors import (
     ProgressTally,
@@ -21,7 +22,6 @@ from measures.selectors import (
     progress_year_count,
 )
 from measures.services import progress_report_withdraw
-from reports.legend import legend_for
 
 from .factories import add_report, add_target, make_measure, make_plan
 

@@ -57,6 +57,12 @@ def _plan_id() -> int:
     return _first(Plan)
 
 
+def _published_plan_id() -> int:
+    """The plan, marked 公開 (its public pages answer only then)."""
+    Plan.objects.filter(pk=_plan_id()).update(published=True)
+    return _plan_id()
+
+
 ADMIN_MODELS = [
     Plan,
     Department,
@@ -96,6 +102,16 @@ PAGES = {
     "timeline-withdrawal": lambda: "/timeline/?kind=progressreport&date_from={0}&date_to={0}".format(
         ProgressReport.objects.filter(withdrawn_on__isnull=False).order_by("pk").first().withdrawn_on
     ),
+    # The public pages of the plan, once it is published (docs/public-pages.md).
+    "public-plan": lambda: f"/plans/{_published_plan_id()}/",
+    "public-plan-filtered": lambda: f"/plans/{_published_plan_id()}/?fiscal_year=1991&status=報告なし",
+    "public-plan-csv": lambda: f"/plans/{_published_plan_id()}/measures.csv",
+    "public-plan-json": lambda: f"/plans/{_published_plan_id()}/measures.json",
+    "public-measure": lambda: (
+        f"/plans/{_published_plan_id()}/measures/{Measure.objects.order_by('pk').first().number}/"
+    ),
+    "public-schedule": lambda: f"/plans/{_published_plan_id()}/schedule/",
+    "public-sitemap": lambda: (_published_plan_id(), "/sitemap.xml")[1],
     "opendata": lambda: "/opendata/",
     "opendata-catalog": lambda: "/opendata/catalog.jsonld",
     "opendata-datapackage": lambda: "/opendata/datapackage.json",
@@ -295,6 +311,13 @@ QUERIES = {
     "admin-import-list": 8,
     "admin-import-preview": 6,
     "admin-import-status": 5,
+    "public-plan": 19,  # 3 to revalidate (the plan, its last change, its 基準日), then the page
+    "public-plan-filtered": 18,  # nothing kept: no revised targets to read
+    "public-plan-csv": 27,  # the page's, with the session and the API's throttle
+    "public-plan-json": 32,  # and the file's last-updated date
+    "public-measure": 16,
+    "public-schedule": 20,  # 4 a schedule year
+    "public-sitemap": 3,
     "admin-list-user": 6,
     "admin-change-user": 8,  # the loaded values are the form's own initial ones: no query for the groups again
     "admin-list-group": 5,

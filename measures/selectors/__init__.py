@@ -7,7 +7,7 @@ decided here once.
 
 The package, by job: ``plans`` (plan look-ups, what is published, the latest standing report by a
 date), ``rows`` (the progress row and its stream), ``tally`` (counting the rows, in Python and in
-the database) and ``changes`` (what changed between two dates). Import from ``measures.selectors``.
+the database), ``changes`` (what changed between two dates) and ``targets`` (a revised target's first value). Import from ``measures.selectors``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from .tally import (
     YearCount,
     progress_year_count,
 )
+from .targets import targets_first_values
 
 __all__ = [
     "plan_current",
@@ -84,4 +85,5 @@ __all__ = [
     "WithdrawnReport",
     "ProgressChange",
     "progress_changes",
+    "targets_first_values",
 ]

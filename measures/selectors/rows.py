@@ -293,7 +293,7 @@ def measure_progress_rows(
     departments and keywords empty and skips their two queries, for a reader that only counts
     or compares (ProgressTally, progress_changes' earlier date): the status, rate and grade are
     the same either way. ``statuses`` and ``grades`` (the plan's scale's), when the caller has read
-    them already (reports.legend.Legend), save their two queries.
+    them already (measures.legend.Legend), save their two queries.
 
     ``measures`` may also be a page of measures already read with their purposes (an API page,
     at most core.api.MAX_PAGE_SIZE): their figures are then read by their ids and grouped by

@@ -245,7 +245,7 @@ def progress_year_count(
     The counts of ProgressTally over measure_progress_rows for that year, without a row per
     measure: one aggregate query, each measure joined to its latest report and its target and
     grouped by purpose, status and grade, whatever the number of measures; and two more for the
-    statuses and grades unless given, in their configured order (reports.legend.Legend has them).
+    statuses and grades unless given, in their configured order (measures.legend.Legend has them).
     """
     if statuses is None:
         statuses = ProgressStatus.objects.order_by("order", "name")

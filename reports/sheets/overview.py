@@ -16,10 +16,10 @@ from openpyxl.worksheet.pagebreak import Break
 
 from core import fiscal
 from core.xlsx import SheetWriter, filled
+from measures.chart import grade_fill
+from measures.legend import Legend
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, ProgressSummary, ProgressTally
 
-from ..chart import grade_fill
-from ..legend import Legend
 from .layout import (
     CENTER,
     HEADER,
@@ -54,7 +54,7 @@ def _pattern(preset: str) -> PatternFillProperties:
     )
 
 
-# The printed chart's fills (reports.chart.FILLS, drawn by reports/_grade_chart.html) as the
+# The printed chart's fills (measures.chart.FILLS, drawn by measures/_grade_chart.html) as the
 # workbook's chart draws them, so that its grades stay apart in black and white, as on paper:
 # the grades' pastel colours all print as the same pale grey. LibreOffice draws every preset
 # pattern as lines (the diagonal hatch as such, the grid as a grid); the dots are Excel's short

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from core import fiscal
 from core.xlsx import SheetWriter, Style
+from measures.legend import Legend
 from measures.models import Purpose
 from measures.selectors import (
     PLAN_TOTAL_LABEL,
@@ -23,7 +24,6 @@ from measures.selectors import (
     YearProgress,
 )
 
-from ..legend import Legend
 from .cells import date_cell, grade_cell, status_cell
 from .exchange import (
     DEPARTMENTS,

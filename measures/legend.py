@@ -1,6 +1,6 @@
 """The legend every report shows: the statuses, and each grade with the achievement rates it stands for.
 
-Built once from the plan's evaluation scale, and read by the printed pages and the workbook
+Built once from the plan's evaluation scale, and read by the printed pages, the workbook and the public pages
 alike, so paper and Excel say the same thing (B: 達成率80%以上100%未満).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from measures.models import EvaluationGrade, Plan, ProgressStatus
+from .models import EvaluationGrade, Plan, ProgressStatus
 
 UNJUDGEABLE_MEANING = "目標値または実績値がない"
 

@@ -1,6 +1,6 @@
-"""The grade chart of the cover and of /reports/: each purpose's grades per fiscal year, as stacked bars.
+"""The grade chart of the council report's cover, /reports/ and the public plan page: each purpose's grades per fiscal year, as stacked bars.
 
-Laid out here in SVG units and drawn by a template (reports/_grade_chart.html) as inline SVG: no
+Laid out here in SVG units and drawn by a template (measures/_grade_chart.html) as inline SVG: no
 library, no JavaScript, nothing fetched. Council members print in black and white, so each
 grade has a pattern of its own as well as a shade, every segment wide enough carries its code
 and count, and the counts that do not fit are written out beside the bar.
@@ -12,17 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core import fiscal
-from measures.models import Purpose
-from measures.selectors import MeasureProgress, measure_progress_rows
 
-from .filters import MeasureProgressFilter
-from .legend import Legend, legend_for
+from .legend import Legend
+from .models import Purpose
+from .selectors import MeasureProgress
 
 UNREPORTED = "報告なし"
 UNGRADED = "評価なし"
 
 # Fills in legend order: solid dark, hatched, dotted, cross-hatched, light grey, then white.
-# A template draws each as an SVG pattern (reports/_grade_chart.html); the workbook's chart draws
+# A template draws each as an SVG pattern (measures/_grade_chart.html); the workbook's chart draws
 # the same ones as Excel's pattern fills (reports/sheets/overview.py).
 FILLS = ("solid", "hatch", "dots", "cross", "light", "blank")
 
@@ -197,13 +196,3 @@ def grade_chart(rows: Iterable[MeasureProgress], legend: Legend, fiscal_years: l
             group.bars.append(ChartBar(year, index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2, segments))
         groups.append(group)
     return GradeChart(keys=keys, groups=groups)
-
-
-def grade_chart_for(filterset: MeasureProgressFilter) -> GradeChart:
-    """The chart for a validated filter, read as the printed report reads it (10 queries)."""
-    plan = filterset.selected_plan
-    legend = legend_for(plan)
-    rows = measure_progress_rows(
-        plan=plan, as_of=filterset.as_of_date, measures=filterset.qs, fiscal_years=filterset.fiscal_years
-    )
-    return grade_chart(rows, legend, filterset.fiscal_years)
