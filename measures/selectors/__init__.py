@@ -13,8 +13,10 @@ the database) and ``changes`` (what changed between two dates). Import from ``me
 from __future__ import annotations
 
 from .changes import (
+    ChangeCount,
     ProgressChange,
     WithdrawnReport,
+    progress_change_count,
     progress_changes,
 )
 from .plans import (
@@ -84,4 +86,6 @@ __all__ = [
     "WithdrawnReport",
     "ProgressChange",
     "progress_changes",
+    "ChangeCount",
+    "progress_change_count",
 ]
