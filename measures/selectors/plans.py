@@ -3,13 +3,14 @@ default 基準日, the latest standing report by a date, a new report's defaults
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
     Exists,
+    Expression,
     Max,
     OuterRef,
     Q,
@@ -217,6 +218,13 @@ def plan_overview(plan: Plan) -> QuerySet:
     )
 
 
+def _plan_years_where(plan: Plan, condition: Callable[[int], Expression]) -> list[int]:
+    """The plan's fiscal years, in order, for which ``condition(year)`` (an Exists, say) holds: one
+    query that asks each year, so that the first row found answers for it."""
+    found = Plan.objects.filter(pk=plan.pk).values_list(*map(condition, plan.fiscal_years)).get()
+    return [year for year, holds in zip(plan.fiscal_years, found, strict=True) if holds]
+
+
 def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> list[int]:
     """The plan's fiscal years with a standing report dated after ``after`` and on or before
     ``until``, or with a report withdrawn in that time.
@@ -237,14 +245,9 @@ def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> li
         .order_by()
         .values("fiscal_year")
     )
-    found = (
-        Plan.objects.filter(pk=plan.pk)
-        .values_list(
-            *(Exists(new.filter(fiscal_year=year)) | In(Value(year), withdrawn) for year in plan.fiscal_years)
-        )
-        .get()
+    return _plan_years_where(
+        plan, lambda year: Exists(new.filter(fiscal_year=year)) | In(Value(year), withdrawn)
     )
-    return [year for year, reported in zip(plan.fiscal_years, found, strict=True) if reported]
 
 
 def progress_fiscal_year(*, plan: Plan, on: date) -> int:
@@ -260,14 +263,7 @@ def progress_fiscal_year(*, plan: Plan, on: date) -> int:
     # Whether each year has such a report, the first one found answering: the latest year among
     # all the plan's reports read them all (0.5 s on PostgreSQL at 25,000 measures).
     reports = ProgressReport.objects.standing().filter(measure__plan=plan, as_of__lte=on)
-    found = (
-        Plan.objects.filter(pk=plan.pk)
-        .values_list(*(Exists(reports.filter(fiscal_year=year)) for year in plan.fiscal_years))
-        .get()
-    )
-    latest = max(
-        (year for year, reported in zip(plan.fiscal_years, found, strict=True) if reported), default=None
-    )
+    latest = max(_plan_years_where(plan, lambda year: Exists(reports.filter(fiscal_year=year))), default=None)
     if latest is not None:
         return latest
     return plan.first_fiscal_year if current < plan.first_fiscal_year else plan.last_fiscal_year
