@@ -20,7 +20,8 @@ afterwards unless --keep), a copy of the generated data kept in <name>_p… (ben
    response body in bytes, and the number of queries is counted.
 
 The page must not grow with the plan: its size and its number of queries are the same at every
-size (the script says so), and its time grows only with reading the progress rows.
+size (the script says so), and its time grows only with the database counting the measures
+(progress_year_count, progress_change_count).
 """
 
 from __future__ import annotations

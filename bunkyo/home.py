@@ -5,8 +5,8 @@ changed since the last report to the council, and the next meetings, with links 
 pages the user may open. ``measures`` and ``schedule`` never import each other, so they meet here.
 
 The page has the same size and makes the same number of queries whatever the number of
-measures: they are counted by the database (progress_year_count) and never listed, and at most
-CHANGES_SHOWN changes and MEETINGS_SHOWN meetings are.
+measures: they are counted by the database (progress_year_count, progress_change_count) and never
+listed, and at most CHANGES_SHOWN changes and MEETINGS_SHOWN meetings are.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from django.urls import reverse
 
 from core import fiscal
 from measures.legend import Legend, legend_for
-from measures.models import Measure, Plan, Purpose
+from measures.models import Plan, Purpose
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 from measures.selectors import (
     ProgressChange,
     ProgressSummary,
     fiscal_years_reported_between,
-    measure_progress_rows,
     plan_overview,
-    progress_changes,
+    progress_change_count,
     progress_fiscal_year,
     progress_year_count,
 )
@@ -110,20 +109,18 @@ class ProgressGlance:
 
 @dataclass
 class CouncilChanges:
-    """What changed since the last report to the council: every measure-year of the plan whose
-    status, grade or progress differs from that day (progress_changes)."""
+    """What changed since the last report to the council: how many measure-years of the plan
+    differ in status, grade or progress from that day, or lost a report to a withdrawal, and the
+    first CHANGES_SHOWN of them (progress_change_count: the changes progress_changes lists)."""
 
     report: ScheduledItem | None
-    changes: list[ProgressChange] = field(default_factory=list)
+    count: int = 0
+    shown: list[ProgressChange] = field(default_factory=list)
     print_url: str | None = None
 
     @property
-    def shown(self) -> list[ProgressChange]:
-        return self.changes[:CHANGES_SHOWN]
-
-    @property
     def more(self) -> int:
-        return len(self.changes) - len(self.shown)
+        return self.count - len(self.shown)
 
 
 @dataclass
@@ -141,31 +138,23 @@ def _line(summary: ProgressSummary | None, key: int, label: str, legend: Legend)
 
 
 def _changes(plan: Plan, on: date, legend: Legend, links: DetailLinks) -> CouncilChanges:
-    """The changes since the council's last report, looked for in every year of the plan with a
-    report dated (or withdrawn) since that report: no other year can have changed."""
+    """The changes since the council's last report, counted by the database in every year of the
+    plan with a report dated (or withdrawn) since that report (no other year can have changed);
+    the first CHANGES_SHOWN read in full."""
     council = CouncilChanges(report=council_report_last_held(on=on))
     since = council.report.actual_date if council.report else None
     changed_years = fiscal_years_reported_between(plan=plan, after=since, until=on) if since else []
     if changed_years:
-        measures = Measure.objects.filter(plan=plan)
-        council.changes = progress_changes(
+        changes = progress_change_count(
             plan=plan,
-            measures=measures,
             since=since,
             as_of=on,
-            rows=measure_progress_rows(
-                plan=plan,
-                as_of=on,
-                measures=measures,
-                fiscal_years=changed_years,
-                with_names=False,
-                statuses=legend.statuses,
-                grades=legend.grades,
-            ),
             fiscal_years=changed_years,
+            limit=CHANGES_SHOWN,
             statuses=legend.statuses,
             grades=legend.grades,
         )
+        council.count, council.shown = changes.total, changes.first
     if since is not None and links.print_page and since < on:
         council.print_url = _url("reports:print", since=since.isoformat())
     return council

@@ -13,8 +13,10 @@ the database), ``changes`` (what changed between two dates) and ``targets`` (a r
 from __future__ import annotations
 
 from .changes import (
+    ChangeCount,
     ProgressChange,
     WithdrawnReport,
+    progress_change_count,
     progress_changes,
 )
 from .plans import (
@@ -86,4 +88,6 @@ __all__ = [
     "ProgressChange",
     "progress_changes",
     "targets_first_values",
+    "ChangeCount",
+    "progress_change_count",
 ]

@@ -3,18 +3,22 @@ default 基準日, the latest standing report by a date, a new report's defaults
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    Exists,
+    Expression,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.lookups import In
 
 from core import fiscal
 from core.clock import today
@@ -107,11 +111,16 @@ def plan_default_as_of(plan: Plan, on: date | None = None) -> date:
 
 def _latest_report(*, as_of: date, measure, fiscal_year) -> QuerySet[ProgressReport]:
     """The id of a measure's latest standing report for a fiscal year on or before ``as_of``
-    (reports_latest_as_of), as a subquery: ``measure`` and ``fiscal_year`` are values or OuterRefs."""
+    (reports_latest_as_of), as a subquery: ``measure`` and ``fiscal_year`` are values or OuterRefs.
+
+    By date alone: a measure has one standing report a year and date (the constraint
+    report_one_per_measure_year_date), whose index then gives the latest without sorting; a
+    tie-break on the id cost PostgreSQL a sort for every measure (a third of the home page's
+    counts at 25,000 measures)."""
     return (
         ProgressReport.objects.standing()
         .filter(as_of__lte=as_of, measure=measure, fiscal_year=fiscal_year)
-        .order_by("-as_of", "-id")
+        .order_by("-as_of")
         .values("id")[:1]
     )
 
@@ -121,7 +130,7 @@ def reports_latest_as_of(
 ) -> QuerySet[ProgressReport]:
     """For each (measure, fiscal year), the latest standing report dated on or before ``as_of``.
 
-    Ties on the same date go to the report entered last. A report dated after ``as_of``
+    A measure has one standing report a year and date, so there is no tie. A report dated after ``as_of``
     is never returned, which is what makes "as of" mean as of. Withdrawn reports (取り下げ)
     stay on record but count nowhere.
     """
@@ -209,21 +218,35 @@ def plan_overview(plan: Plan) -> QuerySet:
     )
 
 
+def _plan_years_where(plan: Plan, condition: Callable[[int], Expression]) -> list[int]:
+    """The plan's fiscal years, in order, for which ``condition(year)`` (an Exists, say) holds: one
+    query that asks each year, so that the first row found answers for it."""
+    found = Plan.objects.filter(pk=plan.pk).values_list(*map(condition, plan.fiscal_years)).get()
+    return [year for year, holds in zip(plan.fiscal_years, found, strict=True) if holds]
+
+
 def fiscal_years_reported_between(*, plan: Plan, after: date, until: date) -> list[int]:
     """The plan's fiscal years with a standing report dated after ``after`` and on or before
     ``until``, or with a report withdrawn in that time.
 
     Only in these years can a measure's standing as of ``until`` differ from that as of ``after``
-    (progress_changes): elsewhere the latest report on both dates is the same. One query.
+    (progress_changes): elsewhere the latest report on both dates is the same. One query, which
+    asks of each year whether such a report exists: the first one found answers, where reading
+    them all to list their years took 0.3 s at 25,000 measures.
     """
-    new = Q(withdrawn_on__isnull=True, as_of__gt=after, as_of__lte=until)
-    withdrawn = Q(withdrawn_on__gt=after, withdrawn_on__lte=until)
-    return sorted(
-        ProgressReport.objects.filter(new | withdrawn)
-        .filter(measure__plan=plan, fiscal_year__in=plan.fiscal_years)
+    reports = ProgressReport.objects.filter(measure__plan=plan)
+    new = reports.filter(withdrawn_on__isnull=True, as_of__gt=after, as_of__lte=until)
+    # The years of the few reports withdrawn in that time, read by the index of withdrawals: asked
+    # year by year, or joined to the plan's measures, SQLite reads a year's reports (0.3 s at
+    # 25,000 measures) or the plan's.
+    withdrawn = (
+        ProgressReport.objects.filter(withdrawn_on__gt=after, withdrawn_on__lte=until)
+        .filter(Exists(Measure.objects.filter(pk=OuterRef("measure_id"), plan=plan)))
         .order_by()
-        .values_list("fiscal_year", flat=True)
-        .distinct()
+        .values("fiscal_year")
+    )
+    return _plan_years_where(
+        plan, lambda year: Exists(new.filter(fiscal_year=year)) | In(Value(year), withdrawn)
     )
 
 
@@ -237,11 +260,10 @@ def progress_fiscal_year(*, plan: Plan, on: date) -> int:
     current = fiscal.fiscal_year_of(on)
     if plan.covers(current):
         return current
-    latest = (
-        ProgressReport.objects.standing()
-        .filter(measure__plan=plan, as_of__lte=on, fiscal_year__in=plan.fiscal_years)
-        .aggregate(year=Max("fiscal_year"))["year"]
-    )
+    # Whether each year has such a report, the first one found answering: the latest year among
+    # all the plan's reports read them all (0.5 s on PostgreSQL at 25,000 measures).
+    reports = ProgressReport.objects.standing().filter(measure__plan=plan, as_of__lte=on)
+    latest = max(_plan_years_where(plan, lambda year: Exists(reports.filter(fiscal_year=year))), default=None)
     if latest is not None:
         return latest
     return plan.first_fiscal_year if current < plan.first_fiscal_year else plan.last_fiscal_year
