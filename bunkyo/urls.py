@@ -14,4 +14,5 @@ urlpatterns = [
     path("schedule/", include("schedule.urls")),
     path("api/", include("bunkyo.api")),
     path("opendata/", include("opendata.urls")),
+    path("rounds/", include("rounds.urls")),
 ]
