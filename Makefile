@@ -68,6 +68,7 @@ setup: install
 
 demo: setup
 	$(PY) manage.py create_demo_users --url http://$(HOST)/
+	$(PY) manage.py load_demo_rounds
 
 lint: install
 	$(PY) -m ruff check .

@@ -538,3 +538,41 @@ def test_the_home_page_shows_department_staff_their_open_requests(client, open_r
     text = _text(client.get("/"))
     assert "回答をお願いしている進捗照会" in text
     assert "令和3年度(2021年度) 進捗照会(令和3年12月31日時点) 広報課 令和22年6月30日" in text
+
+
+def _round_with(secretariat, departments: int, measures_each: int, start: int) -> Round:
+    from .factories import make_measure
+
+    plan = seed_plan()
+    number = start
+    for d in range(departments):
+        for _ in range(measures_each):
+            number += 1
+            make_measure(plan=plan, number=number, title=f"施策{number}", departments=[f"課{d:03d}"])
+    round_ = round_create(
+        plan=plan, fiscal_year=2021, as_of=date(2021, 12, 31), deadline=date(2040, 6, 30), by=secretariat
+    )
+    return round_transition(round_=round_, action="open", by=secretariat, loaded_version=round_.version)
+
+
+def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
+    client, demo, secretariat, django_user_model
+):
+    from rounds.models import DepartmentMember
+
+    from .conftest import count_queries
+
+    counts = []
+    for start, (departments, measures_each) in ((100, (2, 2)), (200, (12, 6))):
+        Round.objects.all().delete()
+        round_ = _round_with(secretariat, departments, measures_each, start)
+        answer = round_.answers.get(department__name="課001")
+        member, _ = django_user_model.objects.get_or_create(username="ka001")
+        DepartmentMember.objects.get_or_create(user=member, department=answer.department)
+        client.force_login(secretariat)
+        dashboard = count_queries(client, f"/rounds/{round_.pk}/")
+        review = count_queries(client, f"/rounds/answers/{answer.pk}/review/")
+        client.force_login(member)
+        page = count_queries(client, f"/rounds/answers/{answer.pk}/")
+        counts.append((dashboard, review, page))
+    assert counts[0] == counts[1], counts
