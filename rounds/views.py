@@ -8,9 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import clock
 from core.clock import today
 from core.pages import private_page
 from measures.selectors import plan_current
@@ -230,11 +233,14 @@ def answer(request, pk: int):
         action = request.POST.get("action", "save")
         if action == "recall":
             return _answer_recall(request, answer)
+        autosave = action == "autosave"
         with transaction.atomic():
             formset = AnswerRowFormSet(request.POST, queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
             done = False
             if formset.is_valid():
                 try:
+                    if autosave:
+                        return _answer_autosave(request, answer, formset)
                     done = _answer_save(request, answer, formset, submit=action == "submit")
                 except RowErrors as error:
                     errors.append(error.message)
@@ -249,6 +255,9 @@ def answer(request, pk: int):
                 transaction.set_rollback(True)
         if done:
             return redirect("rounds:answer", pk)
+        if autosave:
+            # The page keeps what was typed; 下書きを保存 shows the reasons beside the fields.
+            return JsonResponse({"saved": False, "message": AUTOSAVE_FAILED}, status=400)
         status = 400
         answer.refresh_from_db()
     else:
@@ -297,6 +306,43 @@ def _answer_save(request, answer: Answer, formset, *, submit: bool) -> bool:
             f"開いた後に{'、'.join(sorted(set(merged)))}が保存した変更は、そのまま残して合わせて保存しました。",
         )
     return True
+
+
+AUTOSAVE_FAILED = "自動保存できませんでした。「下書きを保存」を押すと、理由を各欄に表示します。入力はこの画面に残っています。"
+
+
+def _answer_autosave(request, answer: Answer, formset) -> JsonResponse:
+    """The draft saved as the person types (rounds/static/rounds/answer.js): the rows changed, and
+    for every row the version and loaded values the page must now hold, so that the next save
+    merges with the right base (a colleague's change since is still merged, not overwritten)."""
+    rows = [form.save(commit=False) for form in formset.forms if set(form.changed_data) - {"version"}]
+    # What a colleague saved since the page was loaded and this save merged in (the form's data took
+    # their value): the page must show it, or the next save would send the old value as this person's.
+    merged = {
+        key: form.data.get(key)
+        for form in formset.forms
+        if form.merged_fields
+        for key in form.data
+        if key.startswith(f"{form.prefix}-")
+        and not key.endswith(("-version", "-loaded_state"))
+        and form.data.get(key) != request.POST.get(key)
+    }
+    current = answer_rows_save(answer=answer, rows=rows, by=request.user) if rows else answer
+    fresh = AnswerRowFormSet(queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+    rows_state = {
+        form.prefix: {"version": form.instance.version, "state": form.fields["version"].widget.state}
+        for form in fresh.forms
+    }
+    saved_at = timezone.localtime(clock.now()).strftime("%H:%M")
+    return JsonResponse(
+        {
+            "saved": True,
+            "message": f"{saved_at} 下書きを自動保存しました(まだ提出していません)。" if rows else "",
+            "rows": rows_state,
+            "values": merged,
+            "answer_version": current.version,
+        }
+    )
 
 
 def _posted_version(request) -> int | None:

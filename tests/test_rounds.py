@@ -576,3 +576,48 @@ def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
         page = count_queries(client, f"/rounds/answers/{answer.pk}/")
         counts.append((dashboard, review, page))
     assert counts[0] == counts[1], counts
+
+
+def test_the_draft_saves_itself_and_a_colleagues_change_is_kept(
+    client, open_round, department, django_user_model
+):
+    """What answer.js posts two seconds after typing: the rows changed, and the page gets back each
+    row's version and loaded values, and the values a colleague saved meanwhile, which it shows."""
+    from rounds.models import DepartmentMember
+
+    colleague = django_user_model.objects.create_user(username="koho2", last_name="広報 五郎")
+    DepartmentMember.objects.create(
+        user=colleague, department=department.department_memberships.get().department
+    )
+    koho = _answer(open_round, "広報課")
+    url = f"/rounds/answers/{koho.pk}/"
+    measure = Measure.objects.get(number=2)
+    client.force_login(colleague)
+    theirs = form_data(client.get(url))
+    client.force_login(department)
+    mine = form_data(client.get(url))
+    prefix = _row_prefix(mine, measure)
+    client.force_login(colleague)
+    assert (
+        client.post(url, {**_fill(theirs, prefix, issues="人手が足りない"), "action": "save"}).status_code
+        == 302
+    )
+    client.force_login(department)
+    response = client.post(url, {**_fill(mine, prefix, narrative="公開を拡大"), "action": "autosave"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["saved"] and "下書きを自動保存しました(まだ提出していません)。" in body["message"]
+    assert body["values"] == {f"{prefix}-issues": "人手が足りない"}
+    row = koho.rows.get()
+    assert (row.narrative, row.issues, row.entered_by) == ("公開を拡大", "人手が足りない", department)
+    # The page, updated as answer.js updates it, saves again without undoing the colleague's change.
+    page = {**_fill(mine, prefix, narrative="公開を拡大", issues="人手が足りない", next_steps="継続")}
+    page[f"{prefix}-version"] = str(body["rows"][prefix]["version"])
+    page[f"{prefix}-loaded_state"] = body["rows"][prefix]["state"]
+    assert client.post(url, {**page, "action": "save"}).status_code == 302
+    row.refresh_from_db()
+    assert (row.issues, row.next_steps) == ("人手が足りない", "継続")
+    # A refused autosave says so, and saves nothing.
+    response = client.post(url, {**_fill(page, prefix, actual_value="-5"), "action": "autosave"})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("自動保存できませんでした。")

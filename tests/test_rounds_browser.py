@@ -78,6 +78,17 @@ def test_a_department_answers_from_the_email_and_the_secretariat_accepts(
     card.get_by_label("進捗状況").select_option(label="○ 実施中")
     card.get_by_label("進捗率(%)").fill("75")
     card.get_by_label("取組実績").fill("公開データセットを3件追加しました。")
+    # The draft saves itself two seconds after the typing stops (answer.js).
+    page.wait_for_function(
+        "() => document.querySelector('.autosave-status').textContent.includes('下書きを自動保存しました')"
+    )
+    row = Answer.objects.get(round=round_, department__name="広報課").rows.get()
+    assert (row.actual_value, row.narrative, row.entered_by) == (
+        130,
+        "公開データセットを3件追加しました。",
+        department,
+    )
+    card.get_by_label("課題").fill("更新の手間")
     with page.expect_navigation():
         page.get_by_role("button", name="下書きを保存").click()
     assert "1件の施策の入力を保存しました(下書き)。まだ提出していません。" in page.inner_text("main")
