@@ -121,9 +121,25 @@ def _refuse_state(current, move: Move, action: str) -> None:
 # ---- rounds --------------------------------------------------------------------------------------
 
 
+def _leads(plan: Plan, department_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Who answers for each measure of the plan: {measure id: department id}. A measure of several
+    departments (共管) is asked of one, its lead (主管課): the first of them in the 所管課 order the
+    secretariat keeps (表示順, then name), among the departments asked. One standing report per
+    measure, year and 報告基準日 is the plan's rule, so one answer may carry it."""
+    links = Measure.departments.through.objects.filter(measure__plan=plan)
+    if department_ids is not None:
+        links = links.filter(department_id__in=list(department_ids))
+    leads: dict[int, int] = {}
+    for measure_id, department_id in links.order_by(
+        "measure_id", "department__order", "department__name"
+    ).values_list("measure_id", "department_id"):
+        leads.setdefault(measure_id, department_id)
+    return leads
+
+
 def departments_of_plan(plan: Plan):
-    """The departments asked by default: every department with a measure in the plan."""
-    return Department.objects.filter(measures__plan=plan).distinct().order_by("order", "name")
+    """The departments asked by default: every department that leads a measure of the plan."""
+    return Department.objects.filter(pk__in=set(_leads(plan).values())).order_by("order", "name")
 
 
 @transaction.atomic
@@ -185,19 +201,17 @@ def round_copy(*, source: Round, by) -> Round:
 
 
 def _rows_fill(round_: Round) -> None:
-    """Each answer's rows: one per measure of its department in the plan (made when the round opens,
-    so that measures added while it is prepared are asked too). Rows already there are kept."""
+    """Each answer's rows: one per measure its department leads among the departments asked (made when
+    the round opens, so that measures added while it is prepared are asked too). Rows already there
+    are kept."""
     answers = {answer.department_id: answer for answer in round_.answers.all()}
-    have = set(AnswerRow.objects.filter(answer__round=round_).values_list("answer_id", "measure_id"))
-    links = (
-        Measure.departments.through.objects.filter(measure__plan=round_.plan, department_id__in=answers)
-        .order_by("department_id", "measure__order", "measure__number")
-        .values_list("department_id", "measure_id")
-    )
+    have = set(AnswerRow.objects.filter(answer__round=round_).values_list("measure_id", flat=True))
+    leads = _leads(round_.plan, answers)
+    order = dict(Measure.objects.filter(pk__in=leads).order_by("order", "number").values_list("pk", "number"))
     rows = [
-        AnswerRow(answer=answers[department_id], measure_id=measure_id)
-        for department_id, measure_id in links
-        if (answers[department_id].pk, measure_id) not in have
+        AnswerRow(answer=answers[leads[measure_id]], measure_id=measure_id)
+        for measure_id in order
+        if measure_id not in have
     ]
     AnswerRow.objects.bulk_create(rows, batch_size=1000)
 

@@ -232,9 +232,12 @@ def objects(demo, secretariat, department):
     workbook_job_build_task.enqueue(
         "00000000-0000-4000-8000-000000000000"
     )  # a queued task (the database backend)
+    from measures.models import Department
     from rounds.models import Round
     from rounds.services import round_create, round_transition
 
+    # 広報課 leads 施策2 once 情報政策課 is last in the 所管課 order (rounds.services._leads).
+    Department.objects.filter(name="情報政策課").update(order=99)
     round_ = round_create(
         plan=measure.plan,
         fiscal_year=2021,
