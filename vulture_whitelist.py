@@ -146,3 +146,10 @@ _.attempts
 _.last_error
 _.formfield_callback
 _.rounds_requests  # bunkyo/home.html
+# Collection rounds' API (rounds/api.py, serializers.py, filters.py): DRF's and django-filter's
+# declared options and fields, read by name.
+_.permission_classes
+_.round_id
+_.state_label
+_.entered_by_name
+_.submitted_by_name

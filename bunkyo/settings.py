@@ -489,12 +489,22 @@ SPECTACULAR_SETTINGS = {
             "name": "パブリック・コメント",
             "description": "パブリック・コメントの期間と意見数。備考は職員だけに返ります。",
         },
+        {
+            "name": "進捗照会",
+            "description": "事務局から所管課への進捗の照会。事務局と照会された課の担当者が読めます。",
+        },
+        {
+            "name": "照会への回答",
+            "description": "所管課ごとの回答。事務局はすべて、担当者は自分の課の回答を読み、提出できます。",
+        },
     ],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "measures.models.Plan.Status",
         "BodyKindEnum": "schedule.models.Body.Kind",
         "ItemKindEnum": "schedule.models.ScheduledItem.Kind",
         "ItemStatusEnum": "schedule.models.ScheduledItem.Status",
+        "RoundStateEnum": "rounds.models.Round.State",
+        "AnswerStateEnum": "rounds.models.Answer.State",
     },
 }
 

@@ -100,7 +100,19 @@ API_RULES = {
     **{f"api:{basename}-list": {**_all(200), "department": 403} for basename in API_MODELS},
     **{f"api:{basename}-detail": {**_all(200), "department": 403} for basename in API_MODELS},
     "api:progressreport-withdraw": {**_all(405), "department": 403},
+    # Collection rounds: the secretariat's and the asked departments' (tests/test_rounds_api.py); a visitor
+    # reads an empty list and no row; the roles without a department or the permission, nothing.
+    **{
+        f"api:{basename}-list": {**_all(200), "council": 403, "manager": 403}
+        for basename in ("round", "answer")
+    },
+    **{
+        f"api:{basename}-detail": {**_all(200), "anonymous": 404, "council": 403, "manager": 403}
+        for basename in ("round", "answer")
+    },
+    "api:answer-submit": {**_all(405), "council": 403, "manager": 403},
 }
+ROUNDS_API_MODELS = {"round": "rounds.Round", "answer": "rounds.Answer"}
 
 # The admin: the staff-only site. Non-staff roles are sent to the admin's login page.
 NOT_STAFF = {
@@ -264,8 +276,9 @@ def _api_url(name: str) -> str:
     from django.urls import reverse
 
     basename, _, kind = name.removeprefix("api:").rpartition("-")
-    if kind in ("detail", "withdraw"):
-        obj = apps.get_model(API_MODELS[basename])._default_manager.order_by("pk").first()
+    if kind in ("detail", "withdraw", "submit"):
+        model = {**API_MODELS, **ROUNDS_API_MODELS}[basename]
+        obj = apps.get_model(model)._default_manager.order_by("pk").first()
         assert obj is not None, f"no {basename} to open {name}"
         return reverse(name, kwargs={"pk": obj.pk})
     return reverse(name)
