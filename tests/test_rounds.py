@@ -628,3 +628,20 @@ def test_the_draft_saves_itself_and_a_colleagues_change_is_kept(
     response = client.post(url, {**_fill(page, prefix, actual_value="-5"), "action": "autosave"})
     assert response.status_code == 400
     assert response.json()["message"].startswith("自動保存できませんでした。")
+
+
+def test_a_return_with_only_a_comment_on_a_row_shows_it_beside_that_measure(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department, m2={"actual_value": "20"})
+    row = koho.rows.get()
+    client.force_login(secretariat)
+    url = f"/rounds/answers/{koho.pk}/review/"
+    data = form_data(client.get(url), "review-form")
+    response = client.post(url, {**data, "action": "return", f"row-comment-{row.pk}": "単位は件です。"})
+    assert response.status_code == 302
+    client.force_login(department)
+    text = _text(client.get(f"/rounds/answers/{koho.pk}/"))
+    assert "回答の状態: 差戻し" in text
+    assert "事務局からのコメント: 単位は件です。" in text
