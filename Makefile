@@ -10,9 +10,9 @@ DEV_LOCK := requirements/dev.txt
 CLIENTS_LOCK := requirements/clients.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
-SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py tests/test_public_browser.py
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py tests/test_public_browser.py tests/test_rounds_browser.py
 
-.PHONY: run test install install-prod browser ckan setup demo lint lock lock-ckan bench bench-home clean screenshots
+.PHONY: run test install install-prod browser ckan setup demo lint lock lock-ckan bench bench-home bench-rounds clean screenshots
 
 # The worker that builds large workbooks (manage.py db_worker) runs in the background, the server in
 # the foreground; Ctrl-C stops both (a background job of this shell ignores Ctrl-C, so the trap ends it).
@@ -67,6 +67,7 @@ setup: install
 
 demo: setup
 	$(PY) manage.py create_demo_users --url http://$(HOST)/
+	$(PY) manage.py load_demo_rounds
 
 lint: install
 	$(PY) -m ruff check .
@@ -124,6 +125,9 @@ bench: install ## The benchmarks of issue 15: Excel export, the import, the page
 
 bench-home: install ## The home page benchmark (docs/PERFORMANCE.md); quick: make bench-home SIZES=100,1000
 	$(PY) benchmarks/home_page.py $(if $(SIZES),--sizes $(SIZES))
+
+bench-rounds: install ## Collection rounds at 200 departments / 5,000 measures (docs/PERFORMANCE.md); PostgreSQL: DATABASE_URL=postgres://…
+	$(PY) benchmarks/rounds.py $(if $(DEPARTMENTS),--departments $(DEPARTMENTS)) $(if $(MEASURES),--measures $(MEASURES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache build/bench-data build/ckan-venv

@@ -141,3 +141,26 @@ _.msg  # logging.LogRecord
 _.models_module  # an AppConfig, while bunkyo.roles creates the permissions
 _.ROOT_URLCONF  # django.conf.settings, in benchmarks/home_page.py
 _.allow_multiple_selected  # a Django file widget
+
+# Collection rounds (rounds/): model fields written by the services and read by the templates, the
+# history and /timeline/; the row form's hook, which Django's ModelForm metaclass reads.
+_.created_by
+_.opened_at
+_.submitted_at
+_.accepted_at
+_.entered_at
+_.from_state
+_.to_state
+_.at
+_.sent_at
+_.attempts
+_.last_error
+_.formfield_callback
+_.rounds_requests  # bunkyo/home.html
+# Collection rounds' API (rounds/api.py, serializers.py, filters.py): DRF's and django-filter's
+# declared options and fields, read by name.
+_.permission_classes
+_.round_id
+_.state_label
+_.entered_by_name
+_.submitted_by_name

@@ -22,6 +22,7 @@ from core import references
 from core.admin_base import DeleteRulesMixin, InputRulesMixin, SaveRefusedMixin
 from core.users import affiliation, display_name
 from core.versioning import LoadedStateForm
+from rounds.models import DepartmentMember
 
 from .models import StaffProfile
 
@@ -71,10 +72,20 @@ class StaffProfileInline(InputRulesMixin, admin.StackedInline):
     fields = ("affiliation",)
 
 
+class DepartmentMemberInline(InputRulesMixin, admin.TabularInline):
+    """The departments a 所管課担当 answers collection rounds for (rounds.models.DepartmentMember)."""
+
+    model = DepartmentMember
+    extra = 0
+    fields = ("department",)
+    verbose_name = "担当する所管課(進捗照会)"
+    verbose_name_plural = "担当する所管課(進捗照会)"
+
+
 @admin.register(User)
 class UserAdmin(SaveRefusedMixin, InputRulesMixin, DeleteRulesMixin, DjangoUserAdmin):
     form = AccountChangeForm
-    inlines = (StaffProfileInline,)
+    inlines = (StaffProfileInline, DepartmentMemberInline)
     list_display = ("username", "full_name", "affiliation_name", "is_staff", "is_active")
     list_select_related = ("staff_profile",)
     search_fields = (*DjangoUserAdmin.search_fields, "staff_profile__affiliation")

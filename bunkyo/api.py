@@ -22,6 +22,7 @@ from rest_framework.routers import DefaultRouter
 from core.api import VisitorJsonMixin
 from measures import api as measures_api
 from reports import api as reports_api
+from rounds import api as rounds_api
 from schedule import api as schedule_api
 
 
@@ -92,6 +93,9 @@ router.register("bodies", schedule_api.BodyViewSet, basename="body")
 router.register("phases", schedule_api.PhaseViewSet, basename="phase")
 router.register("scheduled-items", schedule_api.ScheduledItemViewSet, basename="scheduleditem")
 router.register("public-comments", schedule_api.PublicCommentPeriodViewSet, basename="publiccommentperiod")
+# Collection rounds: the secretariat's and the departments' own (docs/api.md, "Collection rounds").
+router.register("rounds", rounds_api.RoundViewSet, basename="round")
+router.register("answers", rounds_api.AnswerViewSet, basename="answer")
 
 app_name = "api"
 urlpatterns = [

@@ -10,6 +10,7 @@ _LINKS = (
     ("reports:index", "Excel帳票", "施策別の進捗状況をExcelでダウンロード", EXPORT_PROGRESS),
     ("reports:print", "印刷用ページ", "区議会向けの進捗状況(A4印刷)", PRINT_PROGRESS),
     ("schedule:table", "策定スケジュール", "平成30年度の策定スケジュール表", "schedule.view_scheduleditem"),
+    ("rounds:index", "進捗照会", "所管課への照会・回答の確認と承認", "rounds.change_round"),
     ("timeline", "変更履歴", "誰がいつ何を変更したか(種類・人・日付で絞り込み)", "measures.change_measure"),
 )
 

@@ -31,6 +31,7 @@ from measures.selectors import (
     progress_year_count,
 )
 from reports.printing import SummaryLine, summary_line
+from rounds.selectors import answers_open_for
 from schedule.models import ScheduledItem
 from schedule.selectors import (
     council_report_last_held,
@@ -131,6 +132,7 @@ class HomePage:
     council: CouncilChanges | None = None
     meetings: list[ScheduledItem] | None = None
     overdue_items: int | None = None  # for the secretariat, who records what was held
+    rounds_requests: list | None = None  # 所管課担当: their departments' open requests and deadlines
 
 
 def _line(summary: ProgressSummary | None, key: int, label: str, legend: Legend) -> SummaryLine:
@@ -192,6 +194,9 @@ def home_page_build(*, user, plan: Plan, on: date) -> HomePage:
     page = HomePage(plan=plan, links=DetailLinks.for_user(user, year))
     if any(user.has_perm(permission) for permission in READ_PROGRESS):
         page.progress, page.council = _progress(plan, year, on, page.links)
+    else:
+        # 所管課担当, who read no progress: their departments' open requests (rounds).
+        page.rounds_requests = answers_open_for(user)
     if user.has_perm(READ_SCHEDULE):
         page.meetings = scheduled_items_upcoming(on=on, limit=MEETINGS_SHOWN)
         if page.links.admin_schedule:

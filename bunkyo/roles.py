@@ -1,4 +1,4 @@
-"""The three roles and their permissions: the one place that says who may do what.
+"""The four roles and their permissions: the one place that says who may do what.
 
 The groups are created by a data migration (bunkyo/migrations), never by hand, so every
 environment has the same roles. Demo accounts are a separate matter (create_demo_users).
@@ -11,9 +11,14 @@ from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 SECRETARIAT = "事務局"
 MANAGERS = "管理職"
 COUNCIL = "議会"
-ALL_ROLES = (SECRETARIAT, MANAGERS, COUNCIL)
+# 所管課担当: answers the secretariat's collection rounds (rounds) for the departments they belong to
+# (rounds.models.DepartmentMember). No permission of any app: what they see is their departments'.
+DEPARTMENT_STAFF = "所管課担当"
+ALL_ROLES = (SECRETARIAT, MANAGERS, COUNCIL, DEPARTMENT_STAFF)
 
-APPS = ("measures", "schedule")
+APPS = ("measures", "schedule", "rounds")
+# The apps whose view permissions the read-only roles get (rounds are the secretariat's to manage).
+READ_APPS = ("measures", "schedule")
 
 # Codenames beyond the model's standard view permissions that each read-only role gets.
 
@@ -27,6 +32,7 @@ EXTRA_PERMISSIONS = {
     SECRETARIAT: (),  # gets every permission of both apps
     MANAGERS: (_codename(EXPORT_PROGRESS), _codename(PRINT_PROGRESS)),
     COUNCIL: (_codename(PRINT_PROGRESS),),
+    DEPARTMENT_STAFF: (),
 }
 
 
@@ -37,10 +43,13 @@ def sync_groups(apps) -> None:
     app_permissions = Permission.objects.filter(content_type__app_label__in=APPS)
     for role in ALL_ROLES:
         group, _ = Group.objects.get_or_create(name=role)
+        readable = app_permissions.filter(content_type__app_label__in=READ_APPS)
         if role == SECRETARIAT:
             permissions = app_permissions
+        elif role == DEPARTMENT_STAFF:
+            permissions = app_permissions.none()
         else:
-            permissions = app_permissions.filter(codename__startswith="view_") | app_permissions.filter(
+            permissions = readable.filter(codename__startswith="view_") | readable.filter(
                 codename__in=EXTRA_PERMISSIONS[role]
             )
         group.permissions.set(permissions)

@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "schedule",
     "reports",
     "opendata",
+    # Collection rounds (進捗照会): departments enter their own progress (docs/rounds.md).
+    "rounds",
     # The project package is an app too: base templates, site pages and the roles migration.
     "bunkyo",
 ]
@@ -307,6 +309,28 @@ if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SITE_URL):
         f"SITE_URL must be an absolute http(s) address, e.g. https://example.jp, not {SITE_URL!r}"
     )
 
+# --- E-mail: collection rounds' notifications (docs/operations.md, "E-mail") -------------------
+# SMTP in production; the console (the e-mails printed by `make run`) while DEBUG is on, unless
+# EMAIL_BACKEND says otherwise; the tests use Django's locmem outbox.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+).strip()
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost").strip()
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true: choose one")
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost").strip()
+if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+|.*<[^@\s<>]+@[^@\s<>]+>", DEFAULT_FROM_EMAIL):
+    raise ImproperlyConfigured(f"DEFAULT_FROM_EMAIL must be an e-mail address, not {DEFAULT_FROM_EMAIL!r}")
+
 # --- Large workbooks, built in the background (docs/reports.md, docs/PERFORMANCE.md) ----------
 # Above this many measures /reports/ does not build the workbook inside the request: it queues it
 # for the worker (manage.py db_worker) and shows its progress. The export writes about 1,000
@@ -477,12 +501,22 @@ SPECTACULAR_SETTINGS = {
             "name": "パブリック・コメント",
             "description": "パブリック・コメントの期間と意見数。備考は職員だけに返ります。",
         },
+        {
+            "name": "進捗照会",
+            "description": "事務局から所管課への進捗の照会。事務局と照会された課の担当者が読めます。",
+        },
+        {
+            "name": "照会への回答",
+            "description": "所管課ごとの回答。事務局はすべて、担当者は自分の課の回答を読み、提出できます。",
+        },
     ],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "measures.models.Plan.Status",
         "BodyKindEnum": "schedule.models.Body.Kind",
         "ItemKindEnum": "schedule.models.ScheduledItem.Kind",
         "ItemStatusEnum": "schedule.models.ScheduledItem.Status",
+        "RoundStateEnum": "rounds.models.Round.State",
+        "AnswerStateEnum": "rounds.models.Answer.State",
     },
 }
 

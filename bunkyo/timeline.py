@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, IntegerField, OuterRef, Value
@@ -25,9 +26,22 @@ from core import history
 from core.history import FieldChange
 from core.users import display_name
 from measures.models import AnnualTarget, Measure, Plan, ProgressReport, Purpose
+from rounds.models import Answer, AnswerRow, Round
 from schedule.models import PublicCommentPeriod, ScheduledItem
 
-TRACKED_MODELS = (Plan, Purpose, Measure, AnnualTarget, ProgressReport, ScheduledItem, PublicCommentPeriod)
+TRACKED_MODELS = (
+    Plan,
+    Purpose,
+    Measure,
+    AnnualTarget,
+    ProgressReport,
+    ScheduledItem,
+    PublicCommentPeriod,
+    # Collection rounds: who opened, entered, submitted, returned (and why) and accepted.
+    Round,
+    Answer,
+    AnswerRow,
+)
 PAGE_SIZE = 50
 SYSTEM_USER = "system"  # the 変更者 filter's value for changes made by a command
 
@@ -131,6 +145,6 @@ def _entry(model, read: history.ReadRecord) -> TimelineEntry:
         who=read.who,
         changes=read.changes,
         admin_url=None
-        if record.history_type == "-"
+        if record.history_type == "-" or not admin.site.is_registered(model)
         else reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.id]),
     )

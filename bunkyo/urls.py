@@ -14,5 +14,6 @@ urlpatterns = [
     path("schedule/", include("schedule.urls")),
     path("api/", include("bunkyo.api")),
     path("opendata/", include("opendata.urls")),
+    path("rounds/", include("rounds.urls")),
     path("", include("opendata.public_urls")),
 ]

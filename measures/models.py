@@ -606,6 +606,17 @@ class ProgressReport(VersionedModel):
         blank=True,
         editable=False,  # set by the server when the report is created, never from a form
     )
+    # Set when the report came in through a collection round (rounds): the secretariat member who
+    # accepted the department's answer; the author is the department member who entered it.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認者",
+        on_delete=models.PROTECT,
+        related_name="accepted_progress_reports",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     # Where a report came from when it was not typed in: the Excel upload writes its file here.
     notes = LongTextField("備考", max_length=NOTE_MAX_LENGTH, blank=True, editable=False)

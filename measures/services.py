@@ -72,7 +72,9 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
             # The foreign keys are checked below for all reports at once, the unique rule too; the
             # author is whoever is signed in.
             report.full_clean(
-                exclude=["measure", "status", "author"], validate_unique=False, validate_constraints=False
+                exclude=["measure", "status", "author", "accepted_by"],
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as error:
             add(index, error)
@@ -121,6 +123,28 @@ def progress_reports_create(
     """
     for report in reports:
         report.author = author
+    return _reports_insert(reports, history_user=author, change_reason=change_reason)
+
+
+@transaction.atomic
+def progress_reports_accept(
+    *, reports: Sequence[ProgressReport], authors: Sequence, accepted_by, change_reason: str = ""
+) -> list[ProgressReport]:
+    """Add the reports a department entered and the secretariat accepted (a collection round's
+    answer, rounds.services): each with the member who entered it as its author and the accepter
+    recorded, after the same checks as progress_reports_create, all or none."""
+    if len(authors) != len(reports):
+        raise ValueError("one author per report")
+    for report, author in zip(reports, authors, strict=True):
+        report.author = author
+        report.accepted_by = accepted_by
+    return _reports_insert(reports, history_user=accepted_by, change_reason=change_reason)
+
+
+def _reports_insert(
+    reports: Sequence[ProgressReport], *, history_user, change_reason: str
+) -> list[ProgressReport]:
+    """Validate all, then insert all with their history entries, or raise InvalidReports."""
     errors = progress_reports_validate(reports)
     if errors:
         raise InvalidReports(errors)
@@ -132,7 +156,7 @@ def progress_reports_create(
                 list(reports),
                 ProgressReport,
                 batch_size=CREATE_BATCH_SIZE,
-                default_user=author,
+                default_user=history_user,
                 default_change_reason=change_reason or None,
             )
     except IntegrityError:

@@ -79,6 +79,12 @@ class WalkData:
     report_version: int
     scheduled_item: int
     scheduled_item_version: int
+    answer: int  # an answer of an open collection round, which no role of the walk may submit
+
+
+# Lists that only some roles read (collection rounds: the secretariat's and the departments'): the
+# others are refused (403), and a visitor reads an empty list.
+READERS = {"rounds": ("secretariat",), "answers": ("secretariat",)}
 
 
 # ---- What the router offers ---------------------------------------------------------------------
@@ -191,6 +197,13 @@ def _filtered(endpoint: Endpoint, data: WalkData) -> Iterator[tuple[str, dict, t
 
 def walk_reads(role: str, send: Send, data: WalkData) -> None:
     for endpoint in endpoints():
+        readers = READERS.get(endpoint.prefix)
+        if readers is not None and role not in readers:
+            expected, why = ((200,), "an empty list") if role == "anonymous" else ((403,), "not this role's")
+            answer = _send(send, Step(role, "get", endpoint.list_path, {}, {}, None, expected, why))
+            if role == "anonymous" and answer.json["results"]:
+                raise WalkError(f"a visitor read {endpoint.list_path}")
+            continue
         first = _send(
             send, Step(role, "get", endpoint.list_path, {}, {"page_size": 1}, None, (200,), "the first page")
         )
@@ -297,7 +310,21 @@ def _scheduled_item_update(role: str, send: Send, data: WalkData, refused: tuple
     )
 
 
+def _answer_submit(role: str, send: Send, data: WalkData, refused: tuple[int, ...]) -> None:
+    """Only the department's own staff submit (tests/test_rounds_api.py): none of the walk's roles is."""
+    path = "/api/answers/{id}/submit/"
+    answer = {"id": data.answer}
+    body = {"version": 1, "rows": []}
+    if role == "secretariat":
+        _send(send, Step(role, "post", path, {"id": UNKNOWN_ID}, {}, body, (404,), "an unknown answer"))
+        _send(send, Step(role, "post", path, answer, {}, body, (400,), "not the department's member"))
+        return
+    expected = (404,) if role == "anonymous" and refused == (404,) else refused
+    _send(send, Step(role, "post", path, answer, {}, body, expected, "a submission without rights"))
+
+
 WRITES: dict[tuple[str, str], Callable[[str, Send, WalkData, tuple[int, ...]], None]] = {
+    ("post", "/api/answers/{id}/submit/"): _answer_submit,
     ("post", "/api/progress-reports/"): _report_create,
     ("post", "/api/progress-reports/{id}/withdraw/"): _report_withdraw,
     ("patch", "/api/scheduled-items/{id}/"): _scheduled_item_update,
@@ -355,7 +382,14 @@ def walk_data(secretariat) -> WalkData:
         Measure.objects.get(plan=plan, number=3), 2021, date(2021, 11, 30), author=secretariat
     )
     item = ScheduledItem.objects.filter(fiscal_year=2018).order_by("pk").first()
+    from rounds.services import round_create, round_transition
+
+    round_ = round_create(
+        plan=plan, fiscal_year=2021, as_of=date(2021, 12, 31), deadline=date(2040, 6, 30), by=secretariat
+    )
+    round_ = round_transition(round_=round_, action="open", by=secretariat, loaded_version=round_.version)
     return WalkData(
+        answer=round_.answers.order_by("pk").first().pk,
         plan=plan.pk,
         measure=Measure.objects.get(plan=plan, number=2).pk,
         status=status("実施中").pk,

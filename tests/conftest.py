@@ -1,7 +1,8 @@
 """Personas and data shared by the tests.
 
 The people: ``secretariat`` (事務局) keeps the data, ``manager`` (管理職) downloads reports,
-``council`` (議会) reads and prints, ``superuser`` is the system administrator.
+``council`` (議会) reads and prints, ``department`` (所管課担当) answers the collection rounds for
+広報課 (``other_department`` for 戸籍住民課), ``superuser`` is the system administrator.
 """
 
 from __future__ import annotations
@@ -108,6 +109,32 @@ def manager(role_groups, django_user_model):
 @pytest.fixture
 def council(role_groups, django_user_model):
     return _user(django_user_model, "giin", roles.COUNCIL, last_name="議会 次郎")
+
+
+def _department_member(django_user_model, username, department_name, last_name):
+    from measures.models import Department
+    from rounds.models import DepartmentMember
+
+    user = _user(
+        django_user_model,
+        username,
+        roles.DEPARTMENT_STAFF,
+        last_name=last_name,
+        email=f"{username}@example.jp",
+    )
+    department, _ = Department.objects.get_or_create(name=department_name)
+    DepartmentMember.objects.create(user=user, department=department)
+    return user
+
+
+@pytest.fixture
+def department(role_groups, django_user_model):
+    return _department_member(django_user_model, "koho", "広報課", "広報 三郎")
+
+
+@pytest.fixture
+def other_department(role_groups, django_user_model):
+    return _department_member(django_user_model, "koseki", "戸籍住民課", "戸籍 四郎")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from schedule.models import ScheduledItem
 
 from .factories import add_report
 
-ROLES = ("anonymous", "council", "manager", "secretariat", "superuser")
+ROLES = ("anonymous", "council", "manager", "department", "secretariat", "superuser")
 LOGIN = "login"  # a redirect to /accounts/login/
 ADMIN_LOGIN = "admin-login"  # a redirect to /admin/login/
 
@@ -36,20 +36,21 @@ SITE_RULES = {
     "home": _signed_in(200),
     "login": _all(200),
     "logout": _all(405),  # sign-out is a POST only
-    "timeline": _signed_in(200, council=403, manager=403),
-    "reports:index": _signed_in(200, council=403),
-    "reports:progress_xlsx": _signed_in(200, council=403),
+    "timeline": _signed_in(200, council=403, manager=403, department=403),
+    "reports:index": _signed_in(200, council=403, department=403),
+    "reports:progress_xlsx": _signed_in(200, council=403, department=403),
     "reports:workbook_request": _all(405),  # asking for a workbook is a POST only
     # A workbook built in the background: nobody's here (the test's id), so not found for anyone who may export.
-    "reports:workbook_status": _signed_in(404, council=403),
-    "reports:workbook_download": _signed_in(404, council=403),
-    "reports:print": _signed_in(200),
-    "reports:print_measure": _signed_in(200),
-    "schedule:table": _signed_in(200),
-    "schedule:item": _signed_in(200),
+    "reports:workbook_status": _signed_in(404, council=403, department=403),
+    "reports:workbook_download": _signed_in(404, council=403, department=403),
+    # 所管課担当 answers collection rounds and reads nothing else of the plan's pages.
+    "reports:print": _signed_in(200, department=403),
+    "reports:print_measure": _signed_in(200, department=403),
+    "schedule:table": _signed_in(200, department=403),
+    "schedule:item": _signed_in(200, department=403),
     # A calendar app cannot follow a redirect to the login page: no session and no token is a 403.
-    "schedule:calendar_feed": {**_signed_in(200), "anonymous": 403},
-    "schedule:calendar_subscription": _signed_in(200),
+    "schedule:calendar_feed": {**_signed_in(200, department=403), "anonymous": 403},
+    "schedule:calendar_subscription": _signed_in(200, department=403),
     # Open data: a published plan's files, page, catalogue and data package, to everyone alike (tests/test_opendata.py
     # has the unpublished case: no files, 404).
     "opendata:index": _all(200),
@@ -69,6 +70,21 @@ SITE_RULES = {
     "public:accessibility_results": _all(200),
     "public:sitemap": _all(200),
     "public:robots": _all(200),
+}
+
+# Collection rounds (rounds/, tests/test_rounds.py): the secretariat's list, new round, dashboard and
+# review; a department's answer, to its own staff (the test's answer is 広報課's, the department
+# persona's) and the secretariat. The buttons are POSTs only.
+SECRETARIAT_ONLY = _signed_in(403, secretariat=200, superuser=200)
+ROUNDS_RULES = {
+    "rounds:index": _signed_in(403, department=200, secretariat=200, superuser=200),
+    "rounds:create": SECRETARIAT_ONLY,
+    "rounds:dashboard": SECRETARIAT_ONLY,
+    "rounds:move": _all(405),
+    "rounds:remind": _all(405),
+    "rounds:copy": _all(405),
+    "rounds:answer": _signed_in(403, department=200, secretariat=200, superuser=200),
+    "rounds:review": SECRETARIAT_ONLY,
 }
 
 # The API (docs/api.md): anyone reads a published plan (the fixture publishes the ward's), each role
@@ -91,20 +107,53 @@ API_RULES = {
     "api:api-root": _all(200),
     "api:schema": _all(200),
     "api:docs": _all(200),
-    **{f"api:{basename}-list": _all(200) for basename in API_MODELS},
-    **{f"api:{basename}-detail": _all(200) for basename in API_MODELS},
-    "api:progressreport-withdraw": _all(405),
+    # 所管課担当 signs in to answer rounds and has no view permission: a signed-in request is judged by
+    # the person's permissions, not as a visitor's, so the plan's endpoints answer 403.
+    **{f"api:{basename}-list": {**_all(200), "department": 403} for basename in API_MODELS},
+    **{f"api:{basename}-detail": {**_all(200), "department": 403} for basename in API_MODELS},
+    "api:progressreport-withdraw": {**_all(405), "department": 403},
+    # Collection rounds: the secretariat's and the asked departments' (tests/test_rounds_api.py); a visitor
+    # reads an empty list and no row; the roles without a department or the permission, nothing.
+    **{
+        f"api:{basename}-list": {**_all(200), "council": 403, "manager": 403}
+        for basename in ("round", "answer")
+    },
+    **{
+        f"api:{basename}-detail": {**_all(200), "anonymous": 404, "council": 403, "manager": 403}
+        for basename in ("round", "answer")
+    },
+    "api:answer-submit": {**_all(405), "council": 403, "manager": 403},
 }
+ROUNDS_API_MODELS = {"round": "rounds.Round", "answer": "rounds.Answer"}
 
 # The admin: the staff-only site. Non-staff roles are sent to the admin's login page.
-NOT_STAFF = {"anonymous": ADMIN_LOGIN, "council": ADMIN_LOGIN, "manager": ADMIN_LOGIN}
+NOT_STAFF = {
+    "anonymous": ADMIN_LOGIN,
+    "council": ADMIN_LOGIN,
+    "manager": ADMIN_LOGIN,
+    "department": ADMIN_LOGIN,
+}
 ADMIN_SITE_RULES = {
     "admin:index": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # Staff already signed in go on; a manager or council member is told the admin is the
     # secretariat's (a Japanese page with the way home), not asked to sign in as someone else.
-    "admin:login": {**_all(200), "council": 403, "manager": 403, "secretariat": 302, "superuser": 302},
+    "admin:login": {
+        **_all(200),
+        "council": 403,
+        "manager": 403,
+        "department": 403,
+        "secretariat": 302,
+        "superuser": 302,
+    },
     # POST only for staff; anyone else is sent back to the admin (and from there to its login).
-    "admin:logout": {"anonymous": 302, "council": 302, "manager": 302, "secretariat": 405, "superuser": 405},
+    "admin:logout": {
+        "anonymous": 302,
+        "council": 302,
+        "manager": 302,
+        "department": 302,
+        "secretariat": 405,
+        "superuser": 405,
+    },
     "admin:password_change": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:password_change_done": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:autocomplete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},  # needs its parameters
@@ -167,6 +216,8 @@ def _patterns(patterns=None, prefix="", namespace=None):
 def _rule(name: str) -> dict | None:
     if name in SITE_RULES:
         return SITE_RULES[name]
+    if name in ROUNDS_RULES:
+        return ROUNDS_RULES[name]
     if name in API_RULES:
         return API_RULES[name]
     if name in ADMIN_EXCEPTIONS:
@@ -187,7 +238,7 @@ def test_every_url_pattern_has_an_access_rule():
 
 
 @pytest.fixture
-def objects(demo, secretariat):
+def objects(demo, secretariat, department):
     """One real object of every kind a URL can name."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
@@ -205,7 +256,23 @@ def objects(demo, secretariat):
     workbook_job_build_task.enqueue(
         "00000000-0000-4000-8000-000000000000"
     )  # a queued task (the database backend)
+    from measures.models import Department
+    from rounds.models import Round
+    from rounds.services import round_create, round_transition
+
+    # 広報課 leads 施策2 once 情報政策課 is last in the 所管課 order (rounds.services._leads).
+    Department.objects.filter(name="情報政策課").update(order=99)
+    round_ = round_create(
+        plan=measure.plan,
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    round_transition(round_=round_, action="open", by=secretariat, loaded_version=round_.version)
     return {
+        "round": Round.objects.get(pk=round_.pk),
+        "answer": round_.answers.get(department__name="広報課"),
         "group": Group.objects.first(),
         "user": secretariat,
         "measure": measure,
@@ -221,8 +288,9 @@ def _api_url(name: str) -> str:
     from django.urls import reverse
 
     basename, _, kind = name.removeprefix("api:").rpartition("-")
-    if kind in ("detail", "withdraw"):
-        obj = apps.get_model(API_MODELS[basename])._default_manager.order_by("pk").first()
+    if kind in ("detail", "withdraw", "submit"):
+        model = {**API_MODELS, **ROUNDS_API_MODELS}[basename]
+        obj = apps.get_model(model)._default_manager.order_by("pk").first()
         assert obj is not None, f"no {basename} to open {name}"
         return reverse(name, kwargs={"pk": obj.pk})
     return reverse(name)
@@ -261,6 +329,9 @@ def _concrete_url(route: str, name: str, objects) -> str:
         url = url.replace("<int:pk>", str(objects["measure"].pk))
     elif name == "schedule:item":
         url = url.replace("<int:pk>", str(objects["item"].pk))
+    elif name.startswith("rounds:") and "<int:pk>" in url:
+        key = "answer" if name in ("rounds:answer", "rounds:review") else "round"
+        url = url.replace("<int:pk>", str(objects[key].pk))
     elif name.startswith("opendata:dataset_"):
         url = url.replace("<slug:dataset>", "measures")
     elif name.startswith("public:"):
@@ -304,7 +375,7 @@ def test_no_role_below_the_secretariat_can_change_anything_by_post(client, reque
             continue
         route = next(r for r, n in _patterns() if n == name)
         response = client.post(_concrete_url(route, name, objects), {"title": "改ざん"})
-        if name == "reports:workbook_request" and role != "council":
+        if name == "reports:workbook_request" and role not in ("council", "department"):
             # The one POST of the site's pages: it asks for a workbook and changes no plan data
             # (tests/test_workbook_background.py); a small one is sent to the download.
             assert response.status_code == 302, f"POST {name} answered {response.status_code}"
@@ -338,8 +409,8 @@ def test_an_unknown_id_in_a_url_answers_404(client, superuser, url, seeded):
 # are checked in tests/test_workbook_background.py.
 SIGNED_IN_PAGES = [
     name
-    for name, rule in SITE_RULES.items()
-    if rule["anonymous"] == LOGIN and not name.startswith("reports:workbook_")
+    for name, rule in {**SITE_RULES, **ROUNDS_RULES}.items()
+    if rule["anonymous"] == LOGIN and not name.startswith("reports:workbook_") and rule["superuser"] == 200
 ]
 
 

@@ -52,6 +52,7 @@ def test_demo_accounts_are_created_once_per_role_and_sign_in(settings, rf):
         ("jimukyoku", "demo-jimukyoku", "事務局"),
         ("kanrishoku", "demo-kanrishoku", "管理職"),
         ("gikai", "demo-gikai", "議会"),
+        ("koho", "demo-koho", "所管課担当"),
     ):
         assert username in text and password in text
         user = authenticate(rf.post("/accounts/login/"), username=username, password=password)
@@ -59,7 +60,9 @@ def test_demo_accounts_are_created_once_per_role_and_sign_in(settings, rf):
         assert [g.name for g in user.groups.all()] == [role]
     from django.contrib.auth import get_user_model
 
-    assert get_user_model().objects.count() == 3
+    assert get_user_model().objects.count() == 8  # 3 roles and 5 department staff (collection rounds)
+    koho = get_user_model().objects.get(username="koho")
+    assert [m.department.name for m in koho.department_memberships.all()] == ["広報課"]
     assert get_user_model().objects.get(username="jimukyoku").is_staff
     from core.users import display_name_with_affiliation
 

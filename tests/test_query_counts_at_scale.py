@@ -320,7 +320,8 @@ QUERIES = {
     "public-schedule": 20,  # 4 a schedule year
     "public-sitemap": 3,
     "admin-list-user": 6,
-    "admin-change-user": 8,  # the loaded values are the form's own initial ones: no query for the groups again
+    "admin-change-user": 10,  # the loaded values are the form's own initial ones: no query for the groups again;
+    # the departments a 所管課担当 answers for (rounds): the inline's rows and the departments to choose
     "admin-list-group": 5,
     "admin-change-group": 5,  # likewise for the permissions
 }

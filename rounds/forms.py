@@ -1,0 +1,132 @@
+"""The forms of collection rounds: a new round, a department's draft (one form per measure, each
+merged field by field with what colleagues saved meanwhile: core.versioning), and the buttons that
+move a round or an answer on (the version the person saw travels with them)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import modelformset_factory
+
+from core.fields import DateFormField, DecimalFormField, FiscalYearFormField, apply_input_rules
+from core.versioning import VersionedModelForm
+from measures.models import Department, Plan, ProgressStatus
+
+from .models import NOTE_MAX_LENGTH, ROW_FIELDS, AnswerRow
+
+
+class RoundForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        label="計画",
+        queryset=Plan.objects.all(),
+        empty_label=None,
+        error_messages={"invalid_choice": "計画を選んでください。"},
+    )
+    fiscal_year = FiscalYearFormField(label="年度")
+    as_of = DateFormField(label="報告基準日", help_text="この日時点の進捗を報告してもらいます。")
+    deadline = DateFormField(label="回答期限")
+    message = forms.CharField(
+        label="依頼文",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="照会のメールと回答のページに表示します。",
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label="照会する所管課",
+        queryset=Department.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選ばないときは、計画に施策のあるすべての所管課に照会します。",
+        error_messages={"invalid_choice": "選んだ所管課はありません。一覧から選んでください。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            apply_input_rules(field)
+
+
+def _row_field(model_field, **kwargs):
+    if model_field.name == "actual_value":
+        field = DecimalFormField(
+            label=model_field.verbose_name,
+            required=False,
+            max_digits=14,
+            decimal_places=2,
+            min_value=0,
+            error_messages={"min_value": "実績値はマイナスにできません。0以上の数で入力してください。"},
+        )
+    elif model_field.name == "status":
+        field = model_field.formfield(empty_label="選んでください", **kwargs)
+        field.error_messages["invalid_choice"] = "進捗状況を一覧から選んでください。"
+    else:
+        field = model_field.formfield(**kwargs)
+    if isinstance(field.widget, forms.Textarea):
+        field.widget.attrs["rows"] = 3
+    return apply_input_rules(field)
+
+
+class AnswerRowForm(VersionedModelForm):
+    """One measure's figures. A colleague's save since the page was opened is merged field by field;
+    a field both changed is shown with both values and a choice (core.versioning)."""
+
+    IGNORED = ("id",)  # the formset's key, not a figure
+
+    class Meta(VersionedModelForm.Meta):
+        model = AnswerRow
+        fields = (*ROW_FIELDS, "version")
+        formfield_callback = _row_field
+
+    def __init__(self, *args, status_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if status_choices is not None:
+            # Read once for the whole page, not once per measure.
+            self.fields["status"].choices = status_choices
+
+
+FOREIGN_ROW = "この施策はこの回答にありません(他の所管課の施策か、ない施策です)。画面を開き直してください。"
+
+
+class _RowFormSet(forms.BaseModelFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._status_choices = [("", "選んでください")] + [
+            (status.pk, str(status)) for status in ProgressStatus.objects.all()
+        ]
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Only this answer's rows: another department's row or a made-up id is refused beside the row.
+        form.fields["id"].queryset = self.get_queryset()
+        form.fields["id"].error_messages["invalid_choice"] = FOREIGN_ROW
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "status_choices": self._status_choices}
+
+
+AnswerRowFormSet = modelformset_factory(
+    AnswerRow,
+    form=AnswerRowForm,
+    formset=_RowFormSet,
+    extra=0,
+    edit_only=True,
+    max_num=10000,
+    absolute_max=10000,
+)
+
+
+class MoveForm(forms.Form):
+    """A button that moves a round or an answer on: the version the person saw, and a comment."""
+
+    action = forms.CharField(max_length=20)
+    version = forms.IntegerField(min_value=1, required=False)
+    comment = forms.CharField(
+        label="理由・コメント",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        apply_input_rules(self.fields["comment"])

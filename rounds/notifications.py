@@ -1,0 +1,227 @@
+"""E-mail to department staff, through Django's e-mail framework (SMTP in production, the console
+in `make run`, locmem in the tests: docs/operations.md).
+
+Each e-mail is first a Notification row, written in the transaction of what caused it, with a key
+that makes it once only. It is sent after the commit (transaction.on_commit), so a save never waits
+for the mail server and never fails because of it; what could not be sent stays unsent, logged, and
+`manage.py send_round_reminders` sends it on its next run, along with the deadline reminders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from core import clock, fiscal
+from core.addresses import site_url
+from core.users import display_name
+
+from .models import UNANSWERED_STATES, Answer, DepartmentMember, Notification, Round
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "【進捗照会】"
+
+
+def _members(department_ids: Iterable[int]) -> dict[int, list]:
+    """Each department's active members with an e-mail address."""
+    members: dict[int, list] = {}
+    for membership in (
+        DepartmentMember.objects.filter(department_id__in=list(department_ids), user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+    ):
+        members.setdefault(membership.department_id, []).append(membership.user)
+    return members
+
+
+def _round_facts(round_: Round) -> str:
+    return (
+        f"計画: {round_.plan.name}\n"
+        f"年度: {fiscal.fiscal_year_label(round_.fiscal_year)}\n"
+        f"報告基準日: {fiscal.wareki_date(round_.as_of)}\n"
+        f"回答期限: {fiscal.wareki_date(round_.deadline)}\n"
+    )
+
+
+def _body(user, answer: Answer, round_: Round, text: str) -> str:
+    return (
+        f"{answer.department} {display_name(user)} 様\n\n{text}\n\n{_round_facts(round_)}\n"
+        f"回答のページ: {site_url('rounds:answer', answer.pk)}\n\n"
+        "このメールは文京区官民データ活用推進計画 進捗管理から自動で送っています。\n"
+    )
+
+
+def _queue(round_: Round, kind: str, answers: Iterable[Answer], subject: str, text, key: str) -> int:
+    """Record one e-mail per member of each answer's department (``text(answer)`` its message),
+    keyed ``{key}:{answer}:{user}`` so that none is recorded twice; send them after the commit."""
+    answers = list(answers)
+    members = _members(answer.department_id for answer in answers)
+    now = clock.now()
+    notes = [
+        Notification(
+            key=f"{key}:{answer.pk}:{user.pk}",
+            kind=kind,
+            round=round_,
+            recipient=user,
+            subject=SUBJECT_PREFIX + subject,
+            body=_body(user, answer, round_, text(answer)),
+            created_at=now,
+        )
+        for answer in answers
+        for user in members.get(answer.department_id, ())
+    ]
+    keys = [note.key for note in notes]
+    known = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    new = [note for note in notes if note.key not in known]
+    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    if new:
+        new_keys = [note.key for note in new]
+        transaction.on_commit(lambda: notifications_send(keys=new_keys))
+    return len(new)
+
+
+def round_opened(round_: Round) -> int:
+    def text(answer):
+        message = f"\n{round_.message}\n" if round_.message else ""
+        return (
+            f"{round_.plan.name}の{fiscal.fiscal_year_label(round_.fiscal_year)}の進捗状況について、"
+            f"事務局から照会があります。回答期限までに、所管の施策の実績を入力して提出してください。{message}"
+        )
+
+    return _queue(
+        round_,
+        Notification.Kind.OPENED,
+        round_.answers.select_related("department"),
+        f"{fiscal.fiscal_year_label(round_.fiscal_year)}の進捗状況の照会(回答期限: {fiscal.wareki_date(round_.deadline)})",
+        text,
+        f"opened:{round_.pk}",
+    )
+
+
+def answer_returned(answer: Answer) -> int:
+    round_ = answer.round
+    # Each return is its own e-mail: the key counts the answer's returns so far.
+    returns = answer.transitions.filter(to_state=Answer.State.RETURNED).count()
+
+    def text(_answer):
+        reason = f"\n差戻しの理由:\n{answer.return_reason}\n" if answer.return_reason else ""
+        return f"提出された回答が事務局から差し戻されました。内容を直して、もう一度提出してください。{reason}"
+
+    return _queue(
+        round_,
+        Notification.Kind.RETURNED,
+        [answer],
+        f"回答が差し戻されました({answer.department})",
+        text,
+        f"returned:{returns}",
+    )
+
+
+def round_remind(round_: Round, on: date | None = None) -> int:
+    """The secretariat's reminder to the departments that have not submitted: once a day at most."""
+    on = on or clock.today()
+    answers = round_.answers.filter(state__in=UNANSWERED_STATES).select_related("department")
+    return _queue(
+        round_,
+        Notification.Kind.REMINDER,
+        answers,
+        f"回答のお願い(回答期限: {fiscal.wareki_date(round_.deadline)})",
+        lambda answer: "まだ回答が提出されていません。回答期限までに入力して提出してください。",
+        f"reminder:{on.isoformat()}",
+    )
+
+
+# Days before the deadline on which those who have not submitted are reminded, and the text.
+DEADLINE_REMINDERS = {
+    7: (
+        Notification.Kind.DUE_7,
+        "回答期限まであと7日です",
+        "回答期限まであと7日です。まだ提出されていません。",
+    ),
+    1: (Notification.Kind.DUE_1, "回答期限は明日です", "回答期限は明日です。まだ提出されていません。"),
+}
+
+
+def deadline_reminders_queue(on: date | None = None) -> int:
+    """The reminders due on ``on`` for every open round: 7 days and 1 day before the deadline (sent
+    from that day on, if the command did not run that day) and once the deadline has passed, each
+    once per person. Returns the number of e-mails recorded."""
+    on = on or clock.today()
+    queued = 0
+    for round_ in Round.objects.filter(state=Round.State.OPEN).select_related("plan"):
+        answers = list(round_.answers.filter(state__in=UNANSWERED_STATES).select_related("department"))
+        if not answers:
+            continue
+        days_left = (round_.deadline - on).days
+        if days_left < 0:
+            queued += _queue(
+                round_,
+                Notification.Kind.OVERDUE,
+                answers,
+                "回答期限を過ぎています",
+                lambda answer: (
+                    "回答期限を過ぎましたが、まだ提出されていません。入力して提出してください(期限後として受け付けます)。"
+                ),
+                f"overdue:{round_.deadline.isoformat()}",
+            )
+            continue
+        # The nearest reminder whose day has come: 1 day before beats 7 days before.
+        due = [days for days in sorted(DEADLINE_REMINDERS) if days_left <= days]
+        if due:
+            kind, subject, text = DEADLINE_REMINDERS[due[0]]
+            queued += _queue(
+                round_,
+                kind,
+                answers,
+                subject,
+                lambda answer, t=text: t,
+                f"{kind}:{round_.deadline.isoformat()}",
+            )
+    return queued
+
+
+def notifications_send(keys: Iterable[str] | None = None) -> tuple[int, int]:
+    """Send the unsent e-mails (those named, or all): (sent, failed). A failure is logged and counted
+    on the row, which stays unsent for the next run; nothing is raised."""
+    pending = Notification.objects.filter(sent_at__isnull=True).order_by("pk")
+    if keys is not None:
+        pending = pending.filter(key__in=list(keys))
+    sent = failed = 0
+    for pk in list(pending.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                # Claimed under a lock: two runs at once never send the same e-mail twice.
+                note = (
+                    Notification.objects.select_for_update(skip_locked=True)
+                    .select_related("recipient")
+                    .filter(pk=pk, sent_at__isnull=True)
+                    .first()
+                )
+                if note is None:
+                    continue
+                try:
+                    send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
+                except Exception as error:  # noqa: BLE001 - any failure of the mail server is retried
+                    note.attempts += 1
+                    note.last_error = f"{type(error).__name__}: {error}"[:1000]
+                    note.save(update_fields=["attempts", "last_error"])
+                    logger.warning(
+                        "notification %s to user %s not sent: %s", note.key, note.recipient_id, error
+                    )
+                    failed += 1
+                    continue
+                note.sent_at = clock.now()
+                note.attempts += 1
+                note.last_error = ""
+                note.save(update_fields=["sent_at", "attempts", "last_error"])
+                sent += 1
+        except Exception:  # noqa: BLE001 - never let an e-mail break the request that caused it
+            logger.exception("notification %s: could not be sent", pk)
+            failed += 1
+    return sent, failed

@@ -1,0 +1,82 @@
+"""Two members of the secretariat accept the same answer at the same moment (PostgreSQL): the second
+waits for the first one's lock on the answer, then is told it is accepted already; the reports are
+added once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+import rounds.services
+from measures.models import ProgressReport
+from rounds.models import Answer
+from rounds.services import answer_rows_save, answer_transition, round_create, round_transition
+
+from .factories import seed_plan, status
+from .test_report_races import _a_query_waits_for_a_lock
+from .test_rounds import lead_last
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_accepted_twice_at_once_adds_its_reports_once(demo, secretariat, department, monkeypatch):
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    round_ = round_transition(round_=round_, action="open", by=secretariat, loaded_version=round_.version)
+    answer = round_.answers.get(department__name="広報課")
+    row = answer.rows.get()
+    row.status, row.progress_percent = status("実施中"), 60
+    answer = answer_rows_save(answer=answer, rows=[row], by=department)
+    answer = answer_transition(answer=answer, action="submit", by=department, loaded_version=answer.version)
+    count = ProgressReport.objects.count()
+
+    holding, release = threading.Event(), threading.Event()
+    real = rounds.services.progress_reports_accept
+
+    def accept_and_hold(**kwargs):
+        made = real(**kwargs)
+        if threading.current_thread().name == "first":
+            holding.set()  # the answer's row stays locked until this transaction ends
+            assert release.wait(30)
+        return made
+
+    monkeypatch.setattr(rounds.services, "progress_reports_accept", accept_and_hold)
+    outcomes: dict[str, object] = {}
+
+    def accept_in(name: str) -> None:
+        try:
+            outcomes[name] = answer_transition(
+                answer=answer, action="accept", by=secretariat, loaded_version=answer.version
+            ).get_state_display()
+        except ValidationError as error:
+            outcomes[name] = error.messages
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=accept_in, args=("first",), name="first")
+    first.start()
+    assert holding.wait(30)
+    second = threading.Thread(target=accept_in, args=("second",), name="second")
+    second.start()
+    try:
+        assert _a_query_waits_for_a_lock(), "the second acceptance did not wait for the first"
+    finally:
+        release.set()
+        first.join(30)
+        second.join(30)
+    assert outcomes == {
+        "first": "承認済",
+        "second": ["この照会への回答はすでに「承認済」です。画面を開き直して、今の状態を確かめてください。"],
+    }
+    assert ProgressReport.objects.count() == count + 1
+    assert Answer.objects.get(pk=answer.pk).state == Answer.State.ACCEPTED
