@@ -48,21 +48,31 @@ PUBLIC_MAX_AGE = 60
 public_page = cache_control(public=True, max_age=PUBLIC_MAX_AGE)
 
 
+# What the public pages are drawn by: this app, the apps whose selectors, legend, chart and labels
+# it reads, and the project's base template and style. Whole apps, not a list of files, so that a
+# new module the pages come to use is never left out.
+_CODE_APPS = ("opendata", "measures", "schedule", "core", "bunkyo")
+_CODE_SUFFIXES = (".py", ".html", ".css", ".js", ".json")
+
+
+def code_files() -> list[Path]:
+    """Every file the public pages are drawn by, in a fixed order."""
+    base = Path(settings.BASE_DIR)
+    return [
+        path
+        for app in _CODE_APPS
+        for path in sorted((base / app).rglob("*"))
+        if path.suffix in _CODE_SUFFIXES and path.is_file() and "__pycache__" not in path.parts
+    ]
+
+
 def _code_version() -> str:
-    """What the pages are drawn by: a new release changes every ETag, so no one keeps an old layout."""
+    """A digest of code_files(), names and contents: a new release that changes how a page is drawn
+    (its grading, chart, labels or layout) changes every ETag, so no one is told 304 for an old page."""
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    # This app, and what it draws with from elsewhere: the chart's template and style, the labels' filters.
-    roots = [
-        Path(__file__).parent,
-        base / "measures" / "templates",
-        base / "measures" / "static",
-        base / "core" / "templatetags",
-    ]
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".html", ".css", ".json") and path.is_file():
-                digest.update(path.read_bytes())
+    for path in code_files():
+        digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -423,3 +423,26 @@ def test_the_accessibility_pages_state_the_policy_and_the_stored_test_results(cl
     assert "1.4.3 コントラスト(最低限レベル) (レベルAA) 結果: 適合" in tree.text
     tested = [row.find_all("td")[1].text for row in tree.find_all("table")[0].find("tbody").find_all("tr")]
     assert tested[:2] == ["/plans/", "/plans/(計画ID)/"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "measures/legend.py",  # the grades' words
+        "measures/chart.py",  # the chart's layout
+        "measures/selectors/rows.py",  # the progress row: as of, standing, rate, grade
+        "measures/selectors/tally.py",  # the counts
+        "schedule/selectors.py",  # the schedule's grid
+        "core/fiscal.py",  # the era labels
+        "bunkyo/templates/base.html",  # the header and footer every public page extends
+        "opendata/templates/opendata/public/plan.html",
+    ],
+)
+def test_a_release_that_changes_what_a_page_shows_changes_every_etag(path):
+    """A client that kept the page from before a release must not be told 304 (Not Modified) for a
+    page the new code draws differently: every file the pages are drawn by is in the ETag's digest."""
+    from django.conf import settings
+
+    from opendata.public_views import code_files
+
+    assert settings.BASE_DIR / path in code_files()
