@@ -118,12 +118,13 @@ def _with_name(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def _postgres_admin(url: str, *statements: str) -> list:
-    """Run statements on the server's ``postgres`` database, outside a transaction; the last one's rows."""
+def _postgres_admin(url: str, *statements: str, database: str = "postgres") -> list:
+    """Run statements on the server's ``postgres`` database (or ``database``), outside a
+    transaction; the last one's rows."""
     import psycopg
 
     rows = []
-    with psycopg.connect(_with_name(url, "postgres"), autocommit=True) as connection:
+    with psycopg.connect(_with_name(url, database), autocommit=True) as connection:
         for statement in statements:
             cursor = connection.execute(statement)
             rows = cursor.fetchall() if cursor.description else []
@@ -154,6 +155,9 @@ def cached_postgres(
     )
     started = time.perf_counter()
     _generate(env, plans, measures_per_plan, seed)
+    # The planner's statistics, as autovacuum would have gathered them on a real database (it
+    # may not have yet): copies made from this one (CREATE DATABASE … TEMPLATE) inherit them.
+    _postgres_admin(url, "ANALYZE", database=partial)
     _postgres_admin(url, f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
     return name, round(time.perf_counter() - started, 1)
 

@@ -63,6 +63,11 @@ LIBRARIES = (
 OTHER_PROGRAMS = {
     "lock_timeout": "PostgreSQL",
     "statement_timeout": "PostgreSQL",
+    "jit_above_cost": "PostgreSQL",
+    "work_mem": "PostgreSQL",
+    "pg_statistic": "PostgreSQL's catalog",
+    "n_live_tup": "PostgreSQL's statistics views",
+    "last_autoanalyze": "PostgreSQL's statistics views",
     "limit_req": "nginx",
     "limit_conn": "nginx",
     "EncryptedPackage": "an encrypted Office file's part (import-limits.md)",

@@ -16,7 +16,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -32,7 +31,7 @@ from ..models import (
     ProgressReport,
     ProgressStatus,
 )
-from .plans import _latest_report
+from .plans import _latest_report_relation
 from .rows import (
     _REPORT_COLUMNS,
     _WITHDRAWAL_COLUMNS,
@@ -188,14 +187,7 @@ def _year_changed(index: int, fiscal_year: int, *, since: date, as_of: date, gra
     """
     before, after, target = f"before_{index}", f"after_{index}", f"target_{index}"
     relations = {
-        name: FilteredRelation(
-            "progress_reports",
-            condition=Q(
-                progress_reports__id=Subquery(
-                    _latest_report(as_of=day, measure=OuterRef("pk"), fiscal_year=fiscal_year)
-                )
-            ),
-        )
+        name: _latest_report_relation(as_of=day, fiscal_year=fiscal_year)
         for name, day in ((before, since), (after, as_of))
     }
     relations[target] = FilteredRelation(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import (
     Exists,
     Expression,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
@@ -122,6 +123,27 @@ def _latest_report(*, as_of: date, measure, fiscal_year) -> QuerySet[ProgressRep
         .filter(as_of__lte=as_of, measure=measure, fiscal_year=fiscal_year)
         .order_by("-as_of")
         .values("id")[:1]
+    )
+
+
+def _latest_report_relation(*, as_of: date, fiscal_year: int) -> FilteredRelation:
+    """A measure's latest standing report for ``fiscal_year`` on or before ``as_of``, as a relation
+    of a Measure query (None when it has none): its ``progress_reports`` joined on _latest_report.
+
+    The bounds that report meets anyway (its year, standing, dated by ``as_of``) are repeated in
+    the join, so that PostgreSQL hashes only that year's standing reports, not the whole table,
+    when it joins them to every measure of a plan (40–50 % of each count's time at 25,000
+    measures: docs/PERFORMANCE.md, issue 23, item 12 on PostgreSQL)."""
+    return FilteredRelation(
+        "progress_reports",
+        condition=Q(
+            progress_reports__fiscal_year=fiscal_year,
+            progress_reports__withdrawn_on__isnull=True,
+            progress_reports__as_of__lte=as_of,
+            progress_reports__id=Subquery(
+                _latest_report(as_of=as_of, measure=OuterRef("pk"), fiscal_year=fiscal_year)
+            ),
+        ),
     )
 
 

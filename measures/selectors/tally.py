@@ -17,9 +17,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -36,7 +34,7 @@ from ..models import (
     ProgressStatus,
     Purpose,
 )
-from .plans import _latest_report
+from .plans import _latest_report_relation
 from .rows import MeasureProgress
 
 
@@ -253,13 +251,10 @@ def progress_year_count(
         grades = EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by("order", "code")
     statuses, grades = list(statuses), list(grades)
     status_names = {status.pk: status.name for status in statuses}
-    latest = _latest_report(as_of=as_of, measure=OuterRef("pk"), fiscal_year=fiscal_year)
     groups = (
         Measure.objects.filter(plan=plan)
         .annotate(
-            latest_report=FilteredRelation(
-                "progress_reports", condition=Q(progress_reports__id=Subquery(latest))
-            ),
+            latest_report=_latest_report_relation(as_of=as_of, fiscal_year=fiscal_year),
             year_target=FilteredRelation(
                 "annual_targets", condition=Q(annual_targets__fiscal_year=fiscal_year)
             ),
