@@ -152,7 +152,7 @@ class _KeepFilterSet(api.FilterBackend):
 # ---- The yearly state ----------------------------------------------------------------------------
 
 
-class TargetSerializer(api.Serializer):
+class TargetSerializer(api.RecordSerializer):
     target_text = serializers.CharField(read_only=True, help_text="年度目標。")
     indicator_name = serializers.CharField(read_only=True, help_text="指標名。")
     indicator_unit = serializers.CharField(read_only=True, help_text="単位。")
@@ -165,7 +165,7 @@ def _year_field(field_class, source: str, help_text: str, **kwargs):
     return field_class(source=source, read_only=True, allow_null=True, help_text=help_text, **kwargs)
 
 
-class YearProgressSerializer(api.Serializer):
+class YearProgressSerializer(api.RecordSerializer):
     """One fiscal year of a measure as of the date: measures.selectors.YearProgress."""
 
     fiscal_year = serializers.IntegerField(read_only=True, help_text="年度(西暦)。")

@@ -23,6 +23,7 @@ from measures.selectors import (
     reports_history,
     reports_latest_as_of,
 )
+from measures.services import progress_report_withdraw
 
 from .factories import add_report, add_target, make_measure, seed_plan
 
@@ -199,3 +200,32 @@ def test_without_the_names_the_rows_are_the_same_but_for_departments_and_keyword
     for row in full:
         row.departments, row.keywords = [], []
     assert plain == full
+
+
+@pytest.mark.parametrize(
+    "as_of", [date(2019, 11, 14), date(2019, 11, 15), date(2019, 11, 17), date(2022, 6, 1)]
+)
+def test_a_page_of_measures_gives_the_streams_rows_corrections_and_withdrawals_alike(
+    as_of, django_user_model
+):
+    """The API's page (measures already read) takes each year's first report of
+    reports_standing_latest_first, the stream reports_latest_as_of's subquery: the same report."""
+    plan = seed_plan()
+    _shuffled_extra_measures(plan)
+    measure = plan.measures.order_by("pk").first()
+    secretariat = django_user_model.objects.create(username="secretariat")
+
+    def withdraw(report, on):
+        progress_report_withdraw(
+            report=report, withdrawn_on=on, reason="誤り", by=secretariat, loaded_version=1
+        )
+
+    withdraw(add_report(measure, 2019, date(2019, 11, 15), progress=60), date(2019, 11, 15))
+    add_report(measure, 2019, date(2019, 11, 15), progress=70)  # its correction, the same day: it stands
+    withdraw(add_report(measure, 2019, date(2019, 11, 16), progress=90), date(2019, 11, 16))
+    streamed = list(measure_progress_rows(plan=plan, as_of=as_of, measures=plan.measures.all()))
+    page = list(plan.measures.select_related("purpose").order_by("pk"))
+    assert list(measure_progress_rows(plan=plan, as_of=as_of, measures=page)) == streamed
+    if date(2019, 11, 15) <= as_of <= date(2019, 11, 17):
+        year = next(row for row in streamed if row.pk == measure.pk).years[0]
+        assert year.report.progress_percent == 70

@@ -32,6 +32,7 @@ from .plans import (
     published_schedule_years,
     reports_history,
     reports_latest_as_of,
+    reports_standing_latest_first,
 )
 from .rows import (
     MEASURE_ORDER,
@@ -61,6 +62,7 @@ __all__ = [
     "published_only",
     "plan_default_as_of",
     "reports_latest_as_of",
+    "reports_standing_latest_first",
     "reports_history",
     "measure_reports",
     "NewReportDefaults",
