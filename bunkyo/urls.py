@@ -17,3 +17,5 @@ urlpatterns = [
     path("rounds/", include("rounds.urls")),
     path("", include("opendata.public_urls")),
 ]
+
+handler404 = "bunkyo.views.page_not_found"

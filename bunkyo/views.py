@@ -1,5 +1,7 @@
 from django.shortcuts import render
+from django.views import defaults
 
+from core.api import no_route_response
 from core.clock import today
 from core.pages import read_only_page
 from measures.selectors import plan_current
@@ -32,3 +34,9 @@ def timeline(request):
         "query": query.urlencode(),
     }
     return render(request, "bunkyo/timeline.html", context)
+
+
+def page_not_found(request, exception):
+    """Django's 404 page (templates/404.html), except under /api/, where a client reads the API's
+    own JSON body (core.api.no_route_response)."""
+    return no_route_response(request) or defaults.page_not_found(request, exception)

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
@@ -103,6 +103,17 @@ def raise_conflict(conflict, serializer) -> None:
 
 INVALID_MESSAGE = "入力に誤りがあります。項目ごとの理由は errors にあります。"
 PARSE_MESSAGE = "リクエストの本文を JSON として読み取れません。"
+NO_ROUTE_MESSAGE = "指定のURLのAPIはありません。/api/ に一覧があります。"
+API_PREFIX = "/api/"
+
+
+def no_route_response(request) -> JsonResponse | None:
+    """The 404 for an address under /api/ that matches no route (an id the router's pattern does not
+    take, a list that does not exist): the API's own Error body, as every other refusal, instead of
+    the site's HTML page. None for an address outside the API (bunkyo.views.page_not_found)."""
+    if not request.path_info.startswith(API_PREFIX):
+        return None
+    return JsonResponse({"detail": NO_ROUTE_MESSAGE}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
 def _messages(value) -> list[str]:

@@ -125,3 +125,28 @@ def test_a_stale_withdrawal_is_a_409_with_the_message(client, published, secreta
     body = response.json()
     assert set(body) == {"detail"}
     assert "先に変更したため保存できませんでした" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/measures/1.5/"),  # an id the router's pattern does not take
+        ("post", "/api/progress-reports/1.5/withdraw/"),
+        ("get", "/api/no-such-list/"),
+    ],
+)
+def test_an_address_under_the_api_that_names_nothing_is_a_404_in_the_apis_own_body(
+    client, published, method, path
+):
+    """A client of the API reads every error as the Error body (JSON, ``detail``), not the site's HTML
+    page, even when the address matches no route at all (schemathesis found it with an id 1.5)."""
+    response = getattr(client, method)(path, HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "指定のURLのAPIはありません。/api/ に一覧があります。"}
+
+
+def test_a_page_outside_the_api_that_names_nothing_is_still_the_sites_404_page(client, published):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
