@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
 from bunkyo import roles
@@ -166,6 +167,12 @@ def _something_in_every_table(secretariat, council, client):
     AccessFailureLog.objects.create(
         username="jimu", ip_address="192.0.2.1", user_agent="test", locked_out=False
     )
+    # The collection rounds (rounds/): the demo's, made through the services by the demo accounts, so
+    # that the department members, rounds, answers, rows, moves, notifications and their history
+    # all have rows. Both commands are the demo's, refused unless DEBUG is on.
+    with override_settings(DEBUG=True):
+        call_command("create_demo_users", stdout=StringIO())
+        call_command("load_demo_rounds", stdout=StringIO())
 
 
 @pytest.mark.django_db(transaction=True)
