@@ -19,6 +19,15 @@ from .factories import seed_plan, status
 from .page_text import parse
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+# The worker's part of an e-mail, sending it, runs at the commit (the immediate tasks backend), so
+# that the outbox holds it; test_a_save_hands_its_emails_to_the_worker tests the two apart.
+MAILS_SENT_AT_ONCE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+WORKER_STOPPED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _mails_sent_at_once(settings):
+    settings.TASKS = MAILS_SENT_AT_ONCE
 
 
 def _text(response) -> str:
@@ -463,6 +472,69 @@ def test_the_reminder_command_sends_each_reminder_once_and_retries_failures(
         call_command("send_round_reminders")
     assert [m.subject for m in mail.outbox] == ["【進捗照会】回答期限は明日です"] * 2
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_a_save_hands_its_emails_to_the_worker(
+    client, open_round, department, secretariat, settings, django_capture_on_commit_callbacks
+):
+    """Returning an answer records the e-mail; the mail server is the worker's business, not the
+    request's: nothing is sent until the worker runs the task."""
+    from django_tasks import default_task_backend
+
+    from rounds.notifications import notifications_send_task
+
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho.refresh_from_db()
+    settings.TASKS = WORKER_STOPPED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_transition(
+            answer=koho, action="return", by=secretariat, loaded_version=koho.version, comment="再確認"
+        )
+    assert mail.outbox == []
+    assert Notification.objects.get(kind="returned").sent_at is None
+    (queued,) = default_task_backend.results
+    assert queued.task.func == notifications_send_task.func
+    notifications_send_task.func(*queued.args, **queued.kwargs)  # the worker's turn
+    assert [m.to for m in mail.outbox] == [["koho@example.jp"]]
+    assert Notification.objects.get(kind="returned").sent_at is not None
+
+
+def test_an_email_is_sent_outside_any_transaction(open_round, monkeypatch):
+    """A slow mail server (EMAIL_TIMEOUT is 30 s) must not hold the database's write lock: the send
+    happens in no transaction of the sender's own."""
+    from django.db import connection
+
+    from rounds.notifications import notifications_send
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+    monkeypatch.setattr(
+        "rounds.notifications.send_mail", lambda *args, **kwargs: depths.append(len(connection.atomic_blocks))
+    )
+    Notification.objects.update(sent_at=None)
+    sent, failed = notifications_send()
+    assert (sent, failed) == (len(depths), 0) and sent > 0
+    assert set(depths) == {outside}
+
+
+def test_an_email_that_keeps_failing_is_given_up_after_five_attempts(open_round, monkeypatch, caplog):
+    from django.core.management import call_command
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("rounds.notifications.send_mail", refuse)
+    Notification.objects.exclude(pk=Notification.objects.order_by("pk").first().pk).delete()
+    Notification.objects.update(sent_at=None, attempts=0)
+    for _ in range(5):
+        with pytest.raises(SystemExit):
+            call_command("send_round_reminders")
+    assert "given up after 5 attempts" in caplog.text
+    call_command("send_round_reminders")  # given up: no longer a failure of every run
+    note = Notification.objects.get()
+    assert note.sent_at is None and note.attempts == 5
 
 
 def test_a_failed_send_never_blocks_the_save(
