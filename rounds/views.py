@@ -205,6 +205,14 @@ def _rows_queryset(answer: Answer):
     )
 
 
+def _rows_locked(answer: Answer):
+    """The answer, then its rows, locked until the save ends (PostgreSQL), in the services' order
+    (answer, then rows: no deadlock with a review): the rows the form merges against are the ones it
+    writes, so a colleague's save cannot slip in between and be overwritten."""
+    Answer.objects.select_for_update().filter(pk=answer.pk).values_list("pk").first()
+    return _rows_queryset(answer).select_for_update(of=("self",))
+
+
 def _row_errors(formset, error: RowErrors) -> None:
     """Each row's refusal beside its fields (or above the row for a rule of the whole row)."""
     for form in formset.forms:
@@ -235,7 +243,7 @@ def answer(request, pk: int):
             return _answer_recall(request, answer)
         autosave = action == "autosave"
         with transaction.atomic():
-            formset = AnswerRowFormSet(request.POST, queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+            formset = AnswerRowFormSet(request.POST, queryset=_rows_locked(answer), prefix=ROWS_PREFIX)
             done = False
             if formset.is_valid():
                 try:
