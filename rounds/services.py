@@ -65,6 +65,9 @@ ANSWER_MOVES = {
 }
 
 ROUND_CLOSED_MESSAGE = "この照会は「{state}」のため、{label}できません。事務局に連絡してください。"
+# A move that does not say which version the person saw (a hand-made request, a page kept from long
+# ago) cannot be checked for staleness: it is refused, never done blind.
+NO_VERSION = "どの時点の画面からの操作か分からないため、受け付けられませんでした。画面を開き直してから、もう一度操作してください。"
 NOT_YOURS = "この所管課の担当者ではないため、この回答を操作できません。"
 SECRETARIAT_ONLY = "この操作は事務局だけができます。"
 REASON_REQUIRED = "理由を入力してください。"
@@ -95,7 +98,10 @@ def _log(
 
 
 def _stale(current, loaded_version: int | None) -> None:
-    if loaded_version is not None and current.version != loaded_version:
+    """Refuse a move made from an older state than the current one, or from no known state at all."""
+    if loaded_version is None:
+        raise ValidationError(NO_VERSION, code="no_version")
+    if current.version != loaded_version:
         raise ValidationError(concurrent_edit_message(current, loaded_version), code="concurrent_edit")
 
 

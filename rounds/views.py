@@ -32,6 +32,7 @@ from .selectors import (
 from .services import (
     ANSWER_MOVES,
     MANAGE_ROUNDS,
+    NO_VERSION,
     ROUND_MOVES,
     RowErrors,
     answer_rows_save,
@@ -135,7 +136,12 @@ def move(request, pk: int):
     round_ = get_object_or_404(Round, pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作を読み取れませんでした。画面を開き直してください。")
+        messages.error(
+            request,
+            NO_VERSION
+            if "version" in form.errors
+            else "操作を読み取れませんでした。画面を開き直してください。",
+        )
         return redirect("rounds:dashboard", pk)
     data = form.cleaned_data
     try:
@@ -416,6 +422,8 @@ def review(request, pk: int):
                     request, f"{answer.department}の回答を「{answer.get_state_display()}」にしました。"
                 )
                 return redirect("rounds:review", pk)
+        else:
+            errors.extend(form.errors.get("version", []))
         status = 400
         answer = _answer_or_404(pk)
     rows = answer_rows_read(answer)

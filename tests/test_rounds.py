@@ -420,6 +420,36 @@ def test_recall_before_review_and_a_stale_transition_is_refused(client, open_rou
     assert "この照会への回答は今「入力中」のため、承認できません。" in _text(response)
 
 
+NO_VERSION = "どの時点の画面からの操作か分からないため、受け付けられませんでした。画面を開き直してから、もう一度操作してください。"
+
+
+@pytest.mark.parametrize("version", ["", "abc", "²"], ids=["missing", "garbage", "superscript"])
+def test_a_move_without_the_version_seen_is_refused(client, open_round, department, secretariat, version):
+    """The version the person saw is what makes a stale move refused: without it (a page saved from
+    elsewhere, a hand-made request), the move is refused, never done blind."""
+    koho = _answer(open_round, "広報課")
+    client.force_login(department)
+    url = f"/rounds/answers/{koho.pk}/"
+    data = form_data(client.get(url))
+    prefix = _row_prefix(data, Measure.objects.get(number=2))
+    response = client.post(url, {**_complete(data, prefix), "answer_version": version, "action": "submit"})
+    assert response.status_code == 400
+    assert NO_VERSION in _text(response)
+    assert _answer(open_round, "広報課").state != Answer.State.SUBMITTED
+    _submit(client, koho, department)
+    client.force_login(secretariat)
+    review_url = f"/rounds/answers/{koho.pk}/review/"
+    review = form_data(client.get(review_url), "review-form")
+    response = client.post(review_url, {**review, "version": version, "action": "accept"})
+    assert response.status_code == 400
+    assert NO_VERSION in _text(response)
+    assert _answer(open_round, "広報課").state == Answer.State.SUBMITTED
+    dashboard = f"/rounds/{open_round.pk}/"
+    response = client.post(f"{dashboard}move/", {"action": "close", "version": version}, follow=True)
+    assert NO_VERSION in _text(response)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
