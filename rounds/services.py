@@ -237,6 +237,15 @@ def round_transition(
     if current.state not in move.sources:
         _refuse_state(current, move, action)
     _stale(current, loaded_version)
+    if action == "complete":
+        pending = current.answers.filter(state__in=(A.SUBMITTED, A.RETURNED)).count()
+        if pending:
+            # 完了 ends the round: an answer still to review or to resubmit would be stranded.
+            raise ValidationError(
+                f"提出済または差戻しの回答が{pending}件あるため、完了できません。"
+                "提出済の回答は承認か差戻しを、差戻しの回答は照会を再開して再提出を待ってください。",
+                code="pending",
+            )
     if action == "open" and current.deadline < clock.today():
         raise ValidationError(
             {

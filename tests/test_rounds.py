@@ -450,6 +450,32 @@ def test_a_move_without_the_version_seen_is_refused(client, open_round, departme
     assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
 
 
+def test_a_round_is_not_completed_while_an_answer_awaits_review_or_resubmission(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    round_ = round_transition(
+        round_=open_round, action="close", by=secretariat, loaded_version=open_round.version
+    )
+    client.force_login(secretariat)
+    dashboard = f"/rounds/{open_round.pk}/"
+    response = client.post(
+        f"{dashboard}move/", {"action": "complete", "version": round_.version}, follow=True
+    )
+    assert (
+        "提出済または差戻しの回答が1件あるため、完了できません。"
+        "提出済の回答は承認か差戻しを、差戻しの回答は照会を再開して再提出を待ってください。"
+    ) in _text(response)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+    koho = _answer(open_round, "広報課")
+    answer_transition(answer=koho, action="accept", by=secretariat, loaded_version=koho.version)
+    response = client.post(
+        f"{dashboard}move/", {"action": "complete", "version": round_.version}, follow=True
+    )
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.DONE
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
