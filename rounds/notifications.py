@@ -148,15 +148,18 @@ def round_remind(round_: Round, on: date | None = None) -> int:
     )
 
 
-# Days before the deadline on which those who have not submitted are reminded, and the text.
-DEADLINE_REMINDERS = {
-    7: (
-        Notification.Kind.DUE_7,
-        "回答期限まであと7日です",
-        "回答期限まであと7日です。まだ提出されていません。",
-    ),
-    1: (Notification.Kind.DUE_1, "回答期限は明日です", "回答期限は明日です。まだ提出されていません。"),
-}
+# Days before the deadline from which those who have not submitted are reminded, each once.
+DEADLINE_REMINDERS = {7: Notification.Kind.DUE_7, 1: Notification.Kind.DUE_1}
+
+
+def _days_left_text(days_left: int) -> str:
+    """The reminder's words for the days really left (a round may open 3 days before its deadline,
+    the command may first run on the deadline day)."""
+    if days_left == 0:
+        return "本日が回答期限です"
+    if days_left == 1:
+        return "回答期限は明日です"
+    return f"回答期限まであと{days_left}日です"
 
 
 def deadline_reminders_queue(on: date | None = None) -> int:
@@ -185,13 +188,14 @@ def deadline_reminders_queue(on: date | None = None) -> int:
         # The nearest reminder whose day has come: 1 day before beats 7 days before.
         due = [days for days in sorted(DEADLINE_REMINDERS) if days_left <= days]
         if due:
-            kind, subject, text = DEADLINE_REMINDERS[due[0]]
+            kind = DEADLINE_REMINDERS[due[0]]
+            subject = _days_left_text(days_left)
             queued += _queue(
                 round_,
                 kind,
                 answers,
                 subject,
-                lambda answer, t=text: t,
+                lambda answer, t=f"{subject}。まだ提出されていません。": t,
                 f"{kind}:{round_.deadline.isoformat()}",
             )
     return queued

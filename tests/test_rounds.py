@@ -512,7 +512,7 @@ def test_the_reminder_command_sends_each_reminder_once_and_retries_failures(
         call_command("send_round_reminders")
         call_command("send_round_reminders")
     subjects = [m.subject for m in mail.outbox]
-    assert subjects.count("【進捗照会】回答期限まであと7日です") == 2  # 広報課 and 戸籍住民課, once each
+    assert subjects.count("【進捗照会】回答期限まであと6日です") == 2  # 広報課 and 戸籍住民課, once each
     mail.outbox.clear()
 
     def refuse(*args, **kwargs):
@@ -591,6 +591,23 @@ def test_an_email_that_keeps_failing_is_given_up_after_five_attempts(open_round,
     call_command("send_round_reminders")  # given up: no longer a failure of every run
     note = Notification.objects.get()
     assert note.sent_at is None and note.attempts == 5
+
+
+def test_a_reminder_says_the_days_really_left(open_round, department):
+    """A round opened 3 days before its deadline is reminded 「あと3日」, not 「あと7日」; a reminder
+    sent on the deadline day says it is today, not tomorrow."""
+    from django.core.management import call_command
+
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2040, 6, 27, 9, 0, tzinfo=TOKYO)):
+        call_command("send_round_reminders")
+    assert {m.subject for m in mail.outbox} == {"【進捗照会】回答期限まであと3日です"}
+    assert "回答期限まであと3日です。まだ提出されていません。" in mail.outbox[0].body
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2040, 6, 30, 9, 0, tzinfo=TOKYO)):
+        call_command("send_round_reminders")
+    assert {m.subject for m in mail.outbox} == {"【進捗照会】本日が回答期限です"}
+    assert "本日が回答期限です。まだ提出されていません。" in mail.outbox[0].body
 
 
 def test_a_failed_send_never_blocks_the_save(
