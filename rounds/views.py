@@ -219,6 +219,11 @@ def _rows_locked(answer: Answer):
     return _rows_queryset(answer).select_for_update(of=("self",))
 
 
+def _is_row_id(text: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, and int() refuses it."""
+    return text.isascii() and text.isdecimal()
+
+
 def _row_errors(formset, error: RowErrors) -> None:
     """Each row's refusal beside its fields (or above the row for a rule of the whole row)."""
     for form in formset.forms:
@@ -396,7 +401,7 @@ def review(request, pk: int):
         row_comments = {
             int(key.removeprefix("row-comment-")): value
             for key, value in request.POST.items()
-            if key.startswith("row-comment-") and key.removeprefix("row-comment-").isdigit()
+            if key.startswith("row-comment-") and _is_row_id(key.removeprefix("row-comment-"))
         }
         if form.is_valid():
             data = form.cleaned_data

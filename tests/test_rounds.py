@@ -476,6 +476,17 @@ def test_a_round_is_not_completed_while_an_answer_awaits_review_or_resubmission(
     assert Round.objects.get(pk=open_round.pk).state == Round.State.DONE
 
 
+def test_a_forged_row_comment_key_is_ignored_not_a_500(client, open_round, department, secretariat):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    client.force_login(secretariat)
+    url = f"/rounds/answers/{koho.pk}/review/"
+    review = form_data(client.get(url), "review-form")
+    response = client.post(url, {**review, "action": "return", "comment": "", "row-comment-²": "単位"})
+    assert response.status_code == 400
+    assert "理由を入力してください。" in _text(response)
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
