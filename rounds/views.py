@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +21,7 @@ from measures.selectors import plan_current
 from .forms import AnswerRowFormSet, MoveForm, RoundForm
 from .models import Answer, Round
 from .selectors import (
+    answer_open_to_department,
     answer_overdue,
     answer_rows_read,
     answers_of_user,
@@ -241,8 +242,11 @@ def answer(request, pk: int):
     """A department's answer: one card per measure, saved as a draft, submitted, recalled."""
     answer = _answer_or_404(pk)
     member = user_answers_for(request.user, answer)
-    if not member and not request.user.has_perm(MANAGE_ROUNDS):
+    secretariat = request.user.has_perm(MANAGE_ROUNDS)
+    if not member and not secretariat:
         raise PermissionDenied  # another department's draft is never shown
+    if not secretariat and not answer_open_to_department(answer):
+        raise Http404  # 準備中: not asked yet, as in the department's list and the API
     editable = member and answer.editable and answer.round.state == Round.State.OPEN
     errors: list[str] = []
     status = 200

@@ -487,6 +487,27 @@ def test_a_forged_row_comment_key_is_ignored_not_a_500(client, open_round, depar
     assert "理由を入力してください。" in _text(response)
 
 
+def test_a_department_cannot_open_its_answer_while_the_round_is_in_preparation(
+    client, demo, secretariat, department
+):
+    """準備中 is the secretariat's draft of the round: the department's page is not there yet, as in
+    the API."""
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    koho = _answer(round_, "広報課")
+    client.force_login(department)
+    assert client.get(f"/rounds/answers/{koho.pk}/").status_code == 404
+    assert client.get("/api/answers/").json()["count"] == 0
+    client.force_login(secretariat)
+    assert client.get(f"/rounds/answers/{koho.pk}/").status_code == 200
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
