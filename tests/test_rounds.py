@@ -508,6 +508,38 @@ def test_a_department_cannot_open_its_answer_while_the_round_is_in_preparation(
     assert client.get(f"/rounds/answers/{koho.pk}/").status_code == 200
 
 
+def test_refusals_are_worded_for_who_reads_them(client, open_round, department, secretariat):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho = _answer(open_round, "広報課")
+    with pytest.raises(ValidationError) as refused:
+        answer_transition(
+            answer=koho, action="reopen", by=secretariat, loaded_version=koho.version, comment="再"
+        )
+    assert refused.value.messages == ["この照会への回答は今「提出済」のため、承認を取り消せません。"]
+    koho = answer_transition(answer=koho, action="accept", by=secretariat, loaded_version=koho.version)
+    round_ = round_transition(
+        round_=open_round, action="close", by=secretariat, loaded_version=open_round.version
+    )
+    round_ = round_transition(round_=round_, action="complete", by=secretariat, loaded_version=round_.version)
+    with pytest.raises(ValidationError) as refused:
+        answer_transition(
+            answer=koho, action="reopen", by=secretariat, loaded_version=koho.version, comment="再"
+        )
+    # The secretariat reads it: no 「事務局に連絡してください」.
+    assert refused.value.messages == ["この照会は「完了」のため、承認を取り消せません。"]
+    fresh = round_create(
+        plan=seed_plan(),
+        fiscal_year=2020,
+        as_of=date(2020, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    with pytest.raises(ValidationError) as refused:
+        round_transition(round_=fresh, action="close", by=secretariat, loaded_version=fresh.version)
+    assert refused.value.messages == ["この進捗照会は今「準備中」のため、締め切れません。"]
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
