@@ -93,7 +93,9 @@ def _queue(round_: Round, kind: str, answers: Iterable[Answer], subject: str, te
     Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
     if new:
         new_keys = [note.key for note in new]
-        transaction.on_commit(lambda: notifications_send_task.enqueue(keys=new_keys))
+        # robust: should the queue refuse the task, the save stands and the error is logged; the
+        # e-mails wait unsent for send_round_reminders.
+        transaction.on_commit(lambda: notifications_send_task.enqueue(keys=new_keys), robust=True)
     return len(new)
 
 

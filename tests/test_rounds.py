@@ -621,6 +621,27 @@ def test_a_save_hands_its_emails_to_the_worker(
     assert Notification.objects.get(kind="returned").sent_at is not None
 
 
+def test_a_queue_that_refuses_the_task_never_breaks_the_save(
+    client, open_round, department, secretariat, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rounds.notifications import notifications_send_task
+
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho.refresh_from_db()
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the task queue is down")
+
+    monkeypatch.setattr(type(notifications_send_task), "enqueue", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_transition(
+            answer=koho, action="return", by=secretariat, loaded_version=koho.version, comment="再確認"
+        )
+    assert _answer(open_round, "広報課").state == Answer.State.RETURNED
+    assert Notification.objects.get(kind="returned").sent_at is None
+
+
 def test_an_email_is_sent_outside_any_transaction(open_round, monkeypatch):
     """A slow mail server (EMAIL_TIMEOUT is 30 s) must not hold the database's write lock: the send
     happens in no transaction of the sender's own."""
