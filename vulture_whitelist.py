@@ -165,3 +165,4 @@ _.round_id
 _.state_label
 _.entered_by_name
 _.submitted_by_name
+_.claimed_at  # rounds.models.Notification: written and read through update() and Q() in rounds.notifications._claim

@@ -16,13 +16,14 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.api import ReadViewSet, is_public, raise_for
+from core.api import CONCURRENT_EDIT, Conflict, ReadViewSet, is_public, raise_for
+from core.versioning import ConcurrentEditError, concurrent_edit_message
 from measures.models import ProgressStatus
 
 from . import filters, serializers
 from .models import ROW_FIELDS, Answer, AnswerRow, Round
 from .selectors import user_department_ids
-from .services import MANAGE_ROUNDS, answer_rows_save, answer_transition
+from .services import ANSWER_MOVES, MANAGE_ROUNDS, answer_rows_save, answer_transition
 
 FOREIGN_MEASURE = "この施策はこの回答にありません(他の所管課の施策か、ない施策です)。回答の rows にある施策だけを送ってください。"
 UNKNOWN_STATUS = "進捗状況を選んでください。一覧にある進捗状況のidを指定してください。"
@@ -110,14 +111,24 @@ class AnswerViewSet(ReadViewSet):
         data = incoming.validated_data
         try:
             with transaction.atomic():
-                rows = _rows_changed(answer, data["rows"])
-                current = answer_rows_save(answer=answer, rows=rows, by=request.user) if rows else answer
-                loaded = (
-                    current.version if current.version == data["version"] + 1 and rows else data["version"]
+                # The answer, then its rows, locked until the end (the services' order): what is
+                # compared is what is written.
+                locked = Answer.objects.select_for_update().get(pk=answer.pk)
+                if locked.version != data["version"] and locked.state in ANSWER_MOVES["submit"].sources:
+                    raise ValidationError(
+                        concurrent_edit_message(locked, data["version"]), code=CONCURRENT_EDIT
+                    )
+                rows = _rows_changed(locked, data["rows"])
+                current = answer_rows_save(answer=locked, rows=rows, by=request.user) if rows else locked
+                # The version sent is the one the system read; this save's own move to 入力中 is not
+                # someone else's change.
+                answer_transition(
+                    answer=current, action="submit", by=request.user, loaded_version=current.version
                 )
-                answer_transition(answer=current, action="submit", by=request.user, loaded_version=loaded)
         except ValidationError as error:
             raise_for(_row_messages(error))
+        except ConcurrentEditError as error:
+            raise Conflict([concurrent_edit_message(error.instance, error.instance.version)]) from error
         answer = self.get_queryset().get(pk=answer.pk)
         return Response(serializers.AnswerSerializer(answer, context=self.get_serializer_context()).data)
 
@@ -125,7 +136,7 @@ class AnswerViewSet(ReadViewSet):
 def _rows_changed(answer: Answer, sent: list[dict]) -> list[AnswerRow]:
     """The answer's rows with the values sent; a measure not in the answer or an unknown status is
     refused, naming the row (rows[2].measure)."""
-    rows = {row.measure_id: row for row in answer.rows.all()}
+    rows = {row.measure_id: row for row in answer.rows.select_for_update()}
     statuses = {status.pk: status for status in ProgressStatus.objects.all()}
     errors = {}
     changed = []

@@ -12,6 +12,7 @@ from core.versioning import VersionedModelForm
 from measures.models import Department, Plan, ProgressStatus
 
 from .models import NOTE_MAX_LENGTH, ROW_FIELDS, AnswerRow
+from .services import NO_VERSION
 
 
 class RoundForm(forms.Form):
@@ -119,7 +120,10 @@ class MoveForm(forms.Form):
     """A button that moves a round or an answer on: the version the person saw, and a comment."""
 
     action = forms.CharField(max_length=20)
-    version = forms.IntegerField(min_value=1, required=False)
+    version = forms.IntegerField(
+        min_value=1,
+        error_messages={"required": NO_VERSION, "invalid": NO_VERSION, "min_value": NO_VERSION},
+    )
     comment = forms.CharField(
         label="理由・コメント",
         required=False,

@@ -376,6 +376,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("送信の試行回数", default=0)
     last_error = models.TextField("最後のエラー", blank=True)
+    # Set while one run sends it (rounds.notifications._claim), so that no other run sends it too.
+    claimed_at = models.DateTimeField("送信中の開始日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "通知メール"

@@ -2,20 +2,24 @@
 in `make run`, locmem in the tests: docs/operations.md).
 
 Each e-mail is first a Notification row, written in the transaction of what caused it, with a key
-that makes it once only. It is sent after the commit (transaction.on_commit), so a save never waits
-for the mail server and never fails because of it; what could not be sent stays unsent, logged, and
-`manage.py send_round_reminders` sends it on its next run, along with the deadline reminders.
+that makes it once only. After the commit it is handed to the background worker (the
+`notifications_send_task` task, run by manage.py db_worker), so a save never waits for the mail
+server and never fails because of it. It is sent outside any transaction: a slow mail server holds
+no database lock. What could not be sent stays unsent, logged, and `manage.py send_round_reminders`
+tries it again on its next run, along with the deadline reminders, up to `MAX_ATTEMPTS` times.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django_tasks import task
 
 from core import clock, fiscal
 from core.addresses import site_url
@@ -26,6 +30,12 @@ from .models import UNANSWERED_STATES, Answer, DepartmentMember, Notification, R
 logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "【進捗照会】"
+# An e-mail that fails this many times is given up (and logged as an error): the reminder command
+# does not fail for it on every run forever.
+MAX_ATTEMPTS = 5
+# A claim older than this was left by a run that died: the e-mail is taken again. Longer than any
+# send (EMAIL_TIMEOUT is 30 s).
+CLAIM_EXPIRES = timedelta(minutes=10)
 
 
 def _members(department_ids: Iterable[int]) -> dict[int, list]:
@@ -59,7 +69,8 @@ def _body(user, answer: Answer, round_: Round, text: str) -> str:
 
 def _queue(round_: Round, kind: str, answers: Iterable[Answer], subject: str, text, key: str) -> int:
     """Record one e-mail per member of each answer's department (``text(answer)`` its message),
-    keyed ``{key}:{answer}:{user}`` so that none is recorded twice; send them after the commit."""
+    keyed ``{key}:{answer}:{user}`` so that none is recorded twice; after the commit, hand them to the
+    background worker to send."""
     answers = list(answers)
     members = _members(answer.department_id for answer in answers)
     now = clock.now()
@@ -82,7 +93,9 @@ def _queue(round_: Round, kind: str, answers: Iterable[Answer], subject: str, te
     Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
     if new:
         new_keys = [note.key for note in new]
-        transaction.on_commit(lambda: notifications_send(keys=new_keys))
+        # robust: should the queue refuse the task, the save stands and the error is logged; the
+        # e-mails wait unsent for send_round_reminders.
+        transaction.on_commit(lambda: notifications_send_task.enqueue(keys=new_keys), robust=True)
     return len(new)
 
 
@@ -137,15 +150,18 @@ def round_remind(round_: Round, on: date | None = None) -> int:
     )
 
 
-# Days before the deadline on which those who have not submitted are reminded, and the text.
-DEADLINE_REMINDERS = {
-    7: (
-        Notification.Kind.DUE_7,
-        "回答期限まであと7日です",
-        "回答期限まであと7日です。まだ提出されていません。",
-    ),
-    1: (Notification.Kind.DUE_1, "回答期限は明日です", "回答期限は明日です。まだ提出されていません。"),
-}
+# Days before the deadline from which those who have not submitted are reminded, each once.
+DEADLINE_REMINDERS = {7: Notification.Kind.DUE_7, 1: Notification.Kind.DUE_1}
+
+
+def _days_left_text(days_left: int) -> str:
+    """The reminder's words for the days really left (a round may open 3 days before its deadline,
+    the command may first run on the deadline day)."""
+    if days_left == 0:
+        return "本日が回答期限です"
+    if days_left == 1:
+        return "回答期限は明日です"
+    return f"回答期限まであと{days_left}日です"
 
 
 def deadline_reminders_queue(on: date | None = None) -> int:
@@ -174,54 +190,81 @@ def deadline_reminders_queue(on: date | None = None) -> int:
         # The nearest reminder whose day has come: 1 day before beats 7 days before.
         due = [days for days in sorted(DEADLINE_REMINDERS) if days_left <= days]
         if due:
-            kind, subject, text = DEADLINE_REMINDERS[due[0]]
+            kind = DEADLINE_REMINDERS[due[0]]
+            subject = _days_left_text(days_left)
             queued += _queue(
                 round_,
                 kind,
                 answers,
                 subject,
-                lambda answer, t=text: t,
+                lambda answer, t=f"{subject}。まだ提出されていません。": t,
                 f"{kind}:{round_.deadline.isoformat()}",
             )
     return queued
 
 
+def _claim(pk: int) -> Notification | None:
+    """Take one unsent e-mail for this run, in a short transaction of its own: two runs at once never
+    send the same e-mail twice, and a claim left by a run that died is taken again after CLAIM_EXPIRES."""
+    now = clock.now()
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+    with transaction.atomic():
+        claimed = Notification.objects.filter(
+            claimable, pk=pk, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+        ).update(claimed_at=now)
+    if not claimed:
+        return None
+    return Notification.objects.select_related("recipient").get(pk=pk)
+
+
 def notifications_send(keys: Iterable[str] | None = None) -> tuple[int, int]:
-    """Send the unsent e-mails (those named, or all): (sent, failed). A failure is logged and counted
-    on the row, which stays unsent for the next run; nothing is raised."""
-    pending = Notification.objects.filter(sent_at__isnull=True).order_by("pk")
+    """Send the unsent e-mails (those named, or all): (sent, failed). Each is claimed in a short
+    transaction, sent outside any transaction (the mail server may take EMAIL_TIMEOUT seconds, and no
+    save waits for it), then marked sent, or failed, in another. A failure is logged and counted on
+    the row, which stays unsent for the next run, up to MAX_ATTEMPTS tries; then it is given up and
+    logged as an error. Nothing is raised."""
+    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by("pk")
     if keys is not None:
         pending = pending.filter(key__in=list(keys))
     sent = failed = 0
     for pk in list(pending.values_list("pk", flat=True)):
         try:
-            with transaction.atomic():
-                # Claimed under a lock: two runs at once never send the same e-mail twice.
-                note = (
-                    Notification.objects.select_for_update(skip_locked=True)
-                    .select_related("recipient")
-                    .filter(pk=pk, sent_at__isnull=True)
-                    .first()
+            note = _claim(pk)
+            if note is None:
+                continue
+            try:
+                send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
+            except Exception as error:  # noqa: BLE001 - any failure of the mail server is retried
+                attempts = note.attempts + 1
+                Notification.objects.filter(pk=pk).update(
+                    attempts=attempts, last_error=f"{type(error).__name__}: {error}"[:1000], claimed_at=None
                 )
-                if note is None:
-                    continue
-                try:
-                    send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
-                except Exception as error:  # noqa: BLE001 - any failure of the mail server is retried
-                    note.attempts += 1
-                    note.last_error = f"{type(error).__name__}: {error}"[:1000]
-                    note.save(update_fields=["attempts", "last_error"])
+                if attempts >= MAX_ATTEMPTS:
+                    logger.error(
+                        "notification %s to user %s given up after %d attempts: %s",
+                        note.key,
+                        note.recipient_id,
+                        attempts,
+                        error,
+                    )
+                else:
                     logger.warning(
                         "notification %s to user %s not sent: %s", note.key, note.recipient_id, error
                     )
-                    failed += 1
-                    continue
-                note.sent_at = clock.now()
-                note.attempts += 1
-                note.last_error = ""
-                note.save(update_fields=["sent_at", "attempts", "last_error"])
-                sent += 1
-        except Exception:  # noqa: BLE001 - never let an e-mail break the request that caused it
+                failed += 1
+                continue
+            Notification.objects.filter(pk=pk).update(
+                sent_at=clock.now(), attempts=note.attempts + 1, last_error="", claimed_at=None
+            )
+            sent += 1
+        except Exception:  # noqa: BLE001 - never let an e-mail break the run or the request that caused it
             logger.exception("notification %s: could not be sent", pk)
             failed += 1
     return sent, failed
+
+
+@task()
+def notifications_send_task(keys: list[str]) -> list[int]:
+    """Send the e-mails a save has just recorded, in the background worker (manage.py db_worker):
+    the request that recorded them never waits for the mail server."""
+    return list(notifications_send(keys=keys))

@@ -32,6 +32,12 @@ def user_answers_for(user, answer: Answer) -> bool:
     return user.is_active and answer.department_id in user_department_ids(user)
 
 
+def answer_open_to_department(answer: Answer) -> bool:
+    """Whether the department sees its answer yet: not while the round is 準備中 (the secretariat's
+    draft), as answers_of_user and the API."""
+    return answer.round.state != Round.State.PREPARING
+
+
 def answers_of_user(user) -> QuerySet[Answer]:
     """The answers of the user's departments in rounds that have been opened, newest round first."""
     return (

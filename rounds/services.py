@@ -40,17 +40,22 @@ MANAGE_ROUNDS = "rounds.change_round"
 
 @dataclass(frozen=True)
 class Move:
-    label: str  # what the button says and the refusal names: 「提出」できません
+    label: str  # what the button says
     sources: tuple[str, ...]
     target: str
     who: str
     round_states: tuple[str, ...] = ()
+    refusal: str = ""  # the refusal's verb when 「{label}できません」 is not Japanese: 締め切れません
+
+    @property
+    def refused(self) -> str:
+        return self.refusal or f"{self.label}できません"
 
 
 R, A = Round.State, Answer.State
 ROUND_MOVES = {
     "open": Move("照会を開始", (R.PREPARING,), R.OPEN, SECRETARIAT),
-    "close": Move("締切", (R.OPEN,), R.CLOSED, SECRETARIAT),
+    "close": Move("締切", (R.OPEN,), R.CLOSED, SECRETARIAT, refusal="締め切れません"),
     "resume": Move("照会を再開", (R.CLOSED,), R.OPEN, SECRETARIAT),
     "complete": Move("完了", (R.CLOSED,), R.DONE, SECRETARIAT),
 }
@@ -61,10 +66,23 @@ ANSWER_MOVES = {
     "recall": Move("引き戻し", (A.SUBMITTED,), A.DRAFT, DEPARTMENT, (R.OPEN,)),
     "return": Move("差戻し", (A.SUBMITTED,), A.RETURNED, SECRETARIAT, (R.OPEN, R.CLOSED)),
     "accept": Move("承認", (A.SUBMITTED,), A.ACCEPTED, SECRETARIAT, (R.OPEN, R.CLOSED)),
-    "reopen": Move("承認の取り消し(再開)", (A.ACCEPTED,), A.RETURNED, SECRETARIAT, (R.OPEN, R.CLOSED)),
+    "reopen": Move(
+        "承認の取り消し(再開)",
+        (A.ACCEPTED,),
+        A.RETURNED,
+        SECRETARIAT,
+        (R.OPEN, R.CLOSED),
+        refusal="承認を取り消せません",
+    ),
 }
 
-ROUND_CLOSED_MESSAGE = "この照会は「{state}」のため、{label}できません。事務局に連絡してください。"
+# A move the round's state does not allow: the department is told whom to ask; the secretariat,
+# who would be that contact, only why.
+ROUND_CLOSED_MESSAGE = "この照会は「{state}」のため、{refused}。"
+ROUND_CLOSED_ASK = "事務局に連絡してください。"
+# A move that does not say which version the person saw (a hand-made request, a page kept from long
+# ago) cannot be checked for staleness: it is refused, never done blind.
+NO_VERSION = "どの時点の画面からの操作か分からないため、受け付けられませんでした。画面を開き直してから、もう一度操作してください。"
 NOT_YOURS = "この所管課の担当者ではないため、この回答を操作できません。"
 SECRETARIAT_ONLY = "この操作は事務局だけができます。"
 REASON_REQUIRED = "理由を入力してください。"
@@ -95,7 +113,10 @@ def _log(
 
 
 def _stale(current, loaded_version: int | None) -> None:
-    if loaded_version is not None and current.version != loaded_version:
+    """Refuse a move made from an older state than the current one, or from no known state at all."""
+    if loaded_version is None:
+        raise ValidationError(NO_VERSION, code="no_version")
+    if current.version != loaded_version:
         raise ValidationError(concurrent_edit_message(current, loaded_version), code="concurrent_edit")
 
 
@@ -113,7 +134,7 @@ def _refuse_state(current, move: Move, action: str) -> None:
             code="already",
         )
     raise ValidationError(
-        f"この{current._meta.verbose_name}は今「{current.get_state_display()}」のため、{move.label}できません。",
+        f"この{current._meta.verbose_name}は今「{current.get_state_display()}」のため、{move.refused}。",
         code="state",
     )
 
@@ -231,6 +252,15 @@ def round_transition(
     if current.state not in move.sources:
         _refuse_state(current, move, action)
     _stale(current, loaded_version)
+    if action == "complete":
+        pending = current.answers.filter(state__in=(A.SUBMITTED, A.RETURNED)).count()
+        if pending:
+            # 完了 ends the round: an answer still to review or to resubmit would be stranded.
+            raise ValidationError(
+                f"提出済または差戻しの回答が{pending}件あるため、完了できません。"
+                "提出済の回答は承認か差戻しを、差戻しの回答は照会を再開して再提出を待ってください。",
+                code="pending",
+            )
     if action == "open" and current.deadline < clock.today():
         raise ValidationError(
             {
@@ -278,7 +308,8 @@ def _require_round(answer: Answer, move: Move) -> None:
     round_ = answer.round
     if move.round_states and round_.state not in move.round_states:
         raise ValidationError(
-            ROUND_CLOSED_MESSAGE.format(state=round_.get_state_display(), label=move.label),
+            ROUND_CLOSED_MESSAGE.format(state=round_.get_state_display(), refused=move.refused)
+            + (ROUND_CLOSED_ASK if move.who == DEPARTMENT else ""),
             code="round_state",
         )
 

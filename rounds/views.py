@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +21,7 @@ from measures.selectors import plan_current
 from .forms import AnswerRowFormSet, MoveForm, RoundForm
 from .models import Answer, Round
 from .selectors import (
+    answer_open_to_department,
     answer_overdue,
     answer_rows_read,
     answers_of_user,
@@ -32,6 +33,7 @@ from .selectors import (
 from .services import (
     ANSWER_MOVES,
     MANAGE_ROUNDS,
+    NO_VERSION,
     ROUND_MOVES,
     RowErrors,
     answer_rows_save,
@@ -135,7 +137,12 @@ def move(request, pk: int):
     round_ = get_object_or_404(Round, pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作を読み取れませんでした。画面を開き直してください。")
+        messages.error(
+            request,
+            NO_VERSION
+            if "version" in form.errors
+            else "操作を読み取れませんでした。画面を開き直してください。",
+        )
         return redirect("rounds:dashboard", pk)
     data = form.cleaned_data
     try:
@@ -205,6 +212,19 @@ def _rows_queryset(answer: Answer):
     )
 
 
+def _rows_locked(answer: Answer):
+    """The answer, then its rows, locked until the save ends (PostgreSQL), in the services' order
+    (answer, then rows: no deadlock with a review): the rows the form merges against are the ones it
+    writes, so a colleague's save cannot slip in between and be overwritten."""
+    Answer.objects.select_for_update().filter(pk=answer.pk).values_list("pk").first()
+    return _rows_queryset(answer).select_for_update(of=("self",))
+
+
+def _is_row_id(text: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, and int() refuses it."""
+    return text.isascii() and text.isdecimal()
+
+
 def _row_errors(formset, error: RowErrors) -> None:
     """Each row's refusal beside its fields (or above the row for a rule of the whole row)."""
     for form in formset.forms:
@@ -222,8 +242,11 @@ def answer(request, pk: int):
     """A department's answer: one card per measure, saved as a draft, submitted, recalled."""
     answer = _answer_or_404(pk)
     member = user_answers_for(request.user, answer)
-    if not member and not request.user.has_perm(MANAGE_ROUNDS):
+    secretariat = request.user.has_perm(MANAGE_ROUNDS)
+    if not member and not secretariat:
         raise PermissionDenied  # another department's draft is never shown
+    if not secretariat and not answer_open_to_department(answer):
+        raise Http404  # 準備中: not asked yet, as in the department's list and the API
     editable = member and answer.editable and answer.round.state == Round.State.OPEN
     errors: list[str] = []
     status = 200
@@ -235,7 +258,7 @@ def answer(request, pk: int):
             return _answer_recall(request, answer)
         autosave = action == "autosave"
         with transaction.atomic():
-            formset = AnswerRowFormSet(request.POST, queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+            formset = AnswerRowFormSet(request.POST, queryset=_rows_locked(answer), prefix=ROWS_PREFIX)
             done = False
             if formset.is_valid():
                 try:
@@ -382,7 +405,7 @@ def review(request, pk: int):
         row_comments = {
             int(key.removeprefix("row-comment-")): value
             for key, value in request.POST.items()
-            if key.startswith("row-comment-") and key.removeprefix("row-comment-").isdigit()
+            if key.startswith("row-comment-") and _is_row_id(key.removeprefix("row-comment-"))
         }
         if form.is_valid():
             data = form.cleaned_data
@@ -408,6 +431,8 @@ def review(request, pk: int):
                     request, f"{answer.department}の回答を「{answer.get_state_display()}」にしました。"
                 )
                 return redirect("rounds:review", pk)
+        else:
+            errors.extend(form.errors.get("version", []))
         status = 400
         answer = _answer_or_404(pk)
     rows = answer_rows_read(answer)

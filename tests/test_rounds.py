@@ -19,6 +19,15 @@ from .factories import seed_plan, status
 from .page_text import parse
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+# The worker's part of an e-mail, sending it, runs at the commit (the immediate tasks backend), so
+# that the outbox holds it; test_a_save_hands_its_emails_to_the_worker tests the two apart.
+MAILS_SENT_AT_ONCE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+WORKER_STOPPED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _mails_sent_at_once(settings):
+    settings.TASKS = MAILS_SENT_AT_ONCE
 
 
 def _text(response) -> str:
@@ -411,6 +420,126 @@ def test_recall_before_review_and_a_stale_transition_is_refused(client, open_rou
     assert "この照会への回答は今「入力中」のため、承認できません。" in _text(response)
 
 
+NO_VERSION = "どの時点の画面からの操作か分からないため、受け付けられませんでした。画面を開き直してから、もう一度操作してください。"
+
+
+@pytest.mark.parametrize("version", ["", "abc", "²"], ids=["missing", "garbage", "superscript"])
+def test_a_move_without_the_version_seen_is_refused(client, open_round, department, secretariat, version):
+    """The version the person saw is what makes a stale move refused: without it (a page saved from
+    elsewhere, a hand-made request), the move is refused, never done blind."""
+    koho = _answer(open_round, "広報課")
+    client.force_login(department)
+    url = f"/rounds/answers/{koho.pk}/"
+    data = form_data(client.get(url))
+    prefix = _row_prefix(data, Measure.objects.get(number=2))
+    response = client.post(url, {**_complete(data, prefix), "answer_version": version, "action": "submit"})
+    assert response.status_code == 400
+    assert NO_VERSION in _text(response)
+    assert _answer(open_round, "広報課").state != Answer.State.SUBMITTED
+    _submit(client, koho, department)
+    client.force_login(secretariat)
+    review_url = f"/rounds/answers/{koho.pk}/review/"
+    review = form_data(client.get(review_url), "review-form")
+    response = client.post(review_url, {**review, "version": version, "action": "accept"})
+    assert response.status_code == 400
+    assert NO_VERSION in _text(response)
+    assert _answer(open_round, "広報課").state == Answer.State.SUBMITTED
+    dashboard = f"/rounds/{open_round.pk}/"
+    response = client.post(f"{dashboard}move/", {"action": "close", "version": version}, follow=True)
+    assert NO_VERSION in _text(response)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
+def test_a_round_is_not_completed_while_an_answer_awaits_review_or_resubmission(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    round_ = round_transition(
+        round_=open_round, action="close", by=secretariat, loaded_version=open_round.version
+    )
+    client.force_login(secretariat)
+    dashboard = f"/rounds/{open_round.pk}/"
+    response = client.post(
+        f"{dashboard}move/", {"action": "complete", "version": round_.version}, follow=True
+    )
+    assert (
+        "提出済または差戻しの回答が1件あるため、完了できません。"
+        "提出済の回答は承認か差戻しを、差戻しの回答は照会を再開して再提出を待ってください。"
+    ) in _text(response)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+    koho = _answer(open_round, "広報課")
+    answer_transition(answer=koho, action="accept", by=secretariat, loaded_version=koho.version)
+    response = client.post(
+        f"{dashboard}move/", {"action": "complete", "version": round_.version}, follow=True
+    )
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.DONE
+
+
+def test_a_forged_row_comment_key_is_ignored_not_a_500(client, open_round, department, secretariat):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    client.force_login(secretariat)
+    url = f"/rounds/answers/{koho.pk}/review/"
+    review = form_data(client.get(url), "review-form")
+    response = client.post(url, {**review, "action": "return", "comment": "", "row-comment-²": "単位"})
+    assert response.status_code == 400
+    assert "理由を入力してください。" in _text(response)
+
+
+def test_a_department_cannot_open_its_answer_while_the_round_is_in_preparation(
+    client, demo, secretariat, department
+):
+    """準備中 is the secretariat's draft of the round: the department's page is not there yet, as in
+    the API."""
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    koho = _answer(round_, "広報課")
+    client.force_login(department)
+    assert client.get(f"/rounds/answers/{koho.pk}/").status_code == 404
+    assert client.get("/api/answers/").json()["count"] == 0
+    client.force_login(secretariat)
+    assert client.get(f"/rounds/answers/{koho.pk}/").status_code == 200
+
+
+def test_refusals_are_worded_for_who_reads_them(client, open_round, department, secretariat):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho = _answer(open_round, "広報課")
+    with pytest.raises(ValidationError) as refused:
+        answer_transition(
+            answer=koho, action="reopen", by=secretariat, loaded_version=koho.version, comment="再"
+        )
+    assert refused.value.messages == ["この照会への回答は今「提出済」のため、承認を取り消せません。"]
+    koho = answer_transition(answer=koho, action="accept", by=secretariat, loaded_version=koho.version)
+    round_ = round_transition(
+        round_=open_round, action="close", by=secretariat, loaded_version=open_round.version
+    )
+    round_ = round_transition(round_=round_, action="complete", by=secretariat, loaded_version=round_.version)
+    with pytest.raises(ValidationError) as refused:
+        answer_transition(
+            answer=koho, action="reopen", by=secretariat, loaded_version=koho.version, comment="再"
+        )
+    # The secretariat reads it: no 「事務局に連絡してください」.
+    assert refused.value.messages == ["この照会は「完了」のため、承認を取り消せません。"]
+    fresh = round_create(
+        plan=seed_plan(),
+        fiscal_year=2020,
+        as_of=date(2020, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    with pytest.raises(ValidationError) as refused:
+        round_transition(round_=fresh, action="close", by=secretariat, loaded_version=fresh.version)
+    assert refused.value.messages == ["この進捗照会は今「準備中」のため、締め切れません。"]
+
+
 def test_every_step_is_logged_and_on_the_timeline(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department, m2={"actual_value": "20"})
@@ -447,7 +576,7 @@ def test_the_reminder_command_sends_each_reminder_once_and_retries_failures(
         call_command("send_round_reminders")
         call_command("send_round_reminders")
     subjects = [m.subject for m in mail.outbox]
-    assert subjects.count("【進捗照会】回答期限まであと7日です") == 2  # 広報課 and 戸籍住民課, once each
+    assert subjects.count("【進捗照会】回答期限まであと6日です") == 2  # 広報課 and 戸籍住民課, once each
     mail.outbox.clear()
 
     def refuse(*args, **kwargs):
@@ -463,6 +592,107 @@ def test_the_reminder_command_sends_each_reminder_once_and_retries_failures(
         call_command("send_round_reminders")
     assert [m.subject for m in mail.outbox] == ["【進捗照会】回答期限は明日です"] * 2
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_a_save_hands_its_emails_to_the_worker(
+    client, open_round, department, secretariat, settings, django_capture_on_commit_callbacks
+):
+    """Returning an answer records the e-mail; the mail server is the worker's business, not the
+    request's: nothing is sent until the worker runs the task."""
+    from django_tasks import default_task_backend
+
+    from rounds.notifications import notifications_send_task
+
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho.refresh_from_db()
+    settings.TASKS = WORKER_STOPPED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_transition(
+            answer=koho, action="return", by=secretariat, loaded_version=koho.version, comment="再確認"
+        )
+    assert mail.outbox == []
+    assert Notification.objects.get(kind="returned").sent_at is None
+    (queued,) = default_task_backend.results
+    assert queued.task.func == notifications_send_task.func
+    notifications_send_task.func(*queued.args, **queued.kwargs)  # the worker's turn
+    assert [m.to for m in mail.outbox] == [["koho@example.jp"]]
+    assert Notification.objects.get(kind="returned").sent_at is not None
+
+
+def test_a_queue_that_refuses_the_task_never_breaks_the_save(
+    client, open_round, department, secretariat, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rounds.notifications import notifications_send_task
+
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    koho.refresh_from_db()
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the task queue is down")
+
+    monkeypatch.setattr(type(notifications_send_task), "enqueue", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_transition(
+            answer=koho, action="return", by=secretariat, loaded_version=koho.version, comment="再確認"
+        )
+    assert _answer(open_round, "広報課").state == Answer.State.RETURNED
+    assert Notification.objects.get(kind="returned").sent_at is None
+
+
+def test_an_email_is_sent_outside_any_transaction(open_round, monkeypatch):
+    """A slow mail server (EMAIL_TIMEOUT is 30 s) must not hold the database's write lock: the send
+    happens in no transaction of the sender's own."""
+    from django.db import connection
+
+    from rounds.notifications import notifications_send
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+    monkeypatch.setattr(
+        "rounds.notifications.send_mail", lambda *args, **kwargs: depths.append(len(connection.atomic_blocks))
+    )
+    Notification.objects.update(sent_at=None)
+    sent, failed = notifications_send()
+    assert (sent, failed) == (len(depths), 0) and sent > 0
+    assert set(depths) == {outside}
+
+
+def test_an_email_that_keeps_failing_is_given_up_after_five_attempts(open_round, monkeypatch, caplog):
+    from django.core.management import call_command
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("rounds.notifications.send_mail", refuse)
+    Notification.objects.exclude(pk=Notification.objects.order_by("pk").first().pk).delete()
+    Notification.objects.update(sent_at=None, attempts=0)
+    for _ in range(5):
+        with pytest.raises(SystemExit):
+            call_command("send_round_reminders")
+    assert "given up after 5 attempts" in caplog.text
+    call_command("send_round_reminders")  # given up: no longer a failure of every run
+    note = Notification.objects.get()
+    assert note.sent_at is None and note.attempts == 5
+
+
+def test_a_reminder_says_the_days_really_left(open_round, department):
+    """A round opened 3 days before its deadline is reminded 「あと3日」, not 「あと7日」; a reminder
+    sent on the deadline day says it is today, not tomorrow."""
+    from django.core.management import call_command
+
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2040, 6, 27, 9, 0, tzinfo=TOKYO)):
+        call_command("send_round_reminders")
+    assert {m.subject for m in mail.outbox} == {"【進捗照会】回答期限まであと3日です"}
+    assert "回答期限まであと3日です。まだ提出されていません。" in mail.outbox[0].body
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2040, 6, 30, 9, 0, tzinfo=TOKYO)):
+        call_command("send_round_reminders")
+    assert {m.subject for m in mail.outbox} == {"【進捗照会】本日が回答期限です"}
+    assert "本日が回答期限です。まだ提出されていません。" in mail.outbox[0].body
 
 
 def test_a_failed_send_never_blocks_the_save(

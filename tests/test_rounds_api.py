@@ -4,6 +4,7 @@ its answer with a member's token, through the same checks as the department's pa
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -97,3 +98,52 @@ def test_another_departments_answer_cannot_be_submitted(token_client, open_round
         f"/api/answers/{koseki.pk}/submit/", {"version": 1, "rows": []}, format="json"
     )
     assert response.status_code == 404
+
+
+def test_a_submit_with_the_version_before_a_colleagues_save_is_refused(
+    token_client,
+    open_round,  # noqa: F811
+    department,
+):
+    """A colleague's save moved the answer to 入力中 since the system read it: the version sent is one
+    behind, and the submit is refused with 409, not taken as this request's own move."""
+    from rounds.services import answer_rows_save
+
+    koho = _answer(open_round, "広報課")
+    loaded = koho.version
+    row = koho.rows.get()
+    row.issues = "同僚が書いた課題"
+    answer_rows_save(answer=koho, rows=[row], by=department)
+    response = token_client.post(
+        f"/api/answers/{koho.pk}/submit/", {**_body(koho), "version": loaded}, format="json"
+    )
+    assert response.status_code == 409, response.json()
+    assert "先に変更したため保存できませんでした。" in response.json()["detail"]
+    assert Answer.objects.get(pk=koho.pk).state == Answer.State.DRAFT
+
+
+def test_a_row_changed_while_the_submit_saves_is_a_409(
+    token_client,
+    open_round,  # noqa: F811
+    department,
+    monkeypatch,
+):
+    """A row saved by a colleague between this request's read and its write (core.versioning's
+    ConcurrentEditError) is told as a 409 with the project's error body, never a 500."""
+    import rounds.api
+    from rounds.models import AnswerRow
+
+    koho = _answer(open_round, "広報課")
+    real = rounds.api._rows_changed
+
+    def a_colleague_saves_meanwhile(answer, sent):
+        rows = real(answer, sent)
+        AnswerRow.objects.filter(answer=answer).update(issues="同僚が書いた課題", version=F("version") + 1)
+        return rows
+
+    monkeypatch.setattr(rounds.api, "_rows_changed", a_colleague_saves_meanwhile)
+    response = token_client.post(f"/api/answers/{koho.pk}/submit/", _body(koho), format="json")
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert "先に変更したため保存できませんでした。" in body["detail"]
+    assert Answer.objects.get(pk=koho.pk).state == Answer.State.NOT_STARTED

@@ -5,11 +5,13 @@ added once."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.db.models import F
 
 import rounds.services
 from measures.models import ProgressReport
@@ -80,3 +82,78 @@ def test_an_answer_accepted_twice_at_once_adds_its_reports_once(demo, secretaria
     }
     assert ProgressReport.objects.count() == count + 1
     assert Answer.objects.get(pk=answer.pk).state == Answer.State.ACCEPTED
+
+
+def _finished_or_waiting(thread: threading.Thread, timeout: float = 30) -> bool:
+    """Whether the thread has finished, or another connection waits for a row lock (until timeout)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            if not thread.is_alive():
+                return True
+            # Called inside a transaction: pg_stat_activity is read afresh, not from its first snapshot.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)  # a poll against the deadline, not a wait for something to happen
+    return False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_colleagues_save_during_a_save_of_the_draft_is_kept(
+    client, demo, secretariat, department, monkeypatch
+):
+    """A colleague's change committed while this person's save is under way (after the rows are read,
+    before they are written) is not overwritten: the rows are locked as they are read, so the
+    colleague's save waits and comes after."""
+    from core.versioning import VersionedModelForm
+    from rounds.models import AnswerRow
+
+    from .test_rounds import _complete, _row_prefix, form_data
+
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    round_ = round_transition(round_=round_, action="open", by=secretariat, loaded_version=round_.version)
+    answer = round_.answers.get(department__name="広報課")
+    client.force_login(department)
+    url = f"/rounds/answers/{answer.pk}/"
+    data = form_data(client.get(url))
+    row = AnswerRow.objects.get(answer=answer)
+    data = _complete(data, _row_prefix(data, row.measure), percent=70)
+
+    def colleague() -> None:
+        try:
+            AnswerRow.objects.filter(pk=row.pk).update(issues="同僚が書いた課題", version=F("version") + 1)
+        finally:
+            connections.close_all()
+
+    real = VersionedModelForm._current_version
+    others: list[threading.Thread] = []
+
+    def colleague_saves_first(form):
+
+        if not others:
+            others.append(threading.Thread(target=colleague))
+            others[0].start()
+            assert _finished_or_waiting(others[0]), "the colleague's save neither ended nor waited"
+        return real(form)
+
+    monkeypatch.setattr(VersionedModelForm, "_current_version", colleague_saves_first)
+    try:
+        assert client.post(url, {**data, "action": "save"}).status_code == 302
+    finally:
+        for thread in others:
+            thread.join(30)
+    row.refresh_from_db()
+    assert (row.progress_percent, row.issues) == (70, "同僚が書いた課題")
