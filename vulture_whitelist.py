@@ -140,7 +140,7 @@ _.forbid_dtd  # defusedxml's SAX parser
 _.msg  # logging.LogRecord
 _.models_module  # an AppConfig, while bunkyo.roles creates the permissions
 _.ROOT_URLCONF  # django.conf.settings, in benchmarks/home_page.py
-handler404  # bunkyo/urls.py: the root URLconf's 404 view, which Django's resolver reads by name
+_.handler404  # bunkyo/urls.py: the root URLconf's 404 view, which Django's resolver reads by name
 _.allow_multiple_selected  # a Django file widget
 
 # Collection rounds (rounds/): model fields written by the services and read by the templates, the
