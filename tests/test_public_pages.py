@@ -378,7 +378,7 @@ def test_every_page_has_a_title_a_description_and_open_graph_tags(client, publis
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_staff_pages(client, published):
     text = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in text
-    for path in ("/admin/", "/reports/", "/accounts/"):
+    for path in ("/admin/", "/reports/", "/accounts/", "/schedule/", "/timeline/", "/rounds/"):
         assert f"Disallow: {path}" in text
 
 
