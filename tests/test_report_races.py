@@ -170,11 +170,18 @@ def test_an_upload_confirmed_twice_at_once_is_added_once(client, secretariat, mo
     assert ProgressReport.objects.count() == count + 1
 
 
-def _a_query_waits_for_a_lock(timeout: float = 30) -> bool:
-    """Whether another connection to this database is waiting for a row lock (checked until timeout)."""
+def _a_query_waits_for_a_lock(
+    timeout: float = 30, *, unless_finished: threading.Thread | None = None
+) -> bool:
+    """Whether another connection to this database is waiting for a row lock (checked until timeout),
+    or ``unless_finished`` has ended. Callable inside a transaction: pg_stat_activity is read afresh
+    each time, not from the transaction's first snapshot."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            if unless_finished is not None and not unless_finished.is_alive():
+                return True
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"

@@ -5,7 +5,6 @@ added once."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -84,25 +83,6 @@ def test_an_answer_accepted_twice_at_once_adds_its_reports_once(demo, secretaria
     assert Answer.objects.get(pk=answer.pk).state == Answer.State.ACCEPTED
 
 
-def _finished_or_waiting(thread: threading.Thread, timeout: float = 30) -> bool:
-    """Whether the thread has finished, or another connection waits for a row lock (until timeout)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            if not thread.is_alive():
-                return True
-            # Called inside a transaction: pg_stat_activity is read afresh, not from its first snapshot.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.05)  # a poll against the deadline, not a wait for something to happen
-    return False
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks: PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
 def test_a_colleagues_save_during_a_save_of_the_draft_is_kept(
@@ -146,7 +126,9 @@ def test_a_colleagues_save_during_a_save_of_the_draft_is_kept(
         if not others:
             others.append(threading.Thread(target=colleague))
             others[0].start()
-            assert _finished_or_waiting(others[0]), "the colleague's save neither ended nor waited"
+            assert _a_query_waits_for_a_lock(unless_finished=others[0]), (
+                "the colleague's save neither ended nor waited"
+            )
         return real(form)
 
     monkeypatch.setattr(VersionedModelForm, "_current_version", colleague_saves_first)
