@@ -82,6 +82,16 @@ def open_round(demo, secretariat, department, other_department, django_capture_o
     return Round.objects.get(pk=round_.pk)
 
 
+@pytest.fixture
+def colleague(department, django_user_model):
+    """A second member of the department's staff, editing the same draft."""
+    from rounds.models import DepartmentMember
+
+    user = django_user_model.objects.create_user(username="koho2", last_name="広報 五郎")
+    DepartmentMember.objects.create(user=user, department=department.department_memberships.get().department)
+    return user
+
+
 def lead_last(name: str = "情報政策課") -> None:
     Department.objects.filter(name=name).update(order=99)
 
@@ -152,14 +162,8 @@ def test_a_draft_is_saved_with_who_entered_it_and_is_not_a_report(client, open_r
 
 
 def test_two_colleagues_edit_the_same_row_and_neither_loses_a_change(
-    client, open_round, department, django_user_model
+    client, open_round, department, colleague
 ):
-    from rounds.models import DepartmentMember
-
-    colleague = django_user_model.objects.create_user(username="koho2", last_name="広報 五郎")
-    DepartmentMember.objects.create(
-        user=colleague, department=department.department_memberships.get().department
-    )
     koho = _answer(open_round, "広報課")
     url = f"/rounds/answers/{koho.pk}/"
     measure = Measure.objects.get(number=2)
@@ -815,17 +819,9 @@ def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
     assert counts[0] == counts[1], counts
 
 
-def test_the_draft_saves_itself_and_a_colleagues_change_is_kept(
-    client, open_round, department, django_user_model
-):
+def test_the_draft_saves_itself_and_a_colleagues_change_is_kept(client, open_round, department, colleague):
     """What answer.js posts two seconds after typing: the rows changed, and the page gets back each
     row's version and loaded values, and the values a colleague saved meanwhile, which it shows."""
-    from rounds.models import DepartmentMember
-
-    colleague = django_user_model.objects.create_user(username="koho2", last_name="広報 五郎")
-    DepartmentMember.objects.create(
-        user=colleague, department=department.department_memberships.get().department
-    )
     koho = _answer(open_round, "広報課")
     url = f"/rounds/answers/{koho.pk}/"
     measure = Measure.objects.get(number=2)
