@@ -23,10 +23,12 @@ from measures.selectors import (
     ProgressChange,
     ProgressSummary,
     ProgressTally,
+    YearProgress,
     measure_progress_rows,
     progress_changes,
     report_history_stream,
 )
+from rounds.selectors import AwaitedFigure, AwaitedFigures, awaited_figures
 
 from .filters import MeasureProgressFilter
 
@@ -59,10 +61,16 @@ class MeasureEntry:
     """A measure's rows in a year table: two table rows per fiscal year, the figures and the notes."""
 
     row: MeasureProgress
+    awaited: AwaitedFigures
 
     @property
     def row_span(self) -> int:
         return 2 * len(self.row.years)
+
+    @property
+    def years(self) -> list[tuple[YearProgress, list[AwaitedFigure]]]:
+        """Each year's standing with what an open round still awaits for it (nothing, mostly)."""
+        return [(state, self.awaited.of(self.row.pk, state.fiscal_year)) for state in self.row.years]
 
 
 @dataclass
@@ -100,6 +108,7 @@ class CouncilReport:
     chart: GradeChart
     issued_on: date  # 作成日: the day the report is printed
     issuer: str  # the issuing department, settings.REPORT_ISSUER
+    awaited: AwaitedFigures  # what the open rounds (進捗照会) still await
     as_of_note: str = ""  # how the 基準日 was chosen, when the reader did not choose it
 
     @property
@@ -157,9 +166,11 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
         )
     )
 
+    awaited = awaited_figures(plan=plan, fiscal_years=years, measures=measures)
     sections: dict[int, PurposeSection] = {}
     for row in rows:
-        sections.setdefault(row.purpose.pk, PurposeSection(row.purpose)).entries.append(MeasureEntry(row))
+        entry = MeasureEntry(row, awaited)
+        sections.setdefault(row.purpose.pk, PurposeSection(row.purpose)).entries.append(entry)
     ordered = sorted(sections.values(), key=lambda s: (s.purpose.order, s.purpose.code))
     by_purpose = tally.purpose_summaries()
     for section in ordered:
@@ -193,6 +204,7 @@ def council_report_build(*, filterset: MeasureProgressFilter, since: date | None
         chart=grade_chart(rows, legend, years),
         issued_on=issued_on,
         issuer=settings.REPORT_ISSUER,
+        awaited=awaited,
         as_of_note=default_as_of_note(plan, as_of, issued_on) if filterset.as_of_is_default else "",
     )
 
@@ -240,7 +252,7 @@ def measure_report_build(*, measure: Measure, filterset: MeasureProgressFilter) 
         measure=measure,
         as_of=as_of,
         fiscal_years=years,
-        entry=MeasureEntry(row),
+        entry=MeasureEntry(row, awaited_figures(plan=plan, fiscal_years=years, measures=one)),
         history=history,
         issued_on=issued_on,
         issuer=settings.REPORT_ISSUER,

@@ -1,4 +1,5 @@
-"""The manager's progress workbook: 概要, 施策別進捗, 策定スケジュール and 進捗履歴, one module per sheet.
+"""The manager's progress workbook: 概要, 施策別進捗, one sheet per year, 回答待ち (while a round is
+open), 策定スケジュール and 進捗履歴, one module per sheet.
 
 The report page, the admin action and the export_progress command all come through here with
 a validated MeasureProgressFilter, so one query string means one workbook everywhere.
@@ -24,9 +25,11 @@ from core.xlsx import XLSX_CONTENT_TYPE
 from measures.legend import legend_for
 from measures.models import Measure, Plan
 from measures.selectors import ProgressTally, measure_progress_rows, report_history_stream
+from rounds.selectors import awaited_figures
 from schedule.selectors import schedule_fiscal_years, schedule_grid
 
 from .filters import MeasureProgressFilter
+from .sheets.awaited import AWAITED_TITLE, write_awaited
 from .sheets.exchange import KIND_WORKBOOK, PROPERTY_KIND, PROPERTY_PLAN
 from .sheets.history import HISTORY_TITLE, write_history
 from .sheets.layout import APPLICATION_NAME, PageInfo
@@ -128,6 +131,9 @@ def write_progress_workbook(
     overview = workbook.create_sheet(OVERVIEW_TITLE)
     progress = workbook.create_sheet(PROGRESS_TITLE)
     year_sheets = [workbook.create_sheet(year_sheet_title(year)) for year in export.fiscal_years]
+    # While a round (進捗照会) is open: which figures it still awaits, after the figures themselves.
+    awaited = awaited_figures(plan=export.plan, fiscal_years=export.fiscal_years, measures=export.measures)
+    awaited_sheet = workbook.create_sheet(AWAITED_TITLE) if awaited else None
     schedule = workbook.create_sheet(SCHEDULE_TITLE)
     history = workbook.create_sheet(HISTORY_TITLE)
 
@@ -142,9 +148,13 @@ def write_progress_workbook(
     if on_progress is not None:
         rows = _reporting(rows, progress_every, on_progress)
     rows = tally.counting(rows)
-    count = write_progress(progress, page=page, years=export.fiscal_years, rows=writing_years(rows, years))
+    count = write_progress(
+        progress, page=page, years=export.fiscal_years, rows=writing_years(rows, years), awaited=awaited
+    )
     for year in years:
         year.finish()
+    if awaited_sheet is not None:
+        write_awaited(awaited_sheet, page=page, awaited=awaited)
     write_overview(
         overview,
         page=page,
@@ -154,6 +164,7 @@ def write_progress_workbook(
         generated_at=generated_at,
         tally=tally,
         legend=legend,
+        awaited=awaited,
     )
     grids = [schedule_grid(fiscal_year=year) for year in export.schedule_years]
     write_schedule(schedule, page=page, grids=grids)

@@ -4,13 +4,14 @@ and measures: who answers for which department, a department's page, the round's
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import QuerySet
 
-from core import clock
-from measures.models import AnnualTarget, ProgressReport
+from core import clock, fiscal
+from measures.models import AnnualTarget, Department, Measure, Plan, ProgressReport
 from measures.selectors import reports_latest_as_of
 
 from .models import ROW_FIELDS, UNANSWERED_STATES, Answer, AnswerRow, DepartmentMember, Round
@@ -156,3 +157,137 @@ def round_dashboard(round_: Round, on: date | None = None) -> Dashboard:
 
 def rounds_list() -> QuerySet[Round]:
     return Round.objects.select_related("plan").order_by("-fiscal_year", "-as_of", "-id")
+
+
+# The answers whose figures are still awaited: every state but 承認済.
+AWAITED_STATES = (
+    Answer.State.NOT_STARTED,
+    Answer.State.DRAFT,
+    Answer.State.SUBMITTED,
+    Answer.State.RETURNED,
+)
+# The rounds the departments have been asked in and the secretariat has not finished: 準備中 is
+# the secretariat's draft (no department has seen it), 完了 has nothing left to wait for.
+ROUND_OPEN_STATES = (Round.State.OPEN, Round.State.CLOSED)
+
+
+@dataclass(frozen=True)
+class AwaitedFigure:
+    """One measure's figures for a fiscal year that an open round still awaits: the department
+    that answers for it, its answer's state, the round's 回答期限."""
+
+    round: Round
+    measure: Measure  # its number and title only
+    department: Department
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return str(Answer.State(self.state).label)
+
+    @property
+    def deadline(self) -> date:
+        return self.round.deadline
+
+
+@dataclass
+class AwaitedDepartment:
+    """A department whose answer a round still awaits, and how many measures it answers for."""
+
+    department: Department
+    state: str
+    measures: int = 0
+
+    @property
+    def state_label(self) -> str:
+        return str(Answer.State(self.state).label)
+
+
+@dataclass
+class AwaitedRound:
+    """An open round with the figures it still awaits, by department in the 所管課 order."""
+
+    round: Round
+    departments: list[AwaitedDepartment] = field(default_factory=list)
+    figures: list[AwaitedFigure] = field(default_factory=list)
+
+    @property
+    def measures(self) -> int:
+        return len(self.figures)
+
+    @property
+    def label(self) -> str:
+        """令和3年度(2021年度)の進捗照会(令和3年12月31日時点、回答期限 令和4年1月31日、照会中)"""
+        round_ = self.round
+        return (
+            f"{fiscal.fiscal_year_label(round_.fiscal_year)}の進捗照会"
+            f"({fiscal.wareki_date(round_.as_of)}時点、回答期限 {fiscal.wareki_date(round_.deadline)}、"
+            f"{round_.get_state_display()})"
+        )
+
+
+@dataclass
+class AwaitedFigures:
+    """What the open rounds of a plan still await, for the manager's workbook and the council's
+    pages: the rounds, and each (measure, fiscal year) whose figures are not yet 承認済."""
+
+    rounds: list[AwaitedRound]
+    by_measure_year: dict[tuple[int, int], list[AwaitedFigure]]
+
+    def __bool__(self) -> bool:
+        return bool(self.rounds)
+
+    def of(self, measure_id: int, fiscal_year: int) -> list[AwaitedFigure]:
+        return self.by_measure_year.get((measure_id, fiscal_year), [])
+
+    def of_measure(self, measure_id: int, fiscal_years: Iterable[int]) -> list[AwaitedFigure]:
+        """What the rounds await of the measure, for each of ``fiscal_years`` in that order."""
+        return [figure for year in fiscal_years for figure in self.of(measure_id, year)]
+
+
+def awaited_figures(
+    *, plan: Plan, fiscal_years: Sequence[int], measures: QuerySet[Measure]
+) -> AwaitedFigures:
+    """The figures of ``measures`` for ``fiscal_years`` that the plan's open rounds (照会中 or 締切)
+    still await: the rows of answers not yet 承認済. One query, whatever the number of measures,
+    departments and rounds; nothing at all when no round is open."""
+    rows = (
+        AnswerRow.objects.filter(
+            answer__round__plan=plan,
+            answer__round__state__in=ROUND_OPEN_STATES,
+            answer__round__fiscal_year__in=list(fiscal_years),
+            answer__state__in=AWAITED_STATES,
+            measure_id__in=measures.order_by().values("pk"),
+        )
+        .select_related("answer__round", "answer__department", "measure")
+        .only(
+            "measure__number",
+            "measure__title",
+            "answer__state",
+            *(f"answer__round__{name}" for name in ("plan_id", "fiscal_year", "as_of", "deadline", "state")),
+            *(f"answer__department__{name}" for name in ("name", "order")),
+        )
+        .order_by(
+            "answer__round__fiscal_year",
+            "answer__round__as_of",
+            "answer__department__order",
+            "answer__department__name",
+            "answer_id",
+            "measure__order",
+            "measure__number",
+        )
+    )
+    rounds: dict[int, AwaitedRound] = {}
+    by_measure_year: dict[tuple[int, int], list[AwaitedFigure]] = {}
+    for row in rows:
+        answer = row.answer
+        awaited = rounds.setdefault(answer.round_id, AwaitedRound(round=answer.round))
+        if not awaited.departments or awaited.departments[-1].department.pk != answer.department_id:
+            awaited.departments.append(AwaitedDepartment(department=answer.department, state=answer.state))
+        awaited.departments[-1].measures += 1
+        figure = AwaitedFigure(
+            round=awaited.round, measure=row.measure, department=answer.department, state=answer.state
+        )
+        awaited.figures.append(figure)
+        by_measure_year.setdefault((row.measure_id, awaited.round.fiscal_year), []).append(figure)
+    return AwaitedFigures(rounds=list(rounds.values()), by_measure_year=by_measure_year)

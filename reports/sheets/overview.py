@@ -19,6 +19,7 @@ from core.xlsx import SheetWriter, filled
 from measures.chart import grade_fill
 from measures.legend import Legend
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, ProgressSummary, ProgressTally
+from rounds.selectors import AwaitedFigures
 
 from .layout import (
     CENTER,
@@ -84,6 +85,17 @@ class TableRows:
     first: int
     last: int
     first_grade_column: int
+
+
+AWAITED_LABEL = "進捗照会の回答待ち"
+
+
+def awaited_summary(awaited: AwaitedFigures) -> str:
+    """One line per open round: what it is, and how many measures' figures it still awaits."""
+    return "\n".join(
+        f"{line.label}で、{line.measures}施策の数値は回答待ちです(シート「回答待ち」、施策別進捗の「照会の状況」)。"
+        for line in awaited.rounds
+    )
 
 
 def _fact_row(sheet: SheetWriter, label: str, value: str) -> None:
@@ -214,9 +226,11 @@ def write_overview(
     generated_at: datetime,
     tally: ProgressTally,
     legend: Legend,
+    awaited: AwaitedFigures,
 ) -> None:
-    """概要: the plan, the date, the filters, the counts by status and evaluation for each purpose,
-    each year, each purpose in each year and the whole plan, the legend and the chart."""
+    """概要: the plan, the date, the filters, what an open round still awaits, the counts by status
+    and evaluation for each purpose, each year, each purpose in each year and the whole plan, the
+    legend and the chart."""
     sheet = sheet_writer(ws, OVERVIEW_WIDTHS)
     prepare_sheet(ws, page=page, widths=OVERVIEW_WIDTHS, title_rows="1:1")
     sheet.append([sheet.text(f"{page.plan_name} 進捗状況", TITLE)])
@@ -229,6 +243,8 @@ def write_overview(
     _fact_row(
         sheet, "作成日時", f"{fiscal.wareki_date_with_western(generated_at.date())} {generated_at:%H:%M}"
     )
+    if awaited:
+        _fact_row(sheet, AWAITED_LABEL, awaited_summary(awaited))
     sheet.blank()
     plan_total = [([TOTAL_LABEL], tally.plan_summary())] if measure_count else []
     purposes = tally.purposes()

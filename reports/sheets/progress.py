@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 from core import fiscal
 from core.xlsx import SheetWriter
 from measures.selectors import MeasureProgress, YearProgress
+from rounds.selectors import AwaitedFigures
 
 from .cells import date_cell, grade_cell, status_cell
 from .layout import (
@@ -47,6 +48,8 @@ PROGRESS_TRAILING = (
     ("今後の方向性", 28),
     ("最新の報告基準日", DATE_WIDTH),
 )
+# While a round (進捗照会) is open and awaits some figures, one more column says which, row by row.
+PROGRESS_AWAITED = ("照会の状況", 30)
 PROGRESS_FREEZE = "D3"  # below the two header rows, right of 施策名
 # On screen the years sit side by side; on paper each year begins a page, and so do the latest
 # report's texts, 施策番号, 目的 and 施策名 repeated on each. For a meeting, each year's own sheet
@@ -68,7 +71,20 @@ def _year_cells(sheet: SheetWriter, year: YearProgress) -> list:
     ]
 
 
-def _progress_cells(sheet: SheetWriter, row: MeasureProgress) -> list:
+def _trailing(awaited: AwaitedFigures) -> tuple[tuple[str, float], ...]:
+    return PROGRESS_TRAILING + ((PROGRESS_AWAITED,) if awaited else ())
+
+
+def _awaited_text(row: MeasureProgress, awaited: AwaitedFigures) -> str:
+    """回答待ち 令和3年度(2021年度): 広報課 入力中、回答期限 令和3年10月15日: one line a year awaited."""
+    return "\n".join(
+        f"回答待ち {fiscal.fiscal_year_label(figure.round.fiscal_year)}: {figure.department.name} "
+        f"{figure.state_label}、回答期限 {fiscal.wareki_date(figure.deadline)}"
+        for figure in awaited.of_measure(row.pk, [year.fiscal_year for year in row.years])
+    )
+
+
+def _progress_cells(sheet: SheetWriter, row: MeasureProgress, awaited: AwaitedFigures) -> list:
     cells = [
         sheet.value(row.number),
         sheet.text(row.purpose.code, CENTER),
@@ -79,15 +95,18 @@ def _progress_cells(sheet: SheetWriter, row: MeasureProgress) -> list:
     for year in row.years:
         cells.extend(_year_cells(sheet, year))
     latest = row.latest_report
-    return cells + [
+    cells += [
         sheet.text(latest.narrative if latest else ""),
         sheet.text(latest.issues if latest else ""),
         sheet.text(latest.next_steps if latest else ""),
         date_cell(sheet, latest.as_of if latest else None),
     ]
+    if awaited:
+        cells.append(sheet.text(_awaited_text(row, awaited)))
+    return cells
 
 
-def _progress_header(sheet: SheetWriter, years: Sequence[int]) -> None:
+def _progress_header(sheet: SheetWriter, years: Sequence[int], awaited: AwaitedFigures) -> None:
     """Two header rows: a fiscal year's label merged over its columns, the figures beneath it."""
     top, bottom = [], []
     for heading, _ in PROGRESS_LEADING:
@@ -97,7 +116,7 @@ def _progress_header(sheet: SheetWriter, years: Sequence[int]) -> None:
         top.append(sheet.text(fiscal.fiscal_year_label(year), HEADER))
         top.extend(sheet.value(None, HEADER) for _ in PROGRESS_PER_YEAR[1:])
         bottom.extend(sheet.text(heading, HEADER) for heading, _ in PROGRESS_PER_YEAR)
-    for heading, _ in PROGRESS_TRAILING:
+    for heading, _ in _trailing(awaited):
         top.append(sheet.text(heading, HEADER))
         bottom.append(sheet.value(None, HEADER))
     sheet.append(top)
@@ -109,15 +128,15 @@ def _progress_header(sheet: SheetWriter, years: Sequence[int]) -> None:
         first = leading + 1 + index * per_year
         sheet.merge(1, first, 1, first + per_year - 1)
     trailing_start = leading + len(years) * per_year + 1
-    for column in range(trailing_start, trailing_start + len(PROGRESS_TRAILING)):
+    for column in range(trailing_start, trailing_start + len(_trailing(awaited))):
         sheet.merge(1, column, 2, column)
 
 
-def progress_widths(years: Sequence[int]) -> list[float]:
+def progress_widths(years: Sequence[int], awaited: AwaitedFigures) -> list[float]:
     widths = [w for _, w in PROGRESS_LEADING]
     for _ in years:
         widths.extend(w for _, w in PROGRESS_PER_YEAR)
-    return widths + [w for _, w in PROGRESS_TRAILING]
+    return widths + [w for _, w in _trailing(awaited)]
 
 
 def progress_page_breaks(years: Sequence[int]) -> list[int]:
@@ -126,9 +145,12 @@ def progress_page_breaks(years: Sequence[int]) -> list[int]:
     return [leading + 1 + index * per_year for index in range(1, len(years) + 1)]
 
 
-def write_progress(ws, *, page: PageInfo, years: Sequence[int], rows: Iterable[MeasureProgress]) -> int:
-    """施策別進捗: one row per measure, each fiscal year's figures under its merged label. Returns the count."""
-    widths = progress_widths(years)
+def write_progress(
+    ws, *, page: PageInfo, years: Sequence[int], rows: Iterable[MeasureProgress], awaited: AwaitedFigures
+) -> int:
+    """施策別進捗: one row per measure, each fiscal year's figures under its merged label, and while
+    a round is open, which of them it still awaits (照会の状況). Returns the count."""
+    widths = progress_widths(years, awaited)
     sheet = sheet_writer(ws, widths)
     prepare_sheet(
         ws,
@@ -139,14 +161,14 @@ def write_progress(ws, *, page: PageInfo, years: Sequence[int], rows: Iterable[M
         page_breaks=progress_page_breaks(years),
         freeze=PROGRESS_FREEZE,
     )
-    _progress_header(sheet, years)
+    _progress_header(sheet, years, awaited)
     for row in rows:
-        sheet.append(_progress_cells(sheet, row))
+        sheet.append(_progress_cells(sheet, row, awaited))
     count = sheet.row_count - 2
     if not count:
         sheet.append([sheet.text("条件に合う施策はありません。", NOTE)])
         return 0
-    last_column = get_column_letter(len(progress_widths(years)))
+    last_column = get_column_letter(len(widths))
     ws.auto_filter.ref = f"A2:{last_column}{sheet.row_count}"
     for index in range(len(years)):  # 進捗率 is the last column of each year
         column = get_column_letter(len(PROGRESS_LEADING) + (index + 1) * len(PROGRESS_PER_YEAR))
