@@ -13,6 +13,7 @@ from measures.models import Department
 from rounds.services import round_create, round_transition
 
 from .factories import seed_plan
+from .test_accessibility_browser import _axe_source, _violations
 from .test_print_browser import (  # noqa: F401
     _norm,
     _print_pdf,
@@ -54,3 +55,10 @@ def test_the_printed_council_report_says_which_figures_are_awaited(
     # The mark on each awaited measure's FY2021 row, and its note: five of each, and on the cover.
     assert text.count(_norm("回答待ち")) >= 1 + 1 + 1 + 5 * 2
     assert _norm("時点の進捗照会で、広報課の回答を待っています") in text
+    # On screen, the page with its new section and marks: axe-core finds nothing (and the measure page).
+    council_page.emulate_media(media="screen")
+    assert _violations(council_page, _axe_source()) == []
+    measure = round_.answers.get(department__name="広報課").rows.get().measure
+    council_page.goto(live_server.url + reverse("reports:print_measure", args=[measure.pk]))
+    assert "回答待ち" in council_page.inner_text("main")
+    assert _violations(council_page, _axe_source()) == []
