@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from core import clock, fiscal
-from measures.models import AnnualTarget, Department, Measure, Plan, ProgressReport
+from measures.models import AnnualTarget, Measure, Plan, ProgressReport
 from measures.selectors import reports_latest_as_of
 
 from .models import ROW_FIELDS, UNANSWERED_STATES, Answer, AnswerRow, DepartmentMember, Round
@@ -171,14 +171,17 @@ AWAITED_STATES = (
 ROUND_OPEN_STATES = (Round.State.OPEN, Round.State.CLOSED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AwaitedFigure:
     """One measure's figures for a fiscal year that an open round still awaits: the department
-    that answers for it, its answer's state, the round's 回答期限."""
+    that answers for it, its answer's state, the round's 回答期限. Plain values, not model
+    instances: a round of 5,000 measures builds 5,000 of them."""
 
     round: Round
-    measure: Measure  # its number and title only
-    department: Department
+    measure_id: int
+    measure_number: int
+    measure_title: str
+    department_name: str
     state: str
 
     @property
@@ -194,7 +197,8 @@ class AwaitedFigure:
 class AwaitedDepartment:
     """A department whose answer a round still awaits, and how many measures it answers for."""
 
-    department: Department
+    answer_id: int
+    department_name: str
     state: str
     measures: int = 0
 
@@ -245,12 +249,28 @@ class AwaitedFigures:
         return [figure for year in fiscal_years for figure in self.of(measure_id, year)]
 
 
+_AWAITED_COLUMNS = (
+    "answer__round_id",
+    "answer__round__fiscal_year",
+    "answer__round__as_of",
+    "answer__round__deadline",
+    "answer__round__state",
+    "answer_id",
+    "answer__state",
+    "answer__department__name",
+    "measure_id",
+    "measure__number",
+    "measure__title",
+)
+
+
 def awaited_figures(
     *, plan: Plan, fiscal_years: Sequence[int], measures: QuerySet[Measure]
 ) -> AwaitedFigures:
     """The figures of ``measures`` for ``fiscal_years`` that the plan's open rounds (照会中 or 締切)
     still await: the rows of answers not yet 承認済. One query, whatever the number of measures,
-    departments and rounds; nothing at all when no round is open."""
+    departments and rounds, read as plain values (5,000 rows of model instances took a second);
+    nothing at all when no round is open."""
     rows = (
         AnswerRow.objects.filter(
             answer__round__plan=plan,
@@ -258,14 +278,6 @@ def awaited_figures(
             answer__round__fiscal_year__in=list(fiscal_years),
             answer__state__in=AWAITED_STATES,
             measure_id__in=measures.order_by().values("pk"),
-        )
-        .select_related("answer__round", "answer__department", "measure")
-        .only(
-            "measure__number",
-            "measure__title",
-            "answer__state",
-            *(f"answer__round__{name}" for name in ("plan_id", "fiscal_year", "as_of", "deadline", "state")),
-            *(f"answer__department__{name}" for name in ("name", "order")),
         )
         .order_by(
             "answer__round__fiscal_year",
@@ -276,18 +288,21 @@ def awaited_figures(
             "measure__order",
             "measure__number",
         )
+        .values_list(*_AWAITED_COLUMNS)
     )
     rounds: dict[int, AwaitedRound] = {}
     by_measure_year: dict[tuple[int, int], list[AwaitedFigure]] = {}
-    for row in rows:
-        answer = row.answer
-        awaited = rounds.setdefault(answer.round_id, AwaitedRound(round=answer.round))
-        if not awaited.departments or awaited.departments[-1].department.pk != answer.department_id:
-            awaited.departments.append(AwaitedDepartment(department=answer.department, state=answer.state))
+    for round_id, year, as_of, deadline, round_state, answer_id, state, department, *measure in rows:
+        awaited = rounds.get(round_id)
+        if awaited is None:
+            round_ = Round(
+                pk=round_id, plan=plan, fiscal_year=year, as_of=as_of, deadline=deadline, state=round_state
+            )
+            awaited = rounds[round_id] = AwaitedRound(round=round_)
+        if not awaited.departments or awaited.departments[-1].answer_id != answer_id:
+            awaited.departments.append(AwaitedDepartment(answer_id, department, state))
         awaited.departments[-1].measures += 1
-        figure = AwaitedFigure(
-            round=awaited.round, measure=row.measure, department=answer.department, state=answer.state
-        )
+        figure = AwaitedFigure(awaited.round, *measure, department_name=department, state=state)
         awaited.figures.append(figure)
-        by_measure_year.setdefault((row.measure_id, awaited.round.fiscal_year), []).append(figure)
+        by_measure_year.setdefault((figure.measure_id, year), []).append(figure)
     return AwaitedFigures(rounds=list(rounds.values()), by_measure_year=by_measure_year)

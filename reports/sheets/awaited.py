@@ -49,9 +49,9 @@ def write_awaited(ws, *, page: PageInfo, awaited: AwaitedFigures) -> int:
                     date_cell(sheet, round_.as_of, SHORT_DATE, short=True),
                     date_cell(sheet, round_.deadline, SHORT_DATE, short=True),
                     sheet.text(round_.get_state_display(), CENTER),
-                    sheet.value(figure.measure.number, CENTER),
-                    sheet.text(figure.measure.title),
-                    sheet.text(figure.department.name),
+                    sheet.value(figure.measure_number, CENTER),
+                    sheet.text(figure.measure_title),
+                    sheet.text(figure.department_name),
                     sheet.text(figure.state_label, CENTER),
                 ]
             )

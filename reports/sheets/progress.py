@@ -78,7 +78,7 @@ def _trailing(awaited: AwaitedFigures) -> tuple[tuple[str, float], ...]:
 def _awaited_text(row: MeasureProgress, awaited: AwaitedFigures) -> str:
     """回答待ち 令和3年度(2021年度): 広報課 入力中、回答期限 令和3年10月15日: one line a year awaited."""
     return "\n".join(
-        f"回答待ち {fiscal.fiscal_year_label(figure.round.fiscal_year)}: {figure.department.name} "
+        f"回答待ち {fiscal.fiscal_year_label(figure.round.fiscal_year)}: {figure.department_name} "
         f"{figure.state_label}、回答期限 {fiscal.wareki_date(figure.deadline)}"
         for figure in awaited.of_measure(row.pk, [year.fiscal_year for year in row.years])
     )
