@@ -15,7 +15,7 @@ from measures.models import Department, Measure
 from rounds.models import Answer, AnswerRow, Round
 from rounds.services import answer_rows_save, answer_transition, round_create, round_transition
 
-from .excel import export_bytes, open_workbook, values
+from .excel import export_bytes, open_workbook, printed_scale, smallest_font, values
 from .factories import seed_plan, status
 from .page_text import parse
 
@@ -229,6 +229,9 @@ def test_the_workbook_lists_the_awaited_figures_and_marks_each_measure(secretari
     assert (line[1].date(), line[2].date(), line[3]) == (date(2021, 12, 31), date(2040, 6, 30), "照会中")
     assert (line[4], line[5], line[7]) == (koho_measure.number, koho_measure.title, "入力中")
     assert len(rows) == 3 + 5
+    # On paper, text at 8 pt or more on both (照会の状況 on a page of its own across).
+    for title in ("施策別進捗", "回答待ち"):
+        assert smallest_font(workbook[title]) * printed_scale(workbook[title]) >= 8, title
     # 施策別進捗: the last column says it on the measure's own row.
     progress = values(workbook["施策別進捗"])
     assert progress[0][-1] == "照会の状況"

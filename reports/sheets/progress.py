@@ -139,10 +139,14 @@ def progress_widths(years: Sequence[int], awaited: AwaitedFigures) -> list[float
     return widths + [w for _, w in _trailing(awaited)]
 
 
-def progress_page_breaks(years: Sequence[int]) -> list[int]:
-    """The columns that begin a printed page: each year after the first, then the trailing texts."""
+def progress_page_breaks(years: Sequence[int], awaited: AwaitedFigures) -> list[int]:
+    """The columns that begin a printed page: each year after the first, then the trailing texts,
+    then 照会の状況 when there is one (beside the texts it would print them below 8 pt)."""
     leading, per_year = len(PROGRESS_LEADING), len(PROGRESS_PER_YEAR)
-    return [leading + 1 + index * per_year for index in range(1, len(years) + 1)]
+    breaks = [leading + 1 + index * per_year for index in range(1, len(years) + 1)]
+    if awaited:
+        breaks.append(breaks[-1] + len(PROGRESS_TRAILING))
+    return breaks
 
 
 def write_progress(
@@ -158,7 +162,7 @@ def write_progress(
         widths=widths,
         title_rows="1:2",
         title_columns=PROGRESS_TITLE_COLUMNS,
-        page_breaks=progress_page_breaks(years),
+        page_breaks=progress_page_breaks(years, awaited),
         freeze=PROGRESS_FREEZE,
     )
     _progress_header(sheet, years, awaited)
