@@ -136,6 +136,11 @@ def test_the_council_report_says_which_figures_an_open_round_awaits(client, coun
 def test_an_accepted_answer_is_no_longer_awaited(client, council, secretariat, department):
     round_ = _round(secretariat)
     koho = _answer(round_, "広報課")
+    client.force_login(council)
+    before = client.get("/reports/print/")
+    # Nothing keeps the page (no ETag, no cache): the next request after a state change shows it.
+    assert before["Cache-Control"] == "private, no-store" and not before.has_header("ETag")
+    assert "広報課" in parse(before.content).find("section", cls="report-awaited").text
     _accept(koho, department, secretariat)
     page = _page(client, council, "/reports/print/")
     section = page.find("section", cls="report-awaited")
