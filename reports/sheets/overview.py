@@ -90,7 +90,7 @@ class TableRows:
 AWAITED_LABEL = "進捗照会の回答待ち"
 
 
-def awaited_summary(awaited: AwaitedFigures) -> str:
+def _awaited_summary(awaited: AwaitedFigures) -> str:
     """One line per open round: what it is, and how many measures' figures it still awaits."""
     return "\n".join(
         f"{line.label}で、{line.measures}施策の数値は回答待ちです(シート「回答待ち」、施策別進捗の「照会の状況」)。"
@@ -244,7 +244,7 @@ def write_overview(
         sheet, "作成日時", f"{fiscal.wareki_date_with_western(generated_at.date())} {generated_at:%H:%M}"
     )
     if awaited:
-        _fact_row(sheet, AWAITED_LABEL, awaited_summary(awaited))
+        _fact_row(sheet, AWAITED_LABEL, _awaited_summary(awaited))
     sheet.blank()
     plan_total = [([TOTAL_LABEL], tally.plan_summary())] if measure_count else []
     purposes = tally.purposes()
