@@ -198,6 +198,67 @@ def round_create(
     return round_
 
 
+NOT_EDITABLE = "この進捗照会は今「{state}」のため、編集できません。編集できるのは「準備中」の照会だけです。"
+
+
+def round_require_editable(round_: Round) -> None:
+    """A round is edited only while 準備中: once opened, the departments have been asked."""
+    if round_.state != Round.State.PREPARING:
+        raise ValidationError(NOT_EDITABLE.format(state=round_.get_state_display()), code="state")
+
+
+@transaction.atomic
+def round_update(
+    *,
+    round_: Round,
+    fiscal_year: int,
+    as_of: date,
+    deadline: date,
+    message: str,
+    departments: Iterable[Department],
+    by,
+    loaded_version: int | None,
+) -> Round:
+    """Change a round while it is 準備中: its year, dates, message and the departments asked (an
+    answer made for each department added, the answer of each one taken off removed: none has rows
+    before the round opens). The round is locked, then refused if it has been opened or changed
+    since ``loaded_version`` (the form merges a colleague's change beforehand); the same checks as
+    a new round. The history says who changed what: the round's fields, each answer added or removed."""
+    if not by.has_perm(MANAGE_ROUNDS):
+        raise ValidationError(SECRETARIAT_ONLY)
+    current = Round.objects.select_for_update().select_related("plan").get(pk=round_.pk)
+    round_require_editable(current)
+    _stale(current, loaded_version)
+    values = {"fiscal_year": fiscal_year, "as_of": as_of, "deadline": deadline, "message": message}
+    unchanged = all(getattr(current, name) == value for name, value in values.items())
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.full_clean()
+    chosen = {department.pk: department for department in departments}
+    errors = {}
+    if deadline < clock.today():
+        errors["deadline"] = (
+            f"回答期限に過ぎた日付は入力できません。今日({clock.today():%Y/%m/%d})以降にしてください。"
+        )
+    if not chosen:
+        errors["departments"] = "照会する所管課を1つ以上選んでください。"
+    if errors:
+        raise ValidationError(errors)
+    answers = {answer.department_id: answer for answer in current.answers.all()}
+    removed = [answer for department_id, answer in answers.items() if department_id not in chosen]
+    added = [Answer(round=current, department=chosen[pk]) for pk in chosen if pk not in answers]
+    if unchanged and not removed and not added:
+        return current  # nothing to record: the version stays, so no colleague's save is refused
+    current._history_user = by
+    current.save()
+    for answer in removed:
+        answer._history_user = by
+        answer.delete()
+    if added:
+        bulk_create_with_history(added, Answer, default_user=by)
+    return current
+
+
 def _a_year_later(day: date) -> date:
     """The same day a year later (29 February becomes 28 February)."""
     try:
