@@ -88,9 +88,17 @@ def progress_reports_validate(reports: Sequence[ProgressReport]) -> dict[int, Va
         if report.status_id not in known_statuses:
             add(index, ValidationError({"status": "進捗状況を選んでください。"}))
     keys = [(r.measure_id, r.fiscal_year, r.as_of) for r in reports]
+    # All three keys of the unique rule, so that SQLite searches its index (measure, year, date, of
+    # the standing reports) rather than every report of the date: with the date alone it chose the
+    # date's index, and a round of 5,000 reports accepted an answer at a time read them all again
+    # for each answer.
     existing = set(
         ProgressReport.objects.standing()
-        .filter(measure_id__in=measure_ids, as_of__in={k[2] for k in keys if k[2] is not None})
+        .filter(
+            measure_id__in=measure_ids,
+            fiscal_year__in={k[1] for k in keys if k[1] is not None},
+            as_of__in={k[2] for k in keys if k[2] is not None},
+        )
         .values_list("measure_id", "fiscal_year", "as_of")
     )
     seen: set = set()

@@ -4,6 +4,8 @@ move a round or an answer on (the version the person saw travels with them)."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.forms import modelformset_factory
 
@@ -11,7 +13,7 @@ from core.fields import DateFormField, DecimalFormField, FiscalYearFormField, ap
 from core.versioning import VersionedModelForm
 from measures.models import Department, Plan, ProgressStatus
 
-from .models import NOTE_MAX_LENGTH, ROW_FIELDS, AnswerRow
+from .models import NOTE_MAX_LENGTH, ROW_FIELDS, AnswerRow, Round
 from .services import NO_VERSION
 
 
@@ -43,6 +45,41 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            apply_input_rules(field)
+
+
+ROUND_FIELDS = ("fiscal_year", "as_of", "deadline", "message", "departments")
+
+
+def _round_field(model_field, **kwargs):
+    """The edit form's fields, exactly as the new-round form has them (RoundForm)."""
+    if model_field.name in ROUND_FIELDS:
+        return copy.deepcopy(RoundForm.base_fields[model_field.name])
+    return model_field.formfield(**kwargs)
+
+
+class RoundEditForm(VersionedModelForm):
+    """A round changed while it is 準備中: the new-round form's fields but the plan. A colleague's
+    save since the page was opened is merged field by field, the departments asked included; only a
+    field both changed differently is a conflict, shown with both values and a choice."""
+
+    class Meta(VersionedModelForm.Meta):
+        model = Round
+        fields = (*ROUND_FIELDS, "version")
+        formfield_callback = _round_field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = self.fields["departments"]
+        departments.required = True
+        departments.error_messages["required"] = "照会する所管課を1つ以上選んでください。"
+        departments.help_text = "照会を開始すると、選んだ所管課の担当者にメールが届きます。"
+        for name in ("as_of", "deadline"):
+            # The saved date as the placeholder writes one (2020/03/31), not ISO.
+            self.fields[name].widget = forms.DateInput(
+                format="%Y/%m/%d", attrs=self.fields[name].widget.attrs
+            )
         for field in self.fields.values():
             apply_input_rules(field)
 

@@ -59,6 +59,9 @@ class DepartmentMember(models.Model):
         return f"{self.department} {self.user}"
 
 
+DEADLINE_BEFORE_AS_OF = "回答期限は報告基準日以降の日付にしてください。"
+
+
 class Round(VersionedModel):
     """One request for figures (照会): a plan, a fiscal year, a 報告基準日 and a 回答期限."""
 
@@ -84,6 +87,11 @@ class Round(VersionedModel):
         editable=False,
     )
     opened_at = models.DateTimeField("照会日時", null=True, blank=True, editable=False)
+    # The departments asked: one Answer each (no table of its own). Changed only by the services
+    # (round_create, round_update), which make or remove the answers.
+    departments = models.ManyToManyField(
+        Department, through="Answer", verbose_name="照会する所管課", related_name="+", blank=True
+    )
 
     history = HistoricalRecords(verbose_name="進捗照会の変更履歴", verbose_name_plural="進捗照会の変更履歴")
 
@@ -100,7 +108,7 @@ class Round(VersionedModel):
             models.CheckConstraint(
                 condition=Q(deadline__gte=models.F("as_of")),
                 name="round_deadline_after_as_of",
-                violation_error_message="回答期限は報告基準日以降の日付にしてください。",
+                violation_error_message=DEADLINE_BEFORE_AS_OF,
             ),
             text_length_constraint(
                 "message", NOTE_MAX_LENGTH, name="round_message_max_length", label="依頼文"
@@ -127,6 +135,9 @@ class Round(VersionedModel):
                 ]
             elif late := fiscal_window_error(self.as_of, self.fiscal_year, "報告基準日"):
                 errors["as_of"] = [late]
+        if self.as_of and self.deadline and self.deadline < self.as_of and "as_of" not in errors:
+            # The constraint's rule, said beside the 回答期限 (full_clean then skips the constraint).
+            errors["deadline"] = [DEADLINE_BEFORE_AS_OF]
         if errors:
             raise ValidationError(errors)
 

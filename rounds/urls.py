@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.dashboard, name="dashboard"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/remind/", views.remind, name="remind"),
     path("<int:pk>/copy/", views.copy, name="copy"),

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import clock
 from core.clock import today
 from core.pages import private_page
+from core.versioning import merged_message
 from measures.selectors import plan_current
 
-from .forms import AnswerRowFormSet, MoveForm, RoundForm
+from .forms import AnswerRowFormSet, MoveForm, RoundEditForm, RoundForm
 from .models import Answer, Round
 from .selectors import (
     answer_open_to_department,
@@ -42,7 +43,9 @@ from .services import (
     round_copy,
     round_create,
     round_remind,
+    round_require_editable,
     round_transition,
+    round_update,
 )
 
 ROWS_PREFIX = "rows"
@@ -198,6 +201,59 @@ def copy(request, pk: int):
         request, f"{source}をもとに{round_}を作成しました(準備中)。日付と依頼文を確かめてください。"
     )
     return redirect("rounds:dashboard", round_.pk)
+
+
+@private_page
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def edit(request, pk: int):
+    """Change a round while it is 準備中 (round_update). A colleague's save since the page was opened
+    is merged field by field (RoundEditForm); a refusal comes back beside the fields, the input kept."""
+    _secretariat(request.user)
+    round_ = get_object_or_404(Round.objects.select_related("plan"), pk=pk)
+    if request.method != "POST":
+        try:
+            round_require_editable(round_)
+        except ValidationError as error:
+            for message in _messages_of(error):
+                messages.error(request, message)
+            return redirect("rounds:dashboard", pk)
+        return render(request, "rounds/edit.html", {"form": RoundEditForm(instance=round_), "round": round_})
+    with transaction.atomic():
+        # Locked until the save ends (PostgreSQL): the row merged against is the row saved.
+        round_ = Round.objects.select_for_update().select_related("plan").get(pk=pk)
+        form = RoundEditForm(request.POST, instance=round_)
+        try:
+            round_require_editable(round_)  # first: an opened round is refused whatever was typed
+        except ValidationError as error:
+            form.is_valid()
+            form.add_error(None, error)
+        if form.is_valid():
+            data = form.cleaned_data
+            version = round_.version
+            try:
+                updated = round_update(
+                    round_=round_,
+                    fiscal_year=data["fiscal_year"],
+                    as_of=data["as_of"],
+                    deadline=data["deadline"],
+                    message=data["message"],
+                    departments=data["departments"],
+                    by=request.user,
+                    loaded_version=data["version"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                if updated.version == version:
+                    messages.info(request, "変更はありませんでした。")
+                else:
+                    messages.success(request, f"{updated}の内容を変更しました(準備中)。")
+                if form.merged_fields:
+                    messages.info(request, merged_message(form))
+                return redirect("rounds:dashboard", pk)
+    round_.refresh_from_db()
+    return render(request, "rounds/edit.html", {"form": form, "round": round_}, status=400)
 
 
 def _answer_or_404(pk: int) -> Answer:

@@ -80,6 +80,9 @@ ROUNDS_RULES = {
     "rounds:index": _signed_in(403, department=200, secretariat=200, superuser=200),
     "rounds:create": SECRETARIAT_ONLY,
     "rounds:dashboard": SECRETARIAT_ONLY,
+    # Editing is for a round 準備中; the fixture's round is open, so the secretariat is sent back to its
+    # dashboard with the reason (tests/test_rounds_edit.py has the round 準備中: 200).
+    "rounds:edit": _signed_in(403, secretariat=302, superuser=302),
     "rounds:move": _all(405),
     "rounds:remind": _all(405),
     "rounds:copy": _all(405),

@@ -372,6 +372,26 @@ def test_accepting_adds_every_row_as_a_report_once(client, open_round, departmen
     assert "下書きを保存" not in _text(answer_page)
 
 
+def test_accepting_records_in_each_rows_history_the_report_it_became(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department, m2={"actual_value": "20"})
+    koho.refresh_from_db()
+    answer_transition(answer=koho, action="accept", by=secretariat, loaded_version=koho.version)
+    row = koho.rows.get()
+    report = ProgressReport.objects.latest("id")
+    assert row.report == report
+    latest = row.history.latest("history_date")
+    assert (latest.report_id, latest.history_user, latest.history_type) == (report.pk, secretariat, "~")
+    assert latest.history_change_reason == f"{open_round}への広報課の回答を承認"
+    # On the timeline: the row of the answer now names its report, changed by the secretariat member.
+    client.force_login(secretariat)
+    page = parse(client.get("/timeline/", {"kind": "answerrow"}).content)
+    first = page.find("table", id="timeline").find("tbody").find_all("tr")[0].text
+    assert "事務局 太郎" in first and "進捗報告" in first
+
+
 def test_reopening_needs_a_reason_and_a_changed_row_replaces_its_report(
     client, open_round, department, secretariat
 ):
@@ -799,6 +819,9 @@ def _round_with(secretariat, departments: int, measures_each: int, start: int) -
 def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
     client, demo, secretariat, django_user_model
 ):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from rounds.models import DepartmentMember
 
     from .conftest import count_queries
@@ -806,6 +829,7 @@ def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
     counts = []
     for start, (departments, measures_each) in ((100, (2, 2)), (200, (12, 6))):
         Round.objects.all().delete()
+        ProgressReport.objects.filter(accepted_by=secretariat).delete()  # the first size's
         round_ = _round_with(secretariat, departments, measures_each, start)
         answer = round_.answers.get(department__name="課001")
         member, _ = django_user_model.objects.get_or_create(username="ka001")
@@ -815,7 +839,12 @@ def test_the_dashboard_and_a_department_page_make_a_fixed_number_of_queries(
         review = count_queries(client, f"/rounds/answers/{answer.pk}/review/")
         client.force_login(member)
         page = count_queries(client, f"/rounds/answers/{answer.pk}/")
-        counts.append((dashboard, review, page))
+        # Accepting the answer: its reports, their history, each row's link and its history.
+        answer.rows.update(status=status("実施中"), progress_percent=50, entered_by=member)
+        answer = answer_transition(answer=answer, action="submit", by=member, loaded_version=answer.version)
+        with CaptureQueriesContext(connection) as accepting:
+            answer_transition(answer=answer, action="accept", by=secretariat, loaded_version=answer.version)
+        counts.append((dashboard, review, page, len(accepting.captured_queries)))
     assert counts[0] == counts[1], counts
 
 

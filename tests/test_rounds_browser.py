@@ -124,3 +124,69 @@ def test_a_department_answers_from_the_email_and_the_secretariat_accepts(
     assert answer.state == Answer.State.ACCEPTED
     report = ProgressReport.objects.get(measure__number=2, as_of=date(2021, 12, 31))
     assert (report.author, report.accepted_by, report.actual_value) == (department, secretariat, 130)
+
+
+@browser_test
+def test_the_secretariat_edits_a_round_before_opening_it_and_chooses_in_a_conflict(
+    browser,  # noqa: F811
+    live_server,
+    demo,
+    secretariat,
+    django_user_model,
+):
+    """The edit page from the dashboard's link; a colleague's change of the same 依頼文 meanwhile is
+    shown with both values and a choice; the other field typed is kept and saved."""
+    from rounds.services import round_update
+
+    axe_source = _axe_source()
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        message="令和3年度の実績をお知らせください。",
+        by=secretariat,
+    )
+    context = browser.new_context(locale="ja-JP", viewport=WIDE)
+    page = context.new_page()
+    _sign_in(page, live_server, secretariat, f"{live_server.url}/rounds/{round_.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="照会の内容を編集").click()
+    assert page.locator("h1").inner_text() == "照会の内容を編集"
+    _no_violations(page, axe_source)
+    save_screenshot(page, "rounds-edit")
+
+    # A colleague saves another 依頼文 while the page is open.
+    colleague = django_user_model.objects.create_user(username="jimu2", last_name="事務局 次子")
+    colleague.groups.add(*secretariat.groups.all())
+    round_update(
+        round_=round_,
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        message="第3四半期までの実績をお知らせください。",
+        departments=list(round_.departments.all()),
+        by=colleague,
+        loaded_version=round_.version,
+    )
+    page.get_by_label("回答期限").fill("2040/07/15")
+    page.get_by_label("依頼文").fill("12月末までの実績と課題をお知らせください。")
+    with page.expect_navigation():
+        page.get_by_role("button", name="変更を保存する").click()
+    main = page.inner_text("main")
+    assert "事務局 次子がこの項目を「第3四半期までの実績をお知らせください。」に変更しています。" in main
+    assert page.get_by_label("回答期限").input_value() == "2040/07/15"
+    _no_violations(page, axe_source)
+    save_screenshot(page, "rounds-edit-conflict", full_page=True)
+
+    page.get_by_label("あなたの入力").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="変更を保存する").click()
+    assert "の内容を変更しました(準備中)。" in page.inner_text("main")
+    context.close()
+    round_.refresh_from_db()
+    assert (round_.message, round_.deadline) == (
+        "12月末までの実績と課題をお知らせください。",
+        date(2040, 7, 15),
+    )

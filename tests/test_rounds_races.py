@@ -139,3 +139,69 @@ def test_a_colleagues_save_during_a_save_of_the_draft_is_kept(
             thread.join(30)
     row.refresh_from_db()
     assert (row.progress_percent, row.issues) == (70, "同僚が書いた課題")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_saved_while_a_colleague_opens_the_round_waits_and_is_refused(demo, secretariat, monkeypatch):
+    """The edit page is saved while the round is being opened: the save waits for the opening's lock on
+    the round, then finds it 照会中 and saves nothing (the departments were asked as they were)."""
+    from django.test import Client
+
+    from .test_rounds_edit import _form
+
+    lead_last()
+    round_ = round_create(
+        plan=seed_plan(),
+        fiscal_year=2021,
+        as_of=date(2021, 12, 31),
+        deadline=date(2040, 6, 30),
+        message="令和3年度の実績をお知らせください。",
+        by=secretariat,
+    )
+    editor = Client()
+    editor.force_login(secretariat)
+    typed = {**_form(editor.get(f"/rounds/{round_.pk}/edit/")), "message": ["開始と同時に直した依頼文"]}
+
+    holding, release = threading.Event(), threading.Event()
+    real = rounds.services._rows_fill
+
+    def fill_and_hold(opened):
+        real(opened)
+        holding.set()  # the round stays locked until the opening commits
+        assert release.wait(30)
+
+    monkeypatch.setattr(rounds.services, "_rows_fill", fill_and_hold)
+    outcomes: dict[str, object] = {}
+
+    def open_round() -> None:
+        try:
+            outcomes["open"] = round_transition(
+                round_=round_, action="open", by=secretariat, loaded_version=round_.version
+            ).get_state_display()
+        finally:
+            connections.close_all()
+
+    def save_edit() -> None:
+        try:
+            outcomes["edit"] = editor.post(f"/rounds/{round_.pk}/edit/", typed)
+        finally:
+            connections.close_all()
+
+    opener = threading.Thread(target=open_round)
+    opener.start()
+    assert holding.wait(30)
+    saver = threading.Thread(target=save_edit)
+    saver.start()
+    try:
+        assert _a_query_waits_for_a_lock(), "the edit did not wait for the opening"
+    finally:
+        release.set()
+        opener.join(30)
+        saver.join(30)
+    assert outcomes["open"] == "照会中"
+    response = outcomes["edit"]
+    assert response.status_code == 400
+    assert "この進捗照会は今「照会中」のため、編集できません。" in response.content.decode()
+    round_.refresh_from_db()
+    assert (round_.state, round_.message) == ("open", "令和3年度の実績をお知らせください。")
