@@ -40,7 +40,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # In the plan's last fiscal year, before its last reports (March, and May's follow-ups).
 COUNCIL_REPORT_HELD = (12, 10)

@@ -31,6 +31,7 @@ from ..models import (
     ProgressReport,
     ProgressStatus,
 )
+from . import lateral
 from .plans import _latest_report_relation
 from .rows import (
     _REPORT_COLUMNS,
@@ -247,6 +248,34 @@ class ChangeCount:
     first: list[ProgressChange]
 
 
+def _changed_measures(
+    *,
+    plan: Plan,
+    since: date,
+    as_of: date,
+    fiscal_years: list[int],
+    grades: list[EvaluationGrade],
+    limit: int,
+) -> list[Measure]:
+    """The first ``limit`` measures with a changed year, by the ORM, in the plan's order, each with
+    its purpose and ``total``, the number of changed measure-years of the plan."""
+    measures = Measure.objects.filter(plan=plan)
+    flags = []
+    for index, year in enumerate(fiscal_years):
+        relations, changed = _year_changed(index, year, since=since, as_of=as_of, grades=grades)
+        measures = measures.alias(**relations)
+        flags.append(changed)
+    return list(
+        measures.alias(changes=sum(flags[1:], flags[0]))
+        .filter(changes__gt=0)
+        .annotate(total=Window(Sum("changes")))
+        .select_related("purpose")
+        # What the rows need, no more: the window holds every changed measure until it has counted them.
+        .only(*_SHOWN_COLUMNS)
+        .order_by(*MEASURE_ORDER)[:limit]
+    )
+
+
 def progress_change_count(
     *,
     plan: Plan,
@@ -271,21 +300,14 @@ def progress_change_count(
         grades = EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by("order", "code")
     grades = list(grades)
     statuses = None if statuses is None else list(statuses)
-    measures = Measure.objects.filter(plan=plan)
-    flags = []
-    for index, year in enumerate(years):
-        relations, changed = _year_changed(index, year, since=since, as_of=as_of, grades=grades)
-        measures = measures.alias(**relations)
-        flags.append(changed)
-    first = list(
-        measures.alias(changes=sum(flags[1:], flags[0]))
-        .filter(changes__gt=0)
-        .annotate(total=Window(Sum("changes")))
-        .select_related("purpose")
-        # What the rows need, no more: the window holds every changed measure until it has counted them.
-        .only(*_SHOWN_COLUMNS)
-        .order_by(*MEASURE_ORDER)[:limit]
-    )
+    if lateral.counted_by_lateral():  # PostgreSQL: the same measures, by LATERAL joins (lateral.py)
+        first = lateral.changed_measures(
+            plan=plan, since=since, as_of=as_of, fiscal_years=years, grades=grades, limit=limit
+        )
+    else:
+        first = _changed_measures(
+            plan=plan, since=since, as_of=as_of, fiscal_years=years, grades=grades, limit=limit
+        )
     if not first:
         return ChangeCount(total=0, first=[])
     changes = progress_changes(

@@ -138,7 +138,11 @@ def _latest_report_relation(*, as_of: date, fiscal_year: int) -> FilteredRelatio
     The bounds that report meets anyway (its year, standing, dated by ``as_of``) are repeated in
     the join, so that PostgreSQL hashes only that year's standing reports, not the whole table,
     when it joins them to every measure of a plan (40–50 % of each count's time at 25,000
-    measures: docs/PERFORMANCE.md, issue 23, item 12 on PostgreSQL)."""
+    measures: docs/PERFORMANCE.md, issue 23, item 12 on PostgreSQL).
+
+    This is the rule's definition, and the form SQLite runs. On PostgreSQL the home page's two
+    counts read the same report by a LATERAL join instead (lateral._LATEST_REPORT, about half the
+    time); tests/test_progress_count_forms.py proves the two forms give the same counts."""
     return FilteredRelation(
         "progress_reports",
         condition=Q(

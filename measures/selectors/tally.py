@@ -34,6 +34,7 @@ from ..models import (
     ProgressStatus,
     Purpose,
 )
+from . import lateral
 from .plans import _latest_report_relation
 from .rows import MeasureProgress
 
@@ -229,6 +230,32 @@ class YearCount:
     latest_report_on: date | None
 
 
+def _year_count_rows(*, plan: Plan, fiscal_year: int, as_of: date, grades: list[EvaluationGrade]):
+    """progress_year_count's rows, by the ORM: each measure joined to its latest standing report
+    (plans._latest_report_relation) and its target, grouped by purpose, status and grade."""
+    return (
+        Measure.objects.filter(plan=plan)
+        .annotate(
+            latest_report=_latest_report_relation(as_of=as_of, fiscal_year=fiscal_year),
+            year_target=FilteredRelation(
+                "annual_targets", condition=Q(annual_targets__fiscal_year=fiscal_year)
+            ),
+        )
+        .annotate(
+            grade=_grade_code(
+                grades, actual="latest_report__actual_value", target="year_target__target_value"
+            )
+        )
+        .values_list("purpose_id", "purpose__code", "purpose__text", "latest_report__status_id", "grade")
+        .annotate(
+            count=Count("pk"),
+            progress=Sum("latest_report__progress_percent"),
+            latest=Max("latest_report__as_of"),
+        )
+        .order_by("purpose__order", "purpose_id")
+    )
+
+
 def progress_year_count(
     *,
     plan: Plan,
@@ -251,27 +278,10 @@ def progress_year_count(
         grades = EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id).order_by("order", "code")
     statuses, grades = list(statuses), list(grades)
     status_names = {status.pk: status.name for status in statuses}
-    groups = (
-        Measure.objects.filter(plan=plan)
-        .annotate(
-            latest_report=_latest_report_relation(as_of=as_of, fiscal_year=fiscal_year),
-            year_target=FilteredRelation(
-                "annual_targets", condition=Q(annual_targets__fiscal_year=fiscal_year)
-            ),
-        )
-        .annotate(
-            grade=_grade_code(
-                grades, actual="latest_report__actual_value", target="year_target__target_value"
-            )
-        )
-        .values_list("purpose_id", "purpose__code", "purpose__text", "latest_report__status_id", "grade")
-        .annotate(
-            count=Count("pk"),
-            progress=Sum("latest_report__progress_percent"),
-            latest=Max("latest_report__as_of"),
-        )
-        .order_by("purpose__order", "purpose_id")
-    )
+    if lateral.counted_by_lateral():  # PostgreSQL: the same rows, by a LATERAL join (lateral.py)
+        groups = lateral.year_count_rows(plan=plan, fiscal_year=fiscal_year, as_of=as_of, grades=grades)
+    else:
+        groups = _year_count_rows(plan=plan, fiscal_year=fiscal_year, as_of=as_of, grades=grades)
 
     def summary(key: int, label: str) -> ProgressSummary:
         return ProgressSummary(
