@@ -550,7 +550,7 @@ def answer_transition(
         current.accepted_by, current.accepted_at = by, clock.now()
     elif action == "return":
         current.return_reason = comment
-        _row_comments_set(current, row_comments)
+        _row_comments_set(current, row_comments, by=by)
     elif action == "reopen":
         current.return_reason = comment
         current.accepted_by = current.accepted_at = None
@@ -584,11 +584,23 @@ def _rows_link(rows: Sequence[AnswerRow], reports: Sequence[ProgressReport], *, 
     )
 
 
-def _row_comments_set(current: Answer, comments: dict[int, str]) -> None:
-    rows = list(current.rows.all())
-    for row in rows:
-        row.return_comment = comments.get(row.pk, "")
-    AnswerRow.objects.bulk_update(rows, ["return_comment"], batch_size=1000)
+def _row_comments_set(current: Answer, comments: dict[int, str], *, by) -> None:
+    """Each row's 差戻しのコメント (none for a row not named), with a history entry for every row
+    whose comment changed, by ``by``, so that who returned which figure, and why, is on /timeline/."""
+    changed = []
+    for row in current.rows.all():
+        comment = comments.get(row.pk, "")
+        if row.return_comment != comment:
+            row.return_comment = comment
+            changed.append(row)
+    AnswerRow.objects.bulk_update(changed, ["return_comment"], batch_size=1000)
+    AnswerRow.history.bulk_history_create(
+        changed,
+        update=True,
+        default_user=by,
+        default_change_reason=f"{current.round}への{current.department}の回答を差戻し",
+        batch_size=1000,
+    )
 
 
 def _accept(current: Answer, by) -> None:

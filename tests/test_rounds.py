@@ -500,6 +500,31 @@ def test_a_round_is_not_completed_while_an_answer_awaits_review_or_resubmission(
     assert Round.objects.get(pk=open_round.pk).state == Round.State.DONE
 
 
+def test_a_return_with_a_reason_per_measure_is_in_each_rows_history_and_on_the_timeline(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    _submit(client, koho, department)
+    row = koho.rows.get()
+    client.force_login(secretariat)
+    url = f"/rounds/answers/{koho.pk}/review/"
+    review = form_data(client.get(url), "review-form")
+    response = client.post(
+        url, {**review, "action": "return", "comment": "", f"row-comment-{row.pk}": "単位を確認してください"}
+    )
+    assert response.status_code == 302
+    latest = row.history.latest("history_date")
+    assert (latest.return_comment, latest.history_user, latest.history_type) == (
+        "単位を確認してください",
+        secretariat,
+        "~",
+    )
+    assert latest.history_change_reason == f"{open_round}への広報課の回答を差戻し"
+    page = parse(client.get("/timeline/", {"kind": "answerrow"}).content)
+    first = page.find("table", id="timeline").find("tbody").find_all("tr")[0].text
+    assert "事務局 太郎" in first and "単位を確認してください" in first
+
+
 def test_a_forged_row_comment_key_is_ignored_not_a_500(client, open_round, department, secretariat):
     koho = _answer(open_round, "広報課")
     _submit(client, koho, department)
