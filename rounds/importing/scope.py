@@ -8,8 +8,8 @@ from datetime import date
 
 from measures.models import Department, Measure, Plan, ProgressStatus
 from measures.selectors import MeasureProgress, measure_progress_rows
+from measures.sheets.year_row import year_sheet_title
 
-from ..sheets.years import year_sheet_title
 from . import cells
 
 # The latest report, whatever its date: what a template shows and a row is compared with.

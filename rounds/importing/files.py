@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from core import fiscal
 from measures.models import Plan
+from measures.sheets import exchange as x
+from measures.sheets.year_row import year_sheet_title
 
-from ..sheets import exchange as x
-from ..sheets.history import HISTORY_TITLE
-from ..sheets.overview import OVERVIEW_TITLE
-from ..sheets.progress import PROGRESS_TITLE
-from ..sheets.schedule import SCHEDULE_TITLE
-from ..sheets.years import year_sheet_title
 from ..xlsx_upload import UploadedWorkbook, UploadLimits
 from .cells import whole_number
 from .results import ReadResult
 from .scope import ImportContext
 from .sheets import SheetReader
-
-WORKBOOK_SHEETS = (OVERVIEW_TITLE, PROGRESS_TITLE, SCHEDULE_TITLE, HISTORY_TITLE)
 
 
 class FileReader:
@@ -117,7 +111,7 @@ class FileReader:
         else:
             # A year sheet of the manager's workbook carries its year in its title (years.year_sheet_title).
             years = {year_sheet_title(y): y for y in scope.plan.fiscal_years}
-            allowed = {*WORKBOOK_SHEETS, *years}
+            allowed = {*x.WORKBOOK_SHEETS, *years}
         for title in titles:
             if title not in allowed:
                 self.sheet_seen(title, None, reason="テンプレートにないシートです。")

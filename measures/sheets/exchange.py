@@ -2,7 +2,7 @@
 
 The manager's workbook has a sheet per fiscal year (years.py). The template the secretariat sends
 each department (template.py) is that same sheet with its input columns unlocked, and the upload
-(reports.importing) reads either back by these headings. So a year sheet exported from /reports/
+(rounds.importing) reads either back by these headings. So a year sheet exported from /reports/
 can be filled in and uploaded too.
 
 Which plan, year and department a file is for travels in the workbook's custom document
@@ -102,3 +102,10 @@ PROPERTY_FISCAL_YEAR = "bunkyo:fiscal_year"
 PROPERTY_DEPARTMENT = "bunkyo:department"
 KIND_WORKBOOK = "progress-workbook"  # the manager's workbook from /reports/
 KIND_TEMPLATE = "progress-template"  # a department's template
+
+# The manager's workbook's other sheets (reports.sheets), which the upload passes over by name.
+OVERVIEW_TITLE = "概要"
+PROGRESS_TITLE = "施策別進捗"
+SCHEDULE_TITLE = "策定スケジュール"
+HISTORY_TITLE = "進捗履歴"
+WORKBOOK_SHEETS = (OVERVIEW_TITLE, PROGRESS_TITLE, SCHEDULE_TITLE, HISTORY_TITLE)
