@@ -120,6 +120,20 @@ AnswerRowFormSet = modelformset_factory(
 )
 
 
+class AnswerFileForm(forms.Form):
+    """Excelで取り込む: the department's template of this answer, filled in."""
+
+    file = forms.FileField(
+        label="記入したExcelファイル",
+        help_text="この画面の「Excelでダウンロード」で作ったファイル(.xlsx)を選びます。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        error_messages={
+            "required": "記入したファイルを選んでください。",
+            "empty": "選んだファイルは空です。",
+        },
+    )
+
+
 class MoveForm(forms.Form):
     """A button that moves a round or an answer on: the version the person saw, and a comment."""
 

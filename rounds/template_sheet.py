@@ -186,14 +186,13 @@ def write_template(
     rows: Iterable[MeasureProgress],
     created_on: date,
     issuer: str,
+    lines: Sequence[str] | None = None,
 ) -> int:
-    """The template's one sheet. Returns the number of measures written."""
+    """The template's one sheet. Returns the number of measures written. ``lines``: the instructions
+    above the table, when not the secretariat's (a department's answer has its own: answer_excel)."""
     status_list = status_list_formula(statuses)
-    lines = instructions(
-        statuses=statuses,
-        fiscal_year=fiscal_year,
-        with_list=status_list is not None,
-    )
+    if lines is None:
+        lines = instructions(statuses=statuses, fiscal_year=fiscal_year, with_list=status_list is not None)
     header_row = header_row_for(lines)
     widths = [column.width for column in YEAR_COLUMNS]
     sheet = sheet_writer(ws, widths)

@@ -85,6 +85,10 @@ ROUNDS_RULES = {
     "rounds:copy": _all(405),
     "rounds:answer": _signed_in(403, department=200, secretariat=200, superuser=200),
     "rounds:review": SECRETARIAT_ONLY,
+    # The answer's Excel: its department's members, and the secretariat (any department's template).
+    "rounds:answer_xlsx": _signed_in(403, department=200, secretariat=200, superuser=200),
+    # Its upload into the draft is a POST only, by the department's members (tests/test_rounds_excel.py).
+    "rounds:answer_upload": _all(405),
 }
 
 # The API (docs/api.md): anyone reads a published plan (the fixture publishes the ward's), each role
@@ -335,7 +339,7 @@ def _concrete_url(route: str, name: str, objects) -> str:
     elif name == "schedule:item":
         url = url.replace("<int:pk>", str(objects["item"].pk))
     elif name.startswith("rounds:") and "<int:pk>" in url:
-        key = "answer" if name in ("rounds:answer", "rounds:review") else "round"
+        key = "answer" if name.startswith(("rounds:answer", "rounds:review")) else "round"
         url = url.replace("<int:pk>", str(objects[key].pk))
     elif name.startswith("opendata:dataset_"):
         url = url.replace("<slug:dataset>", "measures")
