@@ -42,7 +42,6 @@ from .models import ROW_FIELDS, Answer, AnswerRow
 from .template_sheet import status_list_formula, write_template
 from .xlsx_upload import DEFAULT_LIMITS, UnreadableWorkbook, open_uploaded_workbook
 
-KIND_ANSWER = "round-answer"  # a department's template for its answer to a round
 PROPERTY_ROUND = "bunkyo:round"
 PROPERTY_ANSWER = "bunkyo:answer"
 PROPERTY_MADE_AT = "bunkyo:made_at"  # when the file was made: the draft then is the merge's base
@@ -67,6 +66,7 @@ NO_HEADINGS = "シート「{sheet}」に見出しの行({heading}…)があり�
 FOREIGN_MEASURE = "{row}行目: 施策ID「{id}」の施策はこの回答にありません(他の所管課の施策か、ない施策です)。"
 NO_MEASURE_ID = "{row}行目: 施策IDがありません。施策IDの列は変更しないでください。"
 OTHER_AS_OF = "{row}行目: 報告基準日はこの照会の{as_of}です。変更しないでください(「{typed}」)。"
+REPEATED_MEASURE = "{row}行目: 施策ID「{id}」の行が2つあります({first}行目にも)。1つにしてください。"
 NOTHING_READ = "このファイルにはこの回答の施策の行がありません。"
 
 
@@ -153,7 +153,7 @@ def answer_template_write(answer: Answer, output) -> int:
     workbook.properties.title = f"{round_.plan.name} {template.title}"
     workbook.properties.creator = APPLICATION_NAME
     props = workbook.custom_doc_props
-    props.append(StringProperty(name=x.PROPERTY_KIND, value=KIND_ANSWER))
+    props.append(StringProperty(name=x.PROPERTY_KIND, value=x.KIND_ANSWER))
     props.append(IntProperty(name=x.PROPERTY_PLAN, value=round_.plan_id))
     props.append(IntProperty(name=x.PROPERTY_FISCAL_YEAR, value=round_.fiscal_year))
     props.append(IntProperty(name=x.PROPERTY_DEPARTMENT, value=answer.department_id))
@@ -217,7 +217,7 @@ def _check_identity(answer: Answer, props: dict[str, str]) -> None:
     kind = props.get(x.PROPERTY_KIND)
     if kind in (x.KIND_TEMPLATE, x.KIND_WORKBOOK):
         raise AnswerFileRefused([SECRETARIAT_FILE])
-    if kind != KIND_ANSWER:
+    if kind != x.KIND_ANSWER:
         raise AnswerFileRefused([NOT_ANSWER_FILE])
     round_id = cells.whole_number(props.get(PROPERTY_ROUND))
     if round_id != answer.round_id:
@@ -256,6 +256,7 @@ def _read_sheet(answer: Answer, upload, sheet: str, rows: dict[int, int], status
     result = AnswerFile(made_at=made_at)
     problems: list[str] = []
     columns: dict[str, int] | None = None
+    seen: dict[int, int] = {}  # each measure's row number
     for number, cells_ in enumerate(upload.iter_rows(sheet), start=1):
         values = [cell.value for cell in cells_]
         if columns is None:
@@ -281,6 +282,10 @@ def _read_sheet(answer: Answer, upload, sheet: str, rows: dict[int, int], status
         if measure_id not in rows:
             problems.append(FOREIGN_MEASURE.format(row=number, id=measure_id))
             continue
+        if measure_id in seen:
+            problems.append(REPEATED_MEASURE.format(row=number, id=measure_id, first=seen[measure_id]))
+            continue
+        seen[measure_id] = number
         figures: dict[str, object] = {}
         readers = (
             ("actual_value", x.ACTUAL_VALUE, lambda v, f: cells.number(v, x.ACTUAL_VALUE)),

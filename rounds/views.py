@@ -308,6 +308,7 @@ def _answer_page(request, answer: Answer, formset, *, member: bool, errors, stat
         and answer.state in ANSWER_MOVES["recall"].sources
         and answer.round.state == Round.State.OPEN,
         "file_form": extra.pop("file_form", None) or AnswerFileForm(),
+        "may_download": member or request.user.has_perm(MANAGE_ROUNDS),
         **extra,
     }
     return render(request, "rounds/answer.html", context, status=status)

@@ -320,3 +320,82 @@ def test_the_answer_page_links_to_its_excel(client, open_round, department, name
     page = client.get(reverse("rounds:answer", args=[answer.pk]))
     assert reverse(name, args=[answer.pk]) in page.content.decode()
     assert "Excelでダウンロード" in _text(page) and "Excelで取り込む" in _text(page)
+
+
+def test_the_download_is_a_fixed_number_of_queries_and_the_preview_costs_what_a_save_of_the_page_does(
+    client, demo, secretariat, django_user_model
+):
+    """The download reads its rows in a fixed number of queries. The preview checks every row as a
+    save of the page does (each form's version, and the model's constraints, which Django checks one
+    query each): the same cost per row as 下書きを保存 of the same page, and nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rounds.models import DepartmentMember
+
+    from .conftest import count_queries
+    from .test_rounds import _round_with
+
+    def queries(post, *args) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert post(*args).status_code in (200, 302)
+        return len(captured.captured_queries)
+
+    measured = {}
+    for start, measures_each in ((100, 2), (200, 12)):
+        Round.objects.all().delete()
+        round_ = _round_with(secretariat, 2, measures_each, start)
+        answer = round_.answers.get(department__name="課001")
+        member, _ = django_user_model.objects.get_or_create(username="ka001")
+        DepartmentMember.objects.get_or_create(user=member, department=answer.department)
+        client.force_login(member)
+        download = count_queries(client, reverse("rounds:answer_xlsx", args=[answer.pk]))
+        content = _download(client, answer)
+        filled = _filled(content, _table(content)[0][x.MEASURE_ID], **{x.PROGRESS: 55})
+        upload = queries(_upload, client, answer, filled)
+        page = form_data(client.get(reverse("rounds:answer", args=[answer.pk])))
+        url = reverse("rounds:answer", args=[answer.pk])
+        save = queries(client.post, url, {**page, "action": "save"})
+        measured[measures_each] = (download, upload, save)
+    (download_2, upload_2, save_2), (download_12, upload_12, save_12) = measured[2], measured[12]
+    assert download_2 == download_12, measured
+    assert upload_12 - upload_2 == save_12 - save_2, measured  # per row: the page's own checks
+
+
+def test_a_measure_twice_in_the_file_is_refused(client, open_round, department):
+    answer = _koho(open_round)
+    client.force_login(department)
+    workbook, ws = _sheet(_download(client, answer))
+    header, columns = _header(ws)
+    ws.append([ws.cell(header + 1, column).value for column in range(1, ws.max_column + 1)])
+    output = io.BytesIO()
+    workbook.save(output)
+    response = _upload(client, answer, output.getvalue())
+    assert response.status_code == 400
+    assert (
+        f"{header + 2}行目: 施策ID「{_measure().pk}」の行が2つあります({header + 1}行目にも)。1つにしてください。"
+        in _text(response)
+    )
+
+
+def test_the_secretariat_downloads_from_the_answer_page_and_its_upload_refuses_a_departments_file(
+    client, open_round, department, secretariat
+):
+    answer = _koho(open_round)
+    client.force_login(secretariat)
+    page = client.get(reverse("rounds:answer", args=[answer.pk]))
+    assert reverse("rounds:answer_xlsx", args=[answer.pk]) in page.content.decode()
+    assert "取り込みは広報課の担当者が行います。" in _text(page)
+    assert reverse("rounds:answer_upload", args=[answer.pk]) not in page.content.decode()
+    content = _download(client, answer)
+    response = client.post(
+        reverse("admin:rounds_progressimport_add"),
+        {"target": f"{open_round.plan_id}:2021", "files": [SimpleUploadedFile("広報課.xlsx", content)]},
+    )
+    from rounds.models import ProgressImport
+    from rounds.progress_imports import progress_import_read
+
+    upload = ProgressImport.objects.get()
+    progress_import_read(upload_id=upload.pk)  # what the worker does
+    preview = client.get(response["Location"])
+    assert "このファイルは所管課が進捗照会の回答に使うテンプレートです。" in _text(preview)

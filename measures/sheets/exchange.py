@@ -102,6 +102,7 @@ PROPERTY_FISCAL_YEAR = "bunkyo:fiscal_year"
 PROPERTY_DEPARTMENT = "bunkyo:department"
 KIND_WORKBOOK = "progress-workbook"  # the manager's workbook from /reports/
 KIND_TEMPLATE = "progress-template"  # a department's template
+KIND_ANSWER = "round-answer"  # a department's template for its answer to a round (rounds.answer_excel)
 
 # The manager's workbook's other sheets (reports.sheets), which the upload passes over by name.
 OVERVIEW_TITLE = "概要"

@@ -66,6 +66,12 @@ class FileReader:
         """The file's kind, plan, year and department, and its sheets. Returns the sheet to read."""
         scope, props = self.context.scope, self.upload.custom_properties
         kind = props.get(x.PROPERTY_KIND)
+        if kind == x.KIND_ANSWER:
+            self.problem(
+                "このファイルは所管課が進捗照会の回答に使うテンプレートです。所管課が回答の画面の「Excelで取り込む」で取り込みます。"
+                "ここでは「テンプレートをダウンロード」で作ったファイルを選んでください。"
+            )
+            return None
         if kind not in (x.KIND_TEMPLATE, x.KIND_WORKBOOK):
             self.problem(
                 "このファイルは進捗報告のテンプレートではありません(ファイルの情報に計画と年度がありません)。"
