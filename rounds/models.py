@@ -443,7 +443,7 @@ class ProgressImport(models.Model):
     read_started_at = models.DateTimeField("読込開始日時", null=True, blank=True, editable=False)
     # [{"name"}] while the files wait to be read, then [{"name", "sha256"}] of each file that opened
     files = models.JSONField("ファイル", default=list, editable=False)
-    # reports.importing.NewReport and Problem, as dicts
+    # rounds.importing.NewReport and Problem, as dicts
     reports = models.JSONField("登録する報告", default=list, editable=False)
     problems = models.JSONField("問題", default=list, editable=False)
     # Problem dicts too, for what was left unread without stopping the upload (a note below the table)
