@@ -10,7 +10,7 @@ DEV_LOCK := requirements/dev.txt
 CLIENTS_LOCK := requirements/clients.txt
 STAMP := $(VENV)/.installed-$(shell cat $(PROD_LOCK) $(DEV_LOCK) $(CLIENTS_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 HOST := 127.0.0.1:8000
-SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py tests/test_public_browser.py tests/test_rounds_browser.py
+SCREENSHOT_TESTS := tests/test_secretariat_browser.py tests/test_history_browser.py tests/test_home_browser.py tests/test_import_browser.py tests/test_calendar_browser.py tests/test_public_browser.py tests/test_rounds_browser.py tests/test_rounds_excel_browser.py
 
 .PHONY: run test install install-prod browser ckan setup demo lint lock lock-ckan bench bench-home bench-rounds clean screenshots
 

@@ -26,10 +26,11 @@ _.view_name
 _.declare_errors_and_format
 _.client_address
 _.BunkyoAdminSite  # bunkyo.admin_site.BunkyoAdminConfig.default_site
-# The tasks' names until issue 23, under which tasks queued before the upgrade are stored
-# (django_tasks_db keeps a task's dotted path): reports/tasks.py.
+# The tasks' names until issue 23, and the upload's task's name in reports until issue 24, under
+# which tasks queued before the upgrade are stored (django_tasks_db keeps a task's dotted path): reports/tasks.py.
 _.build_workbook_task
 _.read_progress_import_task
+_.progress_import_read_task
 # DRF's hooks on a serializer, which DRF calls or reads by name: reports/api.py.
 _.many_init
 _.serializer_related_field
@@ -67,7 +68,7 @@ _.level_label  # schedule's pages
 _.check_level
 _.starts_here
 _.public_comments
-_.unchanged_count  # admin/reports/progressimport/
+_.unchanged_count  # admin/rounds/progressimport/
 _.blank_count
 _.imported_at
 _.target_revised  # opendata/public/ (the public pages)

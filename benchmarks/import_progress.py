@@ -8,18 +8,18 @@ For each size N, on a copy of `python -m benchmarks.generate_synthetic_plans`'s 
 measures; benchmarks.data, cached under build/bench-data/):
 
 1. prepare (untimed): the template of the plan's last fiscal year for every department, as the
-   admin serves it (reports.collection.write_template_workbook), every row filled in with openpyxl
+   admin serves it (rounds.collection.write_template_workbook), every row filled in with openpyxl
    (a status, a progress, a narrative and a 報告基準日 of 15 February, a day no synthetic report
    has, so every row is a new report); with --libreoffice, that file saved again by LibreOffice
    (whose formatted shared strings openpyxl reads slowest), as a department's LibreOffice would;
 2. measure, in a fresh process, as a member of the secretariat:
    - upload: the upload page's POST of the file through Django's test client, with the database
      tasks backend as in production: the form, the file's bytes kept for the worker
-     (reports.services.progress_import_upload), the task queued, the redirect;
-   - preview: reports.services.progress_import_read, run here in the same process (what the worker,
+     (rounds.progress_imports.progress_import_upload), the task queued, the redirect;
+   - preview: rounds.progress_imports.progress_import_read, run here in the same process (what the worker,
      manage.py db_worker, runs for the upload's task); its baseline: openpyxl's read-only mode
      reading every cell's value of the same file;
-   - confirm: reports.services.progress_import_confirm (validation, the reports and their
+   - confirm: rounds.progress_imports.progress_import_confirm (validation, the reports and their
      history, in one transaction); its baseline: ProgressReport.objects.bulk_create of the same
      reports (dated a day later, so the unique 報告基準日 holds), no validation and no history.
    Queries are counted for the upload, the preview and the confirmation.
@@ -80,8 +80,8 @@ def prepare(n: int, db_path: str, folder: str) -> dict:
     from openpyxl import load_workbook
 
     from measures.models import Plan, ProgressStatus
-    from reports.collection import ProgressTemplate, write_template_workbook
-    from reports.sheets import exchange as x
+    from measures.sheets import exchange as x
+    from rounds.collection import ProgressTemplate, write_template_workbook
 
     _secretariat()
     plan = Plan.objects.get(pk=built["plans"][0])
@@ -149,15 +149,15 @@ def measure(db_path: str, folder: str) -> dict:
     from openpyxl import load_workbook
 
     from measures.models import Plan, ProgressReport
-    from reports.importing import ImportScope
-    from reports.models import ProgressImport
-    from reports.services import progress_import_confirm, progress_import_read
+    from rounds.importing import ImportScope
+    from rounds.models import ProgressImport
+    from rounds.progress_imports import progress_import_confirm, progress_import_read
 
     user = _secretariat()
     client = Client()
     client.force_login(user)
     # A warm server: the URLs, the admin and the middleware loaded by a first request, untimed.
-    assert client.get(reverse("admin:reports_progressimport_add")).status_code == 200
+    assert client.get(reverse("admin:rounds_progressimport_add")).status_code == 200
     plan = Plan.objects.get()
     scope = ImportScope(plan=plan, fiscal_year=plan.last_fiscal_year)
     path = Path(folder) / "filled.xlsx"
@@ -172,7 +172,7 @@ def measure(db_path: str, folder: str) -> dict:
     with _counting() as upload_queries, open(path, "rb") as file:
         started, cpu = time.perf_counter(), _cpu()
         response = client.post(
-            reverse("admin:reports_progressimport_add"),
+            reverse("admin:rounds_progressimport_add"),
             {"target": f"{plan.pk}:{scope.fiscal_year}", "files": file},
         )
         upload_seconds, upload_cpu = time.perf_counter() - started, _cpu() - cpu

@@ -16,7 +16,7 @@ MENU = (
     (
         "計画・施策・進捗",
         "measures",
-        ("measure", "progressreport", "reports.progressimport", "annualtarget", "plan", "purpose"),
+        ("measure", "progressreport", "rounds.progressimport", "annualtarget", "plan", "purpose"),
     ),
     ("策定スケジュール", "schedule", ("scheduleditem", "publiccommentperiod", "body", "phase")),
     (
@@ -44,10 +44,10 @@ class BunkyoAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         """The menu, below what the secretariat should know at once: large workbooks and Excel uploads
         the worker has not started in time (reports.workbook_jobs.workbook_jobs_waiting_too_long,
-        reports.services.progress_imports_waiting_too_long), as when it is stopped."""
+        rounds.progress_imports.progress_imports_waiting_too_long), as when it is stopped."""
         # Imported here: INSTALLED_APPS names this module, which is read before any model is.
-        from reports.services import progress_imports_waiting_too_long
         from reports.workbook_jobs import workbook_jobs_waiting_too_long
+        from rounds.progress_imports import progress_imports_waiting_too_long
 
         waiting = {
             "waiting_workbooks": workbook_jobs_waiting_too_long(),

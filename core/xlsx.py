@@ -5,7 +5,7 @@ appended, so memory stays flat however many rows there are. That mode fixes an o
 column widths, frozen panes and page properties must be set before the first row;
 merges, filters and conditional formats may follow the rows.
 
-The workbook's own look (styles, print set-up) lives with the sheets, in reports.sheets.layout.
+The workbook's own look (styles, print set-up) lives with the year sheet's format, in measures.sheets.layout.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import quote
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
@@ -24,6 +25,13 @@ from openpyxl.utils import get_column_letter
 # A text beginning with one of these is a formula (or a DDE payload) to Excel and to CSV readers.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(filename: str, ascii_filename: str) -> str:
+    """A download's Content-Disposition (RFC 5987): the Japanese name, and an ASCII one for older clients."""
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
+
+
 # Excel's most characters in a cell, counted in UTF-16 units (a character beyond U+FFFF is two).
 EXCEL_CELL_MAX = 32_767
 # Ends a text cut to fit one cell, so the reader knows there was more.

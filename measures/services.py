@@ -118,7 +118,7 @@ def progress_reports_create(
 ) -> list[ProgressReport]:
     """Add new reports after validating all of them: the one way reports are written.
 
-    The admin adds one, the upload (reports.services) hundreds; either all are saved, each with
+    The admin adds one, the upload (rounds.progress_imports) hundreds; either all are saved, each with
     its history entry (the author as who made it, ``change_reason`` as why), or, when any breaks
     a rule, none is and InvalidReports names each. The author is whoever creates the reports, set
     here by the server and never from a form; it never changes afterwards, not even by a

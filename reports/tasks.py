@@ -1,5 +1,5 @@
-"""The background tasks of /reports/ and of the Excel upload (Django's tasks framework; the worker is
-manage.py db_worker), and the work of building a large workbook.
+"""The background task of /reports/ (Django's tasks framework; the worker is manage.py db_worker), and
+the work of building a large workbook. The Excel upload's task is rounds.progress_imports.progress_import_read_task.
 
 A queued task is stored in the database by its path (reports.tasks.<name>), so a name a task once
 had stays importable below for the tasks queued before it was renamed.
@@ -13,8 +13,9 @@ import os
 from django.http import QueryDict
 from django_tasks import task
 
+import rounds.progress_imports
+
 from .filters import MeasureProgressFilter
-from .services import progress_import_read
 from .workbook import ProgressExport, write_progress_workbook
 from .workbook_jobs import (
     workbook_job_finish,
@@ -67,12 +68,8 @@ def workbook_job_build_task(job_id: str) -> str:
     return workbook_job_build(job_id)
 
 
-@task()
-def progress_import_read_task(upload_id: int) -> str:
-    """Read the files of one Excel upload into its preview (reports.services.progress_import_read)."""
-    return progress_import_read(upload_id=upload_id)
-
-
-# The names the tasks had until issue 23: tasks queued before the upgrade are stored under them.
+# The names the tasks had until issue 23, and the upload's task before it moved to rounds (issue 24):
+# tasks queued before an upgrade are stored under them, and the worker finds them here.
 build_workbook_task = workbook_job_build_task
-read_progress_import_task = progress_import_read_task
+progress_import_read_task = rounds.progress_imports.progress_import_read_task
+read_progress_import_task = rounds.progress_imports.progress_import_read_task

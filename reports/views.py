@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.pages import bad_request, private_page, read_only_page
-from core.xlsx import XLSX_CONTENT_TYPE
+from core.xlsx import XLSX_CONTENT_TYPE, attachment
 from measures.models import Measure
 from measures.permissions import EXPORT_PROGRESS, PRINT_PROGRESS
 
@@ -21,7 +21,7 @@ from . import workbook_jobs
 from .filters import MeasureProgressFilter
 from .forms import PrintOptionsForm
 from .printing import council_report_build, grade_chart_for, measure_report_build
-from .workbook import ProgressExport, attachment, progress_workbook_response
+from .workbook import ProgressExport, progress_workbook_response
 
 
 def _report_page(request, filterset: MeasureProgressFilter, *, measure_count: int | None = None, asked=False):

@@ -11,7 +11,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -21,22 +20,32 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from core import clock
-from core.xlsx import XLSX_CONTENT_TYPE
+from core.xlsx import XLSX_CONTENT_TYPE, attachment
 from measures.legend import legend_for
 from measures.models import Measure, Plan
 from measures.selectors import ProgressTally, measure_progress_rows, report_history_stream
+from measures.sheets.exchange import (
+    AWAITED_TITLE,
+    HISTORY_TITLE,
+    KIND_WORKBOOK,
+    OVERVIEW_TITLE,
+    PROGRESS_TITLE,
+    PROPERTY_KIND,
+    PROPERTY_PLAN,
+    SCHEDULE_TITLE,
+)
+from measures.sheets.layout import APPLICATION_NAME, PageInfo
+from measures.sheets.year_row import year_sheet_title
 from rounds.selectors import awaited_figures
 from schedule.selectors import schedule_fiscal_years, schedule_grid
 
 from .filters import MeasureProgressFilter
-from .sheets.awaited import AWAITED_TITLE, write_awaited
-from .sheets.exchange import KIND_WORKBOOK, PROPERTY_KIND, PROPERTY_PLAN
-from .sheets.history import HISTORY_TITLE, write_history
-from .sheets.layout import APPLICATION_NAME, PageInfo
-from .sheets.overview import OVERVIEW_TITLE, write_overview
-from .sheets.progress import PROGRESS_TITLE, write_progress
-from .sheets.schedule import SCHEDULE_TITLE, write_schedule
-from .sheets.years import YearSheet, writing_years, year_sheet_title
+from .sheets.awaited import write_awaited
+from .sheets.history import write_history
+from .sheets.overview import write_overview
+from .sheets.progress import write_progress
+from .sheets.schedule import write_schedule
+from .sheets.years import YearSheet, writing_years
 
 
 @dataclass(frozen=True)
@@ -177,10 +186,6 @@ def write_progress_workbook(
 def content_disposition(export: ProgressExport) -> str:
     """An attachment named 進捗状況_<date>.xlsx (RFC 5987), with an ASCII name for older clients."""
     return attachment(export.filename, export.ascii_filename)
-
-
-def attachment(filename: str, ascii_filename: str) -> str:
-    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def progress_workbook_response(export: ProgressExport) -> FileResponse:

@@ -10,8 +10,7 @@ measures it has written, and the person downloads it from /reports/ until it exp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core import clock, fiscal
+from core.worker import WaitingJobs
 
 from .filters import MeasureProgressFilter
 from .models import WorkbookJob
@@ -59,14 +59,6 @@ def workbook_jobs_of_user(user) -> QuerySet[WorkbookJob]:
 def workbook_job_of_user(user, job_id) -> WorkbookJob | None:
     """The job if it is this person's and has not expired; None otherwise (someone else's looks like none)."""
     return workbook_jobs_of_user(user).filter(pk=job_id).first()
-
-
-@dataclass(frozen=True)
-class WaitingJobs:
-    """Everyone's requests that the worker has not started in time: how many, and the oldest's time."""
-
-    count: int
-    since: datetime
 
 
 def workbook_jobs_waiting_too_long() -> WaitingJobs | None:

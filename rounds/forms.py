@@ -9,10 +9,14 @@ import copy
 from django import forms
 from django.forms import modelformset_factory
 
+from core import fiscal
+from core.clock import today
 from core.fields import DateFormField, DecimalFormField, FiscalYearFormField, apply_input_rules
 from core.versioning import VersionedModelForm
 from measures.models import Department, Plan, ProgressStatus
+from measures.selectors import plan_current, progress_fiscal_year
 
+from .importing import ImportScope
 from .models import NOTE_MAX_LENGTH, ROW_FIELDS, AnswerRow, Round
 from .services import NO_VERSION
 
@@ -153,6 +157,20 @@ AnswerRowFormSet = modelformset_factory(
 )
 
 
+class AnswerFileForm(forms.Form):
+    """Excelで取り込む: the department's template of this answer, filled in."""
+
+    file = forms.FileField(
+        label="記入したExcelファイル",
+        help_text="この画面の「Excelでダウンロード」で作ったファイル(.xlsx)を選びます。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        error_messages={
+            "required": "記入したファイルを選んでください。",
+            "empty": "選んだファイルは空です。",
+        },
+    )
+
+
 class MoveForm(forms.Form):
     """A button that moves a round or an answer on: the version the person saw, and a comment."""
 
@@ -171,3 +189,106 @@ class MoveForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         apply_input_rules(self.fields["comment"])
+
+
+# ---- 進捗のExcel取込: the secretariat's template and upload (rounds.admin.ProgressImportAdmin) -----------------------------------------------------------------
+
+
+def import_target_choices() -> list[tuple[str, str]]:
+    """Each plan's fiscal years as 「計画名 令和3年度(2021年度)」, newest plan first."""
+    return [
+        (f"{plan.pk}:{year}", f"{plan.name} {fiscal.fiscal_year_label(year)}")
+        for plan in Plan.objects.order_by("-first_fiscal_year", "name")
+        for year in plan.fiscal_years
+    ]
+
+
+def default_import_target() -> str | None:
+    """The current plan's year of progress (measures.selectors.progress_fiscal_year)."""
+    plan = plan_current()
+    if plan is None:
+        return None
+    return f"{plan.pk}:{progress_fiscal_year(plan=plan, on=today())}"
+
+
+class ImportTargetField(forms.ChoiceField):
+    """A plan and one of its fiscal years, chosen together so that no year outside the plan can be."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label="計画と年度", choices=import_target_choices, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        plan_id, year = value.split(":")
+        plan = Plan.objects.filter(pk=plan_id).first()
+        if plan is None or not plan.covers(int(year)):
+            raise forms.ValidationError("選んだ計画が見つかりません。画面を開き直してください。")
+        return ImportScope(plan=plan, fiscal_year=int(year))
+
+
+class TemplateForm(forms.Form):
+    """テンプレートのダウンロード: a plan's year, for one department or for all."""
+
+    target = ImportTargetField()
+    department = forms.ModelChoiceField(
+        label="所管課",
+        queryset=None,
+        required=False,
+        empty_label="すべての所管課",
+        help_text="所管課を選ぶと、その課が所管する施策だけのテンプレートになります。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.order_by("order", "name")
+        self.fields["target"].initial = default_import_target()
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked as a FileField checks one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".xlsx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+# At most this many files at once: a department's file each, for every department of the ward.
+MAX_UPLOAD_FILES = 50
+
+
+class UploadForm(forms.Form):
+    """アップロード: one or more filled-in templates for a plan's year."""
+
+    target = ImportTargetField()
+    files = MultipleFileField(
+        label="記入したファイル",
+        help_text=f"テンプレート(.xlsx)を{MAX_UPLOAD_FILES}個まで、まとめて選べます。",
+        error_messages={
+            "required": "記入したファイルを選んでください。",
+            "empty": "選んだファイルは空です。",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].initial = default_import_target()
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_UPLOAD_FILES:
+            raise forms.ValidationError(
+                f"一度に選べるファイルは{MAX_UPLOAD_FILES}個までです({len(files)}個選ばれています)。分けてアップロードしてください。"
+            )
+        return files

@@ -10,6 +10,8 @@ shows who opened the round, who entered each value, who submitted, returned and 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from core import fiscal
+from core import clock, fiscal
 from core.fields import (
     NARRATIVE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -28,6 +30,7 @@ from core.fields import (
     text_length_constraint,
 )
 from core.versioning import VersionedModel
+from core.worker import START_EXPECTED_WITHIN
 from measures.models import Department, Measure, Plan, ProgressReport, ProgressStatus
 
 
@@ -399,3 +402,121 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# ---- 進捗のExcel取込: the secretariat's upload of filled-in templates (rounds.progress_imports) ----
+
+
+class ProgressImportQuerySet(models.QuerySet):
+    def waiting_too_long(self, now: datetime) -> ProgressImportQuerySet:
+        """Not started START_EXPECTED_WITHIN after the upload: ProgressImport.is_waiting_too_long in SQL."""
+        return self.filter(
+            state=ProgressImport.State.READING,
+            read_started_at__isnull=True,
+            uploaded_at__lte=now - START_EXPECTED_WITHIN,
+        )
+
+
+class ProgressImport(models.Model):
+    """One upload of filled-in templates: what it would add, what is wrong with it, and whether it was imported.
+
+    The upload keeps the files (ProgressImportFile) until the worker has read them once
+    (rounds.progress_imports.progress_import_read, with rounds.importing) into the rows kept here; the
+    preview shows them, and the confirmation adds them (rounds.progress_imports). The files are then gone.
+    """
+
+    class State(models.TextChoices):
+        READING = "reading", "読込中"
+        PREVIEW = "preview", "確認待ち"
+        IMPORTED = "imported", "取込済み"
+        DISCARDED = "discarded", "取りやめ"
+        READ_FAILED = "read_failed", "読込失敗"
+        # Read, with no report to add and no problem: nothing to confirm, so it ends here.
+        NOTHING = "nothing", "登録なし"
+
+    # Nothing here is typed in a form (editable=False): the upload, the worker and the confirmation write it all.
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    fiscal_year = FiscalYearField("年度", editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="取込者",
+        on_delete=models.PROTECT,
+        related_name="progress_imports",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField("アップロード日時", auto_now_add=True)
+    state = models.CharField(
+        "状態", max_length=20, choices=State.choices, default=State.READING, editable=False
+    )
+    # Set by the worker as it begins: until then the upload waits in the queue (is_waiting_too_long).
+    read_started_at = models.DateTimeField("読込開始日時", null=True, blank=True, editable=False)
+    # [{"name"}] while the files wait to be read, then [{"name", "sha256"}] of each file that opened
+    files = models.JSONField("ファイル", default=list, editable=False)
+    # rounds.importing.NewReport and Problem, as dicts
+    reports = models.JSONField("登録する報告", default=list, editable=False)
+    problems = models.JSONField("問題", default=list, editable=False)
+    # Problem dicts too, for what was left unread without stopping the upload (a note below the table)
+    warnings = models.JSONField("注意", default=list, editable=False)
+    # Each sheet of each file: {"file", "sheet", "year" (its label), "read", "reason" (why not read)}
+    sheets = models.JSONField("シート", default=list, editable=False)
+    unchanged_count = models.PositiveIntegerField("変更のない行", default=0, editable=False)
+    blank_count = models.PositiveIntegerField("未記入の行", default=0, editable=False)
+    imported_at = models.DateTimeField("取込日時", null=True, blank=True, editable=False)
+    report_count = models.PositiveIntegerField("登録した報告", default=0, editable=False)
+
+    objects = ProgressImportQuerySet.as_manager()
+
+    class Meta:
+        db_table = "reports_progressimport"  # made in reports; moved to rounds without touching the table
+        verbose_name = "進捗のExcel取込"
+        verbose_name_plural = "進捗のExcel取込"
+        ordering = ("-uploaded_at", "-id")
+
+    def __str__(self):
+        return f"取込 {self.pk}({', '.join(f['name'] for f in self.files)})"
+
+    @property
+    def file_names(self) -> str:
+        return "、".join(f["name"] for f in self.files)
+
+    @property
+    def is_waiting_too_long(self) -> bool:
+        """Still not started by the worker START_EXPECTED_WITHIN after the upload (the same rule as a
+        workbook's, WorkbookJob.is_waiting_too_long). In SQL: ProgressImportQuerySet.waiting_too_long()."""
+        return (
+            self.state == self.State.READING
+            and self.read_started_at is None
+            and self.uploaded_at <= clock.now() - START_EXPECTED_WITHIN
+        )
+
+
+class ProgressImportFile(models.Model):
+    """One uploaded file's bytes, kept from the upload until the worker has read them, then deleted.
+
+    In the database rather than on disk so that a worker on another host reads them too; an upload
+    is at most the web server's 10 MB. Not in the backup (docs/operations.md): the bytes live seconds.
+    """
+
+    upload = models.ForeignKey(
+        ProgressImport, verbose_name="取込", on_delete=models.CASCADE, related_name="stored_files"
+    )
+    position = models.PositiveSmallIntegerField("順番")  # as chosen: problems are listed file by file
+    name = models.CharField("ファイル名", max_length=255)  # Django cuts an uploaded name to 255
+    # As received. A file over the upload's size limit is not kept (content is empty): the reader
+    # refuses it by this size with its usual message, as it did when it read the upload itself.
+    size = models.PositiveBigIntegerField("サイズ(バイト)")
+    content = models.BinaryField("内容")
+
+    class Meta:
+        db_table = "reports_progressimportfile"  # as ProgressImport's
+        verbose_name = "読込待ちのファイル"
+        verbose_name_plural = "読込待ちのファイル"
+        ordering = ("upload", "position")
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "position"], name="progressimportfile_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/copy/", views.copy, name="copy"),
     path("answers/<int:pk>/", views.answer, name="answer"),
     path("answers/<int:pk>/review/", views.review, name="review"),
+    path("answers/<int:pk>/answer.xlsx", views.answer_xlsx, name="answer_xlsx"),
+    path("answers/<int:pk>/upload/", views.answer_upload, name="answer_upload"),
 ]

@@ -15,12 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import clock
 from core.clock import today
+from core.history import shown_value
 from core.pages import private_page
 from core.versioning import merged_message
 from measures.selectors import plan_current
 
-from .forms import AnswerRowFormSet, MoveForm, RoundEditForm, RoundForm
-from .models import Answer, Round
+from .answer_excel import AnswerFileRefused, answer_file_data, answer_file_read, answer_template_response
+from .forms import AnswerFileForm, AnswerRowFormSet, MoveForm, RoundEditForm, RoundForm
+from .models import Answer, AnswerRow, Round
 from .selectors import (
     answer_open_to_department,
     answer_overdue,
@@ -303,7 +305,6 @@ def answer(request, pk: int):
         raise PermissionDenied  # another department's draft is never shown
     if not secretariat and not answer_open_to_department(answer):
         raise Http404  # 準備中: not asked yet, as in the department's list and the API
-    editable = member and answer.editable and answer.round.state == Round.State.OPEN
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -341,21 +342,146 @@ def answer(request, pk: int):
         answer.refresh_from_db()
     else:
         formset = AnswerRowFormSet(queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+    return _answer_page(request, answer, formset, member=member, errors=errors, status=status)
+
+
+def _answer_editable(answer: Answer, member: bool) -> bool:
+    return member and answer.editable and answer.round.state == Round.State.OPEN
+
+
+def _answer_page(request, answer: Answer, formset, *, member: bool, errors, status=200, **extra):
     rows = answer_rows_read(answer, [form.instance for form in formset.forms])
     context = {
         "answer": answer,
         "round": answer.round,
         "formset": formset,
         "cards": list(zip(formset.forms, rows, strict=True)),
-        "editable": editable,
+        "editable": _answer_editable(answer, member),
         "member": member,
         "errors": errors,
         "overdue": answer_overdue(answer),
         "can_recall": member
         and answer.state in ANSWER_MOVES["recall"].sources
         and answer.round.state == Round.State.OPEN,
+        "file_form": extra.pop("file_form", None) or AnswerFileForm(),
+        "may_download": member or request.user.has_perm(MANAGE_ROUNDS),
+        **extra,
     }
     return render(request, "rounds/answer.html", context, status=status)
+
+
+@private_page
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def answer_xlsx(request, pk: int):
+    """Excelでダウンロード: the answer's template, its measures prefilled with the draft. For the
+    department's members, and for the secretariat (any department's)."""
+    answer = _answer_or_404(pk)
+    secretariat = request.user.has_perm(MANAGE_ROUNDS)
+    if not user_answers_for(request.user, answer) and not secretariat:
+        raise PermissionDenied
+    if not secretariat and not answer_open_to_department(answer):
+        raise Http404
+    return answer_template_response(answer)
+
+
+def _upload_refusal(answer: Answer) -> str | None:
+    """Why the draft cannot take a file now (the round or the answer's state), or None."""
+    if answer.round.state != Round.State.OPEN:
+        return f"この照会は今「{answer.round.get_state_display()}」のため、Excelから取り込めません。"
+    if not answer.editable:
+        recall = "提出を引き戻すと、また取り込めます。" if answer.state == Answer.State.SUBMITTED else ""
+        return f"この回答は今「{answer.get_state_display()}」のため、Excelから取り込めません。{recall}"
+    return None
+
+
+@private_page
+@require_POST
+@login_required
+def answer_upload(request, pk: int):
+    """Excelで取り込む: the file read into the draft's page, bound to its values and merged with what
+    colleagues saved since the file was made; nothing is saved until 下書きを保存 (answer_rows_save).
+    A file that is not this answer's, or a row of another measure, is refused beside the file field."""
+    answer = _answer_or_404(pk)
+    if not user_answers_for(request.user, answer):
+        raise PermissionDenied  # the secretariat downloads; only the department fills its draft
+    if not answer_open_to_department(answer):
+        raise Http404
+    file_form = AnswerFileForm(request.POST, request.FILES)
+    read = None
+    if file_form.is_valid():
+        if refusal := _upload_refusal(answer):
+            file_form.add_error("file", refusal)
+        else:
+            upload = file_form.cleaned_data["file"]
+            try:
+                read = answer_file_read(answer=answer, file=upload, name=upload.name)
+            except AnswerFileRefused as refused:
+                for message in refused.messages:
+                    file_form.add_error("file", message)
+    if read is None:
+        formset = AnswerRowFormSet(queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+        return _answer_page(
+            request,
+            answer,
+            formset,
+            member=True,
+            errors=[
+                "Excelファイルを取り込めませんでした。ファイルの欄のメッセージを確かめてください。下書きは変わっていません。"
+            ],
+            status=400,
+            file_form=file_form,
+        )
+    rows = list(_rows_queryset(answer))
+    data = answer_file_data(answer=answer, rows=rows, read=read, prefix=ROWS_PREFIX)
+    formset = AnswerRowFormSet(data, queryset=_rows_queryset(answer), prefix=ROWS_PREFIX)
+    valid = formset.is_valid()  # the cell checks of the web form, and the merge with colleagues' saves
+    changes = _file_changes(formset, {row.pk: row for row in rows})
+    errors = (
+        []
+        if valid
+        else [
+            "取り込んだ内容に、確かめる項目があります。各欄のメッセージを見て直してから「下書きを保存」を押してください。"
+        ]
+    )
+    return _answer_page(
+        request,
+        answer,
+        formset,
+        member=True,
+        errors=errors,
+        status=200 if valid else 400,
+        preview=True,
+        changes=changes,
+        file_name=file_form.cleaned_data["file"].name,
+    )
+
+
+def _file_changes(formset, current: dict[int, AnswerRow]) -> list[tuple[str, str, str, str]]:
+    """(施策, 項目, 今の下書き, 取り込む値) for every figure the file changes (``current``: the rows as
+    read before the form was checked, which sets the figures on its own instances)."""
+    changes = []
+    for form in formset.forms:
+        row = current[form.instance.pk]
+        for name in form.changed_data:
+            if name == "version" or name not in form.fields:
+                continue
+            cleaned = getattr(form, "cleaned_data", {})
+            if name not in cleaned:
+                continue  # refused or in conflict: told beside the field
+            model_field = AnswerRow._meta.get_field(name)
+            mine = cleaned[name]
+            before, after = shown_value(model_field, getattr(row, name)), shown_value(model_field, mine)
+            if before != after:  # not a colleague's change the merge took in
+                changes.append(
+                    (
+                        f"{row.measure.number}. {row.measure.title}",
+                        str(form.fields[name].label),
+                        before,
+                        after,
+                    )
+                )
+    return changes
 
 
 def _answer_save(request, answer: Answer, formset, *, submit: bool) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from measures.models import Measure, Plan, ProgressReport
-from reports.models import ProgressImport
+from rounds.models import ProgressImport
 from schedule.models import ScheduledItem
 
 from .factories import add_report
@@ -88,6 +88,10 @@ ROUNDS_RULES = {
     "rounds:copy": _all(405),
     "rounds:answer": _signed_in(403, department=200, secretariat=200, superuser=200),
     "rounds:review": SECRETARIAT_ONLY,
+    # The answer's Excel: its department's members, and the secretariat (any department's template).
+    "rounds:answer_xlsx": _signed_in(403, department=200, secretariat=200, superuser=200),
+    # Its upload into the draft is a POST only, by the department's members (tests/test_rounds_excel.py).
+    "rounds:answer_upload": _all(405),
 }
 
 # The API (docs/api.md): anyone reads a published plan (the fixture publishes the ward's), each role
@@ -164,6 +168,9 @@ ADMIN_SITE_RULES = {
     "admin:view_on_site": {**NOT_STAFF, "secretariat": 404, "superuser": 404},  # no model has a public page
     "admin:app_list": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     "admin:catch_all": {**NOT_STAFF, "secretariat": 404, "superuser": 404},
+    # The upload's old addresses (reports, before issue 24) send everyone on to the same page in rounds,
+    # which then decides (tests/test_progress_import.py follows one).
+    "progress_import_moved": _all(301),
 }
 # Model pages by app: the secretariat edits the plan and the schedule; only a superuser manages
 # accounts and the sign-in throttling records.
@@ -173,7 +180,7 @@ ADMIN_APP_RULES = {
     "auth": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
     "axes": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
     # The Excel upload of progress: whoever adds progress reports (tests/test_progress_import.py).
-    "reports": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "rounds": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # django-tasks-db's queue of background tasks (large workbooks): the system administrator's.
     "django_tasks_database": {**NOT_STAFF, "secretariat": 403, "superuser": 200},
 }
@@ -183,14 +190,14 @@ ADMIN_EXCEPTIONS = {
     # 取り下げ: its own short page, for the secretariat (the admin's change permission).
     "admin:measures_progressreport_withdraw": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # An upload is never changed or deleted: its change address opens its preview, which confirms it.
-    "admin:reports_progressimport_change": {**NOT_STAFF, "secretariat": 302, "superuser": 302},
-    "admin:reports_progressimport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
+    "admin:rounds_progressimport_change": {**NOT_STAFF, "secretariat": 302, "superuser": 302},
+    "admin:rounds_progressimport_delete": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     # An upload's preview, where it is confirmed or dropped.
-    "admin:reports_progressimport_preview": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:rounds_progressimport_preview": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # Its state as JSON, which the preview asks while the worker reads the files.
-    "admin:reports_progressimport_status": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
+    "admin:rounds_progressimport_status": {**NOT_STAFF, "secretariat": 200, "superuser": 200},
     # The template download needs its plan and year: without them the upload page says so.
-    "admin:reports_progressimport_template": {**NOT_STAFF, "secretariat": 400, "superuser": 400},
+    "admin:rounds_progressimport_template": {**NOT_STAFF, "secretariat": 400, "superuser": 400},
     "admin:axes_accessattempt_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
     # Tasks are queued by the application only, and kept as a record: django-tasks-db's admin reads them.
     "admin:django_tasks_database_dbtaskresult_add": {**NOT_STAFF, "secretariat": 403, "superuser": 403},
@@ -309,6 +316,8 @@ def _concrete_url(route: str, name: str, objects) -> str:
         return f"/admin/r/{objects['measure_ct'].pk}/{objects['measure'].pk}/"
     if name == "admin:app_list":
         return "/admin/measures/"
+    if name == "progress_import_moved":
+        return "/admin/reports/progressimport/add/"
     url = "/" + route
     match = re.search(r"admin/(?P<app>\w+)/(?P<model>\w+)/", route)
     if name.endswith("_simple_history"):
@@ -333,7 +342,7 @@ def _concrete_url(route: str, name: str, objects) -> str:
     elif name == "schedule:item":
         url = url.replace("<int:pk>", str(objects["item"].pk))
     elif name.startswith("rounds:") and "<int:pk>" in url:
-        key = "answer" if name in ("rounds:answer", "rounds:review") else "round"
+        key = "answer" if name.startswith(("rounds:answer", "rounds:review")) else "round"
         url = url.replace("<int:pk>", str(objects[key].pk))
     elif name.startswith("opendata:dataset_"):
         url = url.replace("<slug:dataset>", "measures")

@@ -48,6 +48,7 @@ READY = {"api:docs": "#swagger-ui .opblock-tag-section"}
 # Files, not pages (a workbook, CSV, JSON, the calendar feed, the schema, a script): not even asked for.
 NOT_PAGES = {
     "reports:progress_xlsx",
+    "rounds:answer_xlsx",  # a workbook; the answer page after an upload: tests/test_rounds_excel_browser.py
     "opendata:dataset_csv",
     "opendata:dataset_json",
     "opendata:catalog",

@@ -15,7 +15,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from reports.models import ProgressImport
+from rounds.models import ProgressImport
 from schedule.models import ScheduledItem
 
 from .screenshots import save_screenshot
@@ -30,7 +30,7 @@ MIN_CHARACTERS_A_LINE = 3
 # The pages the issue named, kept as screenshots in build/screenshots/.
 SCREENSHOTS = {
     "schedule_scheduleditem_changelist": "layout-scheduled-items",
-    "reports_progressimport_changelist": "layout-import-records",
+    "rounds_progressimport_changelist": "layout-import-records",
     "measures_measure_change": "layout-measure-page",
 }
 

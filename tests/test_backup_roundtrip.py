@@ -41,7 +41,7 @@ LEFT_OUT = {
     "axes.AccessAttemptExpiration": "the sign-in lock-outs' expiry times",
     "reports.WorkbookJob": "a background workbook's request lives 24 hours, and its file is not in the backup",
     "django_tasks_database.DBTaskResult": "the worker's queue of those workbooks and of the uploads to read",
-    "reports.ProgressImportFile": "an upload's files live only until the worker has read them, seconds",
+    "rounds.ProgressImportFile": "an upload's files live only until the worker has read them, seconds",
 }
 
 
@@ -118,7 +118,7 @@ def _something_in_every_table(secretariat, council, client):
     from rest_framework.authtoken.models import Token
 
     from bunkyo.models import StaffProfile
-    from reports.models import ProgressImport, ProgressImportFile
+    from rounds.models import ProgressImport, ProgressImportFile
     from schedule.services import calendar_feed_key_reset
 
     call_command("load_plan", demo=True, verbosity=0)

@@ -21,7 +21,7 @@ from core import fiscal
 from core.fields import DateFormField
 from measures.admin import WithdrawalForm
 from measures.models import Measure, ProgressReport
-from reports.sheets import exchange as x
+from measures.sheets import exchange as x
 
 from .factories import status
 from .page_text import parse

@@ -26,7 +26,8 @@ import pytest
 
 from core import fiscal
 from measures.models import ProgressReport
-from reports.sheets.history import HISTORY_COLUMNS, HISTORY_TITLE
+from measures.sheets.exchange import HISTORY_TITLE
+from reports.sheets.history import HISTORY_COLUMNS
 from reports.sheets.overview import CHART_TITLE
 
 from .excel import GENERATED_AT, export_bytes

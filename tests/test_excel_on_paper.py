@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from core import fiscal
 from measures.models import Measure
-from reports.sheets.layout import PAGE_SLACK
+from measures.sheets.layout import PAGE_SLACK
 
 from .excel import (
     export_workbook,

@@ -21,8 +21,8 @@ from measures.models import (
     grade_for_rate,
 )
 from measures.services import progress_report_withdraw
+from measures.sheets.layout import APPLICATION_NAME
 from reports.sheets.history import HISTORY_COLUMNS
-from reports.sheets.layout import APPLICATION_NAME
 from reports.sheets.progress import PROGRESS_LEADING, PROGRESS_PER_YEAR, PROGRESS_TRAILING
 
 from .excel import (

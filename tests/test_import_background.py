@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from core import fiscal
 from measures.models import ProgressReport
-from reports import services
-from reports.models import ProgressImport, ProgressImportFile
+from rounds import progress_imports as services
+from rounds.models import ProgressImport, ProgressImportFile
 
 from .page_text import parse
 from .test_progress_import import UPLOAD_URL, Filled, _target, measure, page_text, template_bytes
@@ -28,7 +28,7 @@ from .test_workbook_background import DATABASE, DUMMY, IMMEDIATE
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-LIST_URL = reverse("admin:reports_progressimport_changelist")
+LIST_URL = reverse("admin:rounds_progressimport_changelist")
 NOT_STARTED = (
     "1分以上たっても読み込みが始まっていません。ファイルを読み込む処理(ワーカー)が止まっているか、"
     "ほかの処理(大きなExcelファイルの作成など)が続いている可能性があります。"
@@ -66,11 +66,11 @@ def _filled(client, *numbers: int) -> bytes:
 
 
 def _preview_url(upload: ProgressImport) -> str:
-    return reverse("admin:reports_progressimport_preview", args=[upload.pk])
+    return reverse("admin:rounds_progressimport_preview", args=[upload.pk])
 
 
 def _status_url(upload: ProgressImport) -> str:
-    return reverse("admin:reports_progressimport_status", args=[upload.pk])
+    return reverse("admin:rounds_progressimport_status", args=[upload.pk])
 
 
 def _post(client, *files: tuple[str, bytes]) -> ProgressImport:
@@ -118,14 +118,14 @@ def _waiting_since(upload: ProgressImport, seconds: int) -> ProgressImport:
 
 
 def test_the_upload_answers_at_once_and_reads_nothing(secretariat_client, worker_stopped, monkeypatch):
-    import reports.importing.uploads
+    import rounds.importing.uploads
 
     info, koseki = _filled(secretariat_client, 1), _filled(secretariat_client, 3)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("a file was read in the request")
 
-    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", no_reading)
+    monkeypatch.setattr(rounds.importing.uploads, "open_uploaded_workbook", no_reading)
     upload = _post(secretariat_client, ("情報政策課.xlsx", info), ("戸籍住民課.xlsx", koseki))
 
     assert upload.state == ProgressImport.State.READING
@@ -149,7 +149,7 @@ def test_the_upload_answers_at_once_and_reads_nothing(secretariat_client, worker
     assert reading.attrs["data-import-status"] == _status_url(upload)
     assert reading.find("a").attrs["href"] == _preview_url(upload)
     assert reading.find("a").text == "最新の状態に更新"
-    assert '<script src="/static/reports/progress_import.js" defer></script>' in html
+    assert '<script src="/static/rounds/progress_import.js" defer></script>' in html
 
     assert _status(secretariat_client, upload) == {
         "id": upload.pk,
@@ -211,14 +211,14 @@ def test_the_database_worker_reads_it(client, secretariat, settings, transaction
 def test_a_file_that_crashes_the_reader_fails_the_upload_with_a_message_and_no_bytes(
     secretariat_client, worker_stopped, monkeypatch
 ):
-    import reports.importing.uploads
+    import rounds.importing.uploads
 
     upload = _post(secretariat_client, ("壊れ方が珍しい.xlsx", _filled(secretariat_client, 1)))
 
     def crash(*args, **kwargs):
         raise KeyError("xl/sharedStrings.xml")  # what no check foresaw
 
-    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", crash)
+    monkeypatch.setattr(rounds.importing.uploads, "open_uploaded_workbook", crash)
     with pytest.raises(KeyError):  # the worker records the task as failed, with the traceback
         _read(upload)
     upload.refresh_from_db()
@@ -240,18 +240,18 @@ def test_a_file_that_crashes_the_reader_fails_the_upload_with_a_message_and_no_b
 def test_a_crash_in_the_immediate_backend_shows_the_failure_not_a_500(
     secretariat_client, settings, monkeypatch
 ):
-    import reports.importing.uploads
+    import rounds.importing.uploads
 
     settings.TASKS = IMMEDIATE
     content = _filled(secretariat_client, 1)
-    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(rounds.importing.uploads, "open_uploaded_workbook", lambda *a, **k: 1 / 0)
     upload = _post(secretariat_client, ("a.xlsx", content))
     assert READ_FAILED in _page(secretariat_client, upload)
     assert not ProgressImportFile.objects.exists()
 
 
 def test_a_second_run_of_the_task_changes_nothing(secretariat_client, worker_stopped, monkeypatch):
-    import reports.importing.uploads
+    import rounds.importing.uploads
 
     upload = _post(secretariat_client, ("情報政策課.xlsx", _filled(secretariat_client, 1)))
     assert _read(upload) == "preview"
@@ -260,7 +260,7 @@ def test_a_second_run_of_the_task_changes_nothing(secretariat_client, worker_sto
     def no_reading(*args, **kwargs):
         raise AssertionError("the files were read twice")
 
-    monkeypatch.setattr(reports.importing.uploads, "open_uploaded_workbook", no_reading)
+    monkeypatch.setattr(rounds.importing.uploads, "open_uploaded_workbook", no_reading)
     assert _read(upload) == "preview"
     assert ProgressImport.objects.filter(pk=upload.pk).values().get() == kept
     assert secretariat_client.post(_preview_url(upload), {"action": "confirm"}).status_code == 302
@@ -377,7 +377,7 @@ def test_only_those_who_import_read_the_status(client, manager, council, secreta
     client.logout()
     assert client.get(_status_url(upload)).status_code == 302
     client.force_login(secretariat)
-    assert client.get(reverse("admin:reports_progressimport_status", args=[999_999])).status_code == 404
+    assert client.get(reverse("admin:rounds_progressimport_status", args=[999_999])).status_code == 404
 
 
 def test_an_upload_with_nothing_to_register_ends_there_instead_of_waiting_for_ever(
@@ -395,7 +395,7 @@ def test_an_upload_with_nothing_to_register_ends_there_instead_of_waiting_for_ev
         "取りやめる" not in page
         and "登録する" not in page.split("登録する報告はありません")[0].split("状態")[-1]
     )
-    listing = page_text(secretariat_client.get(reverse("admin:reports_progressimport_changelist")))
+    listing = page_text(secretariat_client.get(reverse("admin:rounds_progressimport_changelist")))
     rows = listing.split("フィルター")[0]  # the list itself, not its filter's choices
     assert "登録なし" in rows and "確認待ち" not in rows
 
@@ -403,7 +403,7 @@ def test_an_upload_with_nothing_to_register_ends_there_instead_of_waiting_for_ev
 def test_the_breadcrumbs_name_the_menus_section_not_the_apps(secretariat_client, worker_stopped):
     """Issue 21, item 13: the menu lists 進捗のExcel取込 under 計画・施策・進捗; its pages said 帳票."""
     upload = _post(secretariat_client, ("戸籍住民課.xlsx", _filled(secretariat_client, 1)))
-    for url in (UPLOAD_URL, _preview_url(upload), reverse("admin:reports_progressimport_changelist")):
+    for url in (UPLOAD_URL, _preview_url(upload), reverse("admin:rounds_progressimport_changelist")):
         crumbs = parse(secretariat_client.get(url).content).find("div", cls="breadcrumbs").text
         assert "ホーム › 計画・施策・進捗 › 進捗のExcel取込" in " ".join(crumbs.split()), (url, crumbs)
         assert "帳票" not in crumbs

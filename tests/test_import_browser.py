@@ -16,9 +16,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from measures.models import Measure, ProgressReport
-from reports.models import ProgressImport
-from reports.services import progress_import_read
-from reports.sheets import exchange as x
+from measures.sheets import exchange as x
+from rounds.models import ProgressImport
+from rounds.progress_imports import progress_import_read
 
 from .screenshots import save_screenshot
 from .test_forms_browser import admin_page  # noqa: F401 (the signed-in tab)
@@ -26,7 +26,7 @@ from .test_import_background import NOT_STARTED
 from .test_print_browser import browser, browser_test  # noqa: F401 (the browser fixture)
 from .test_workbook_background import DUMMY
 
-# The page asks the upload's status every 1.5 s (reports/static/reports/progress_import.js).
+# The page asks the upload's status every 1.5 s (reports/static/rounds/progress_import.js).
 WAIT_MS = 10_000
 
 
@@ -34,7 +34,7 @@ def _download_template(page, department: str, folder) -> tuple[str, bytes]:
     page.goto(page.base + reverse("admin:index"))
     with page.expect_navigation():  # the menu entry opens the upload page, where the work begins
         page.click("#content-main a:text-is('進捗のExcel取込')")
-    assert page.url.endswith(reverse("admin:reports_progressimport_add")), page.url
+    assert page.url.endswith(reverse("admin:rounds_progressimport_add")), page.url
     page.select_option("#id_department", label=department)
     with page.expect_download() as download:
         page.click("#template-form input[type=submit]")
@@ -142,7 +142,7 @@ def test_the_upload_page_follows_the_reading_by_itself(admin_page, settings, tmp
     with page.expect_navigation():
         page.click("#upload-form input[type=submit]")
     upload = ProgressImport.objects.get()
-    assert page.url.endswith(reverse("admin:reports_progressimport_preview", args=[upload.pk])), page.url
+    assert page.url.endswith(reverse("admin:rounds_progressimport_preview", args=[upload.pk])), page.url
     reading = page.locator(".import-reading")
     expect(reading).to_contain_text("ファイル1個を読み込んでいます")
     notice = reading.locator('[data-field="notice"]')

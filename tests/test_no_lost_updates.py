@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from measures.models import Measure, ProgressReport
-from reports.models import ProgressImport
+from rounds.models import ProgressImport
 
 from .page_text import parse
 from .test_concurrent_edits import _form_data
@@ -23,12 +23,12 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 READ_ONLY_APPS = {"axes", "django_tasks_database"}
 # A saved progress report has no change form: it is read-only, and its one change, the
 # withdrawal, refuses a stale save on its own page (tests/test_report_withdrawal.py).
-# An Excel upload (reports.ProgressImport) has no change form either: its page is its preview.
+# An Excel upload (rounds.ProgressImport) has no change form either: its page is its preview.
 EDITABLE = [
     model
     for model in REGISTERED
     if model._meta.app_label not in READ_ONLY_APPS
-    and model._meta.label not in ("measures.ProgressReport", "reports.ProgressImport")
+    and model._meta.label not in ("measures.ProgressReport", "rounds.ProgressImport")
 ]
 
 

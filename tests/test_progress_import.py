@@ -19,8 +19,8 @@ from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from core import fiscal
 from measures.models import Department, Measure, ProgressReport
-from reports.models import ProgressImport
-from reports.sheets import exchange as x
+from measures.sheets import exchange as x
+from rounds.models import ProgressImport
 
 from .excel import export_bytes, values
 from .factories import add_report, seed_plan
@@ -29,8 +29,8 @@ from .page_text import parse
 pytestmark = pytest.mark.usefixtures("demo", "uploads_read_at_once")
 
 YEAR = 2021
-UPLOAD_URL = reverse("admin:reports_progressimport_add")
-TEMPLATE_URL = reverse("admin:reports_progressimport_template")
+UPLOAD_URL = reverse("admin:rounds_progressimport_add")
+TEMPLATE_URL = reverse("admin:rounds_progressimport_template")
 
 
 def page_text(response) -> str:
@@ -113,7 +113,7 @@ def latest_upload() -> ProgressImport:
 def confirm(client, upload_: ProgressImport | None = None):
     upload_ = upload_ or latest_upload()
     return client.post(
-        reverse("admin:reports_progressimport_preview", args=[upload_.pk]), {"action": "confirm"}
+        reverse("admin:rounds_progressimport_preview", args=[upload_.pk]), {"action": "confirm"}
     )
 
 
@@ -524,7 +524,7 @@ def _plan_with(count: int):
 
 
 def _filled_template(plan, year: int) -> bytes:
-    from reports.collection import ProgressTemplate, write_template_workbook
+    from rounds.collection import ProgressTemplate, write_template_workbook
 
     output = io.BytesIO()
     write_template_workbook(ProgressTemplate(plan=plan, fiscal_year=year), output)
@@ -535,7 +535,7 @@ def _filled_template(plan, year: int) -> bytes:
 
 
 # Keeping the upload (the request): the stale uploads' files and the stale uploads themselves
-# (reports.services.PREVIEW_KEPT), the upload's record and its files, in a savepoint.
+# (rounds.progress_imports.PREVIEW_KEPT), the upload's record and its files, in a savepoint.
 UPLOAD_QUERIES = 6
 # Reading it (the worker): the stale uploads again, the claim, the upload with its plan, its files;
 # then the plan's rows (measures.selectors.measure_progress_rows, 8), the statuses, the departments,
@@ -554,8 +554,8 @@ CONFIRM_QUERIES = 17
 def test_the_upload_its_reading_and_the_confirmation_take_the_same_queries_for_3_rows_or_30(
     count, secretariat, django_assert_num_queries
 ):
-    from reports.importing import ImportScope
-    from reports.services import progress_import_confirm, progress_import_read, progress_import_store
+    from rounds.importing import ImportScope
+    from rounds.progress_imports import progress_import_confirm, progress_import_read, progress_import_store
 
     plan = _plan_with(count)
     content = _filled_template(plan, 2022)
@@ -678,7 +678,7 @@ def test_the_measures_of_thousands_of_rows_are_read_in_one_query(django_assert_n
     """The upload reads its rows' measures (with their plans) in one query even past SQLite's 999
     variables, where Django's in_bulk() splits the ids into several queries: at 5,000 rows the
     preview and the confirmation took five queries more than at 500 (benchmarks/import_progress.py)."""
-    from reports.importing import measures_with_plans
+    from rounds.importing import measures_with_plans
 
     from .factories import make_measure, make_plan
 
@@ -782,7 +782,7 @@ def test_a_year_sheet_keeps_its_status_colours_and_its_unreported_mark(secretari
 
 
 def test_an_upload_address_with_full_width_digits_is_not_found(secretariat_client):
-    assert secretariat_client.get("/admin/reports/progressimport/%EF%BC%91/change/").status_code == 404
+    assert secretariat_client.get("/admin/rounds/progressimport/%EF%BC%91/change/").status_code == 404
 
 
 def test_a_discard_after_the_confirmation_changes_nothing(secretariat_client):
@@ -793,7 +793,7 @@ def test_a_discard_after_the_confirmation_changes_nothing(secretariat_client):
     upload_ = latest_upload()
     confirm(secretariat_client, upload_)
     response = secretariat_client.post(
-        reverse("admin:reports_progressimport_preview", args=[upload_.pk]), {"action": "discard"}
+        reverse("admin:rounds_progressimport_preview", args=[upload_.pk]), {"action": "discard"}
     )
     assert response.status_code == 400
     upload_.refresh_from_db()
@@ -826,3 +826,11 @@ def resaved_by_libreoffice(tmp_path, name: str, content: bytes) -> bytes:
         timeout=CONVERT_TIMEOUT,
     )
     return (out / name).read_bytes()
+
+
+def test_the_upload_s_old_addresses_in_reports_lead_to_the_same_pages_in_rounds(secretariat_client):
+    """進捗のExcel取込 moved from reports to rounds (issue 24): a bookmark of the old address still works."""
+    response = secretariat_client.get("/admin/reports/progressimport/template/?target=1%3A2021")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/rounds/progressimport/template/?target=1%3A2021"
+    assert secretariat_client.get("/admin/reports/progressimport/add/", follow=True).status_code == 200

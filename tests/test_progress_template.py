@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
 from measures.models import Department, Measure, ProgressReport
-from reports.sheets import exchange as x
+from measures.sheets import exchange as x
 
 from .excel import export_bytes
 from .factories import seed_plan

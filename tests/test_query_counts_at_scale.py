@@ -149,14 +149,14 @@ PAGES = {
     "admin-add-report": lambda: reverse("admin:measures_progressreport_add"),
     # The Excel upload: its page, the template of the whole plan's first year, the list of uploads,
     # an upload's preview of every measure of that year, and the status its page asks while read.
-    "admin-import-upload": lambda: reverse("admin:reports_progressimport_add"),
+    "admin-import-upload": lambda: reverse("admin:rounds_progressimport_add"),
     "admin-import-template": lambda: (
-        reverse("admin:reports_progressimport_template")
+        reverse("admin:rounds_progressimport_template")
         + f"?target={_plan_id()}:{Plan.objects.get(pk=_plan_id()).first_fiscal_year}"
     ),
-    "admin-import-list": lambda: (_import_preview(), reverse("admin:reports_progressimport_changelist"))[1],
-    "admin-import-preview": lambda: reverse("admin:reports_progressimport_preview", args=[_import_preview()]),
-    "admin-import-status": lambda: reverse("admin:reports_progressimport_status", args=[_import_preview()]),
+    "admin-import-list": lambda: (_import_preview(), reverse("admin:rounds_progressimport_changelist"))[1],
+    "admin-import-preview": lambda: reverse("admin:rounds_progressimport_preview", args=[_import_preview()]),
+    "admin-import-status": lambda: reverse("admin:rounds_progressimport_status", args=[_import_preview()]),
 }
 
 
@@ -166,10 +166,10 @@ def _import_preview() -> int:
 
     from openpyxl import load_workbook
 
-    from reports.collection import ProgressTemplate, write_template_workbook
-    from reports.importing import ImportScope
-    from reports.services import progress_import_read, progress_import_store
-    from reports.sheets import exchange
+    from measures.sheets import exchange
+    from rounds.collection import ProgressTemplate, write_template_workbook
+    from rounds.importing import ImportScope
+    from rounds.progress_imports import progress_import_read, progress_import_store
 
     plan = Plan.objects.get(pk=_plan_id())
     year = plan.first_fiscal_year

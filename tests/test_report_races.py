@@ -20,7 +20,7 @@ from django.db import connection, connections
 
 import measures.services
 from measures.models import Measure, ProgressReport
-from reports.models import ProgressImport
+from rounds.models import ProgressImport
 
 from .factories import add_report, seed_plan, status
 from .test_progress_import import Filled, confirm, latest_upload, measure, page_text, template_bytes, upload
@@ -120,7 +120,7 @@ def test_an_upload_confirmed_twice_at_once_is_added_once(client, secretariat, mo
     """The second confirmation waits for the first one's lock on the upload, then finds it confirmed."""
     from django.core.exceptions import ValidationError
 
-    import reports.services
+    import rounds.progress_imports
 
     client.force_login(secretariat)
     filled = Filled(template_bytes(client)).fill(
@@ -131,7 +131,7 @@ def test_an_upload_confirmed_twice_at_once_is_added_once(client, secretariat, mo
     count = ProgressReport.objects.count()
 
     holding, release = threading.Event(), threading.Event()
-    real_create = reports.services.progress_reports_create
+    real_create = rounds.progress_imports.progress_reports_create
 
     def create_and_hold(**kwargs):
         created = real_create(**kwargs)
@@ -140,12 +140,14 @@ def test_an_upload_confirmed_twice_at_once_is_added_once(client, secretariat, mo
             assert release.wait(30)
         return created
 
-    monkeypatch.setattr(reports.services, "progress_reports_create", create_and_hold)
+    monkeypatch.setattr(rounds.progress_imports, "progress_reports_create", create_and_hold)
     outcomes: dict[str, object] = {}
 
     def confirm_in(name: str) -> None:
         try:
-            outcomes[name] = reports.services.progress_import_confirm(upload=upload_, user=secretariat).state
+            outcomes[name] = rounds.progress_imports.progress_import_confirm(
+                upload=upload_, user=secretariat
+            ).state
         except ValidationError as error:
             outcomes[name] = error.messages
         finally:

@@ -1,4 +1,4 @@
-"""An uploaded file is opened safely or refused with a Japanese sentence naming it (reports.xlsx_upload).
+"""An uploaded file is opened safely or refused with a Japanese sentence naming it (rounds.xlsx_upload).
 
 Every file here is built for real: workbooks by openpyxl, zips by zipfile, bombs by streaming
 repeated bytes through deflate. The limits and their reasons: docs/import-limits.md.
@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl.packaging.custom import IntProperty, StringProperty
 
-from reports.xlsx_upload import (
+from rounds.xlsx_upload import (
     DEFAULT_LIMITS,
     UnreadableWorkbook,
     UploadLimits,
@@ -466,7 +466,7 @@ def test_a_zip_bomb_that_understates_its_size_inflates_no_further_than_declared(
 def test_what_this_module_inflates_itself_is_counted_whatever_the_entry_declares():
     # zipfile stops at the declared size already (the test above); this is the second guard,
     # the reader every entry this module parses goes through.
-    from reports.xlsx_upload import _Budget
+    from rounds.xlsx_upload import _Budget
 
     data = _rezip(_workbook_bytes(), replace={SHEET: _spaces_sheet(2 * MB)})
     budget = _Budget(1 * MB, NAME)
@@ -483,7 +483,7 @@ def test_what_this_module_inflates_itself_is_counted_whatever_the_entry_declares
 
 MEASURE = """
 import json, resource, sys, time, tracemalloc
-from reports.xlsx_upload import UnreadableWorkbook, open_uploaded_workbook
+from rounds.xlsx_upload import UnreadableWorkbook, open_uploaded_workbook
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 started = time.perf_counter()
@@ -649,7 +649,7 @@ TOO_MANY_STRINGS = (
 def test_a_million_shared_strings_are_refused_before_openpyxl_reads_them(monkeypatch):
     """A few MB of short strings passed every limit, and openpyxl read them all into memory when
     it opened the file: 800,000 held a worker for 7.5 s and 124 MB."""
-    import reports.xlsx_upload
+    import rounds.xlsx_upload
 
     data = _with_shared_strings(_workbook_bytes(), _many_strings(1_000_000))
     assert len(data) < DEFAULT_LIMITS.max_file_bytes
@@ -657,7 +657,7 @@ def test_a_million_shared_strings_are_refused_before_openpyxl_reads_them(monkeyp
     def never(*args, **kwargs):
         raise AssertionError("openpyxl was given the file")
 
-    monkeypatch.setattr(reports.xlsx_upload, "load_workbook", never)
+    monkeypatch.setattr(rounds.xlsx_upload, "load_workbook", never)
     assert _refusal(data) == TOO_MANY_STRINGS
 
 

@@ -7,12 +7,19 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 
 from core import fiscal
+from measures.sheets.cells import date_cell
+from measures.sheets.layout import (
+    CENTER,
+    HEADER,
+    NOTE,
+    SHORT_DATE,
+    TITLE,
+    PageInfo,
+    prepare_sheet,
+    sheet_writer,
+)
 from rounds.selectors import AwaitedFigures
 
-from .cells import date_cell
-from .layout import CENTER, HEADER, NOTE, SHORT_DATE, TITLE, PageInfo, prepare_sheet, sheet_writer
-
-AWAITED_TITLE = "回答待ち"
 AWAITED_NOTE = (
     "所管課に照会中で、まだ承認していない施策の数値です。承認されると、"
     "施策別進捗と年度別のシートの数値が変わることがあります。"

@@ -9,9 +9,8 @@ from openpyxl.utils import get_column_letter
 from core import fiscal
 from core.xlsx import SheetWriter, filled
 from measures.selectors import HistoryEntry
-
-from .cells import date_cell, grade_cell, status_cell
-from .layout import (
+from measures.sheets.cells import date_cell, grade_cell, status_cell
+from measures.sheets.layout import (
     CENTER,
     DATE_WIDTH,
     HEADER,
@@ -25,7 +24,6 @@ from .layout import (
     sheet_writer,
 )
 
-HISTORY_TITLE = "進捗履歴"
 WITHDRAWN_MARK = "(取り下げ)"
 WITHDRAWN = filled(CENTER, "#D9D9D9")
 

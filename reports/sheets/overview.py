@@ -19,9 +19,7 @@ from core.xlsx import SheetWriter, filled
 from measures.chart import grade_fill
 from measures.legend import Legend
 from measures.selectors import PLAN_TOTAL_LABEL, UNREPORTED_LABEL, ProgressSummary, ProgressTally
-from rounds.selectors import AwaitedFigures
-
-from .layout import (
+from measures.sheets.layout import (
     CENTER,
     HEADER,
     HEADING,
@@ -36,8 +34,7 @@ from .layout import (
     prepare_sheet,
     sheet_writer,
 )
-
-OVERVIEW_TITLE = "概要"
+from rounds.selectors import AwaitedFigures
 
 OVERVIEW_WIDTHS = (36,) + (9,) * 14
 OVERVIEW_FACT_SPAN = 10  # a fact's value is merged over this many columns

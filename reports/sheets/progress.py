@@ -10,10 +10,8 @@ from openpyxl.utils import get_column_letter
 from core import fiscal
 from core.xlsx import SheetWriter
 from measures.selectors import MeasureProgress, YearProgress
-from rounds.selectors import AwaitedFigures
-
-from .cells import date_cell, grade_cell, status_cell
-from .layout import (
+from measures.sheets.cells import date_cell, grade_cell, status_cell
+from measures.sheets.layout import (
     CENTER,
     DATE_WIDTH,
     HEADER,
@@ -25,8 +23,7 @@ from .layout import (
     prepare_sheet,
     sheet_writer,
 )
-
-PROGRESS_TITLE = "施策別進捗"
+from rounds.selectors import AwaitedFigures
 
 DATA_BAR = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5")
 

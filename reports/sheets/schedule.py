@@ -12,17 +12,8 @@ from openpyxl.styles import Alignment
 
 from core import fiscal
 from core.xlsx import SheetWriter, Style, filled
-from schedule.models import ScheduledItem
-from schedule.selectors import (
-    ITEM_MARKS,
-    SCHEDULE_LEGEND,
-    GridCell,
-    GridRow,
-    PhaseCell,
-    ScheduleGrid,
-)
-
-from .layout import (
+from measures.sheets.exchange import SCHEDULE_TITLE
+from measures.sheets.layout import (
     BOX,
     CENTER,
     HEADER,
@@ -35,8 +26,16 @@ from .layout import (
     prepare_sheet,
     sheet_writer,
 )
+from schedule.models import ScheduledItem
+from schedule.selectors import (
+    ITEM_MARKS,
+    SCHEDULE_LEGEND,
+    GridCell,
+    GridRow,
+    PhaseCell,
+    ScheduleGrid,
+)
 
-SCHEDULE_TITLE = "策定スケジュール"
 PHASE_ROW_LABEL = "全体スケジュール"
 MARK = Style(font=PLAIN, border=BOX, alignment=Alignment(horizontal="center", vertical="center"))
 HELD = filled(MARK, "#BDD7EE")

@@ -11,8 +11,8 @@ from core import fiscal
 from core.templatetags.ja_format import plain_number
 from measures.models import ProgressStatus
 from measures.selectors import PLAN_TOTAL_LABEL, MeasureProgress
+from measures.sheets import exchange as x
 
-from ..sheets import exchange as x
 from ..xlsx_upload import is_formula
 from . import cells
 from .results import NewReport, ReadResult

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from measures.models import ProgressReport
+from measures.sheets import exchange as x
 
-from ..sheets import exchange as x
 from .results import ReadResult
 from .rows import report_unchanged
 from .scope import ImportScope

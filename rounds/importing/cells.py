@@ -14,8 +14,7 @@ from core import fiscal
 from core.fields import date_in_range_error
 from measures.models import ProgressStatus
 from measures.selectors import UNREPORTED_LABEL
-
-from ..sheets import exchange as x
+from measures.sheets import exchange as x
 
 if TYPE_CHECKING:
     from .scope import ImportContext

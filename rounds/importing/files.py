@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from core import fiscal
 from measures.models import Plan
+from measures.sheets import exchange as x
+from measures.sheets.year_row import year_sheet_title
 
-from ..sheets import exchange as x
-from ..sheets.history import HISTORY_TITLE
-from ..sheets.overview import OVERVIEW_TITLE
-from ..sheets.progress import PROGRESS_TITLE
-from ..sheets.schedule import SCHEDULE_TITLE
-from ..sheets.years import year_sheet_title
 from ..xlsx_upload import UploadedWorkbook, UploadLimits
 from .cells import whole_number
 from .results import ReadResult
 from .scope import ImportContext
 from .sheets import SheetReader
-
-WORKBOOK_SHEETS = (OVERVIEW_TITLE, PROGRESS_TITLE, SCHEDULE_TITLE, HISTORY_TITLE)
 
 
 class FileReader:
@@ -72,6 +66,12 @@ class FileReader:
         """The file's kind, plan, year and department, and its sheets. Returns the sheet to read."""
         scope, props = self.context.scope, self.upload.custom_properties
         kind = props.get(x.PROPERTY_KIND)
+        if kind == x.KIND_ANSWER:
+            self.problem(
+                "このファイルは所管課が進捗照会の回答に使うテンプレートです。所管課が回答の画面の「Excelで取り込む」で取り込みます。"
+                "ここでは「テンプレートをダウンロード」で作ったファイルを選んでください。"
+            )
+            return None
         if kind not in (x.KIND_TEMPLATE, x.KIND_WORKBOOK):
             self.problem(
                 "このファイルは進捗報告のテンプレートではありません(ファイルの情報に計画と年度がありません)。"
@@ -117,7 +117,7 @@ class FileReader:
         else:
             # A year sheet of the manager's workbook carries its year in its title (years.year_sheet_title).
             years = {year_sheet_title(y): y for y in scope.plan.fiscal_years}
-            allowed = {*WORKBOOK_SHEETS, *years}
+            allowed = {*x.WORKBOOK_SHEETS, *years}
         for title in titles:
             if title not in allowed:
                 self.sheet_seen(title, None, reason="テンプレートにないシートです。")

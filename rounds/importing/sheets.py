@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from ..sheets import exchange as x
-from ..sheets.template import NO_MEASURES_NOTE as NO_TEMPLATE_MEASURES
-from ..sheets.years import NO_MEASURES_NOTE as NO_YEAR_MEASURES
+from measures.sheets import exchange as x
+from measures.sheets.year_row import NO_MEASURES_NOTE as NO_YEAR_MEASURES
+
+from ..template_sheet import NO_MEASURES_NOTE as NO_TEMPLATE_MEASURES
 from ..xlsx_upload import UploadedWorkbook, UploadLimits
 from . import cells
 from .results import Problem, ReadResult

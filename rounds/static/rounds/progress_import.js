@@ -32,7 +32,7 @@
   }
 
   function show(section, upload) {
-    // Not started a minute after the upload: the worker may be stopped (reports.services.NOT_STARTED_NOTICE).
+    // Not started a minute after the upload: the worker may be stopped (rounds.progress_imports.NOT_STARTED_NOTICE).
     var notice = section.querySelector('[data-field="notice"]');
     notice.querySelector("li").textContent = upload.notice || "";
     notice.hidden = !upload.notice;

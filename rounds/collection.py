@@ -1,7 +1,7 @@
 """The progress template: a fiscal year's sheet for one department (or all), to fill in and upload back.
 
-The sheet itself is reports.sheets.template; this module chooses its measures, names the file
-and says in the file's properties what it is for, which the upload (reports.importing) reads.
+The sheet itself is rounds.template_sheet; this module chooses its measures, names the file
+and says in the file's properties what it is for, which the upload (rounds.importing) reads.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from core import clock, fiscal
-from core.xlsx import XLSX_CONTENT_TYPE
+from core.xlsx import XLSX_CONTENT_TYPE, attachment
 from measures.models import Department, Measure, Plan, ProgressStatus
 from measures.selectors import measure_progress_rows
+from measures.sheets import exchange as x
+from measures.sheets.layout import APPLICATION_NAME, PageInfo
+from measures.sheets.year_row import year_sheet_title
 
 from .importing import LATEST
-from .sheets import exchange as x
-from .sheets.layout import APPLICATION_NAME, PageInfo
-from .sheets.template import write_template
-from .sheets.years import year_sheet_title
-from .workbook import attachment
+from .template_sheet import write_template
 
 ALL_DEPARTMENTS = "全所管課"
 

@@ -8,8 +8,8 @@ from datetime import date
 
 from measures.models import Department, Measure, Plan, ProgressStatus
 from measures.selectors import MeasureProgress, measure_progress_rows
+from measures.sheets.year_row import year_sheet_title
 
-from ..sheets.years import year_sheet_title
 from . import cells
 
 # The latest report, whatever its date: what a template shows and a row is compared with.
@@ -38,6 +38,15 @@ def measures_with_plans(ids: Iterable[int]) -> dict[int, Measure]:
     return {measure.pk: measure for measure in Measure.objects.select_related("plan").filter(pk__in=set(ids))}
 
 
+def statuses_by_text(statuses: Iterable[ProgressStatus]) -> dict[str, ProgressStatus]:
+    """Each status by every way a cell may name it (○ 実施中, 実施中, ○実施中), as cells.status reads them."""
+    found: dict[str, ProgressStatus] = {}
+    for status in statuses:
+        for text in (str(status), status.name, f"{status.symbol}{status.name}"):
+            found.setdefault(cells.squeeze(text), status)
+    return found
+
+
 class ImportContext:
     """What every file is checked against, read once per upload in a fixed number of queries."""
 
@@ -51,8 +60,5 @@ class ImportContext:
         )
         self.rows: dict[int, MeasureProgress] = {row.pk: row for row in rows}
         self.statuses = list(ProgressStatus.objects.order_by("order", "name"))
-        self.status_by_text: dict[str, ProgressStatus] = {}
-        for status in self.statuses:
-            for text in (str(status), status.name, f"{status.symbol}{status.name}"):
-                self.status_by_text.setdefault(cells.squeeze(text), status)
+        self.status_by_text = statuses_by_text(self.statuses)
         self.departments = {d.pk: d.name for d in Department.objects.all()}

@@ -21,8 +21,7 @@ from core.fields import NARRATIVE_MAX_LENGTH
 from core.xlsx import Style, unlocked
 from measures.models import ProgressStatus
 from measures.selectors import MeasureProgress
-
-from .exchange import (
+from measures.sheets.exchange import (
     ACTUAL_VALUE,
     AS_OF,
     HEADINGS,
@@ -37,9 +36,9 @@ from .exchange import (
     column_number,
     template_heading,
 )
-from .layout import HEADER, NOTE, PageInfo, prepare_sheet, sheet_writer
-from .layout import TITLE as TITLE_STYLE
-from .years import year_cells
+from measures.sheets.layout import HEADER, NOTE, PageInfo, prepare_sheet, sheet_writer
+from measures.sheets.layout import TITLE as TITLE_STYLE
+from measures.sheets.year_row import year_cells
 
 # The cells to fill in, on a pale yellow that prints light grey: the convention of the ward's own forms.
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -187,14 +186,13 @@ def write_template(
     rows: Iterable[MeasureProgress],
     created_on: date,
     issuer: str,
+    lines: Sequence[str] | None = None,
 ) -> int:
-    """The template's one sheet. Returns the number of measures written."""
+    """The template's one sheet. Returns the number of measures written. ``lines``: the instructions
+    above the table, when not the secretariat's (a department's answer has its own: answer_excel)."""
     status_list = status_list_formula(statuses)
-    lines = instructions(
-        statuses=statuses,
-        fiscal_year=fiscal_year,
-        with_list=status_list is not None,
-    )
+    if lines is None:
+        lines = instructions(statuses=statuses, fiscal_year=fiscal_year, with_list=status_list is not None)
     header_row = header_row_for(lines)
     widths = [column.width for column in YEAR_COLUMNS]
     sheet = sheet_writer(ws, widths)

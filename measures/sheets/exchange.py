@@ -2,7 +2,7 @@
 
 The manager's workbook has a sheet per fiscal year (years.py). The template the secretariat sends
 each department (template.py) is that same sheet with its input columns unlocked, and the upload
-(reports.importing) reads either back by these headings. So a year sheet exported from /reports/
+(rounds.importing) reads either back by these headings. So a year sheet exported from /reports/
 can be filled in and uploaded too.
 
 Which plan, year and department a file is for travels in the workbook's custom document
@@ -102,3 +102,12 @@ PROPERTY_FISCAL_YEAR = "bunkyo:fiscal_year"
 PROPERTY_DEPARTMENT = "bunkyo:department"
 KIND_WORKBOOK = "progress-workbook"  # the manager's workbook from /reports/
 KIND_TEMPLATE = "progress-template"  # a department's template
+KIND_ANSWER = "round-answer"  # a department's template for its answer to a round (rounds.answer_excel)
+
+# The manager's workbook's other sheets (reports.sheets), which the upload passes over by name.
+OVERVIEW_TITLE = "概要"
+PROGRESS_TITLE = "施策別進捗"
+SCHEDULE_TITLE = "策定スケジュール"
+HISTORY_TITLE = "進捗履歴"
+AWAITED_TITLE = "回答待ち"  # what an open round still awaits (reports.sheets.awaited)
+WORKBOOK_SHEETS = (OVERVIEW_TITLE, PROGRESS_TITLE, SCHEDULE_TITLE, HISTORY_TITLE, AWAITED_TITLE)

@@ -2,7 +2,7 @@
 add its reports (the confirmation).
 
 The upload request only keeps the files (progress_import_upload) and asks the worker (manage.py
-db_worker, reports.tasks) to read them (progress_import_read): reading a file at the row limit takes
+db_worker, progress_import_read_task) to read them (progress_import_read): reading a file at the row limit takes
 seconds, which no request worker should spend (docs/import-limits.md).
 
 The reports are added by measures.services.progress_reports_create, the service the admin uses,
@@ -20,8 +20,10 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Min
+from django_tasks import task
 
 from core import clock, fiscal
+from core.worker import WaitingJobs
 from measures.models import ProgressStatus
 from measures.selectors import reports_latest_as_of
 from measures.services import InvalidReports, progress_reports_create
@@ -36,7 +38,6 @@ from .importing import (
     read_uploads,
 )
 from .models import ProgressImport, ProgressImportFile
-from .workbook_jobs import WaitingJobs
 from .xlsx_upload import DEFAULT_LIMITS
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ NOT_YOURS = "この取込を登録できるのは、アップロードした職�
 STILL_READING = (
     "ファイルを読み込んでいる途中です。読み込みが終わって内容を確かめてから、もう一度操作してください。"
 )
-# The reader refuses every file it foresees with a message of its own (reports.xlsx_upload); this is
+# The reader refuses every file it foresees with a message of its own (rounds.xlsx_upload); this is
 # for what it does not foresee, whose traceback goes to the worker's log and its task's record.
 READ_FAILED = (
     "ファイルを読み込む途中で予期しないエラーが起きたため、この取込は読み込めませんでした。何も登録していません。"
@@ -75,8 +76,6 @@ def progress_import_upload(*, scope: ImportScope, files: Sequence, user) -> Prog
 
     ``files``: (name, binary file) pairs, already counted by the form.
     """
-    from .tasks import progress_import_read_task  # the task module imports this one
-
     # One transaction: the database backend's worker sees the task only with the files beside it.
     with transaction.atomic():
         upload = progress_import_store(scope=scope, files=files, user=user)
@@ -128,7 +127,7 @@ def _discard_stale() -> None:
 
 
 def progress_import_read(*, upload_id: int) -> str:
-    """The worker's part: read an upload's kept files (reports.importing.read_uploads), keep what they
+    """The worker's part: read an upload's kept files (rounds.importing.read_uploads), keep what they
     would add and every problem for the preview (確認待ち; 登録なし when there is neither), and delete
     the files. Returns the state.
 
@@ -176,6 +175,12 @@ def progress_import_read(*, upload_id: int) -> str:
     return uploads.values_list("state", flat=True).get()
 
 
+@task()
+def progress_import_read_task(upload_id: int) -> str:
+    """Read the files of one Excel upload into its preview (progress_import_read), in the worker."""
+    return progress_import_read(upload_id=upload_id)
+
+
 def _files_of(upload: ProgressImport) -> list[tuple[str, io.BytesIO]]:
     """The kept files as the reader takes them: (name, binary file with the size received)."""
     files = []
@@ -206,7 +211,7 @@ def progress_import_status(upload: ProgressImport) -> dict:
         "state_label": upload.get_state_display(),
         "started": upload.read_started_at is not None,
         "notice": NOT_STARTED_NOTICE if upload.is_waiting_too_long else "",
-        "preview_url": reverse("admin:reports_progressimport_preview", args=[upload.pk]),
+        "preview_url": reverse("admin:rounds_progressimport_preview", args=[upload.pk]),
     }
 
 

@@ -1,6 +1,6 @@
 """Reading filled-in templates back: each row becomes a new progress report, an unchanged row, or a problem.
 
-Nothing here writes. The worker (reports.services.progress_import_read) keeps what this reads for
+Nothing here writes. The worker (rounds.progress_imports.progress_import_read) keeps what this reads for
 the secretariat to check; the confirmation saves it through measures.services, the service the
 admin uses, so every rule of a report holds for an imported one too.
 
@@ -11,7 +11,7 @@ what the measure's latest report already says: uploading a file twice adds nothi
 
 One module a job, from the whole upload down to one cell:
 
-- uploads: every file of an upload (read_uploads), each opened by reports.xlsx_upload;
+- uploads: every file of an upload (read_uploads), each opened by rounds.xlsx_upload;
 - files: what a file is (its plan, year and department) and which of its sheets is read;
 - sheets: one sheet, by its headings, into rows, and the notes below the table;
 - rows: one row into a new report, an unchanged row, or its problems;

@@ -72,7 +72,7 @@ def column_label(heading: str, columns: dict[str, int]) -> str:
 
 
 def as_json(result: ReadResult) -> dict:
-    """What the preview keeps (reports.models.ProgressImport). Shallow copies: dataclasses.asdict
+    """What the preview keeps (rounds.models.ProgressImport). Shallow copies: dataclasses.asdict
     copies every value deeply, 12 % of a 5,000-row preview's time (benchmarks/import_progress.py)."""
     return {
         "reports": [dict(vars(r)) for r in result.reports],

@@ -1,4 +1,4 @@
-"""The whole upload: every file opened safely (reports.xlsx_upload) and read, then the new reports
+"""The whole upload: every file opened safely (rounds.xlsx_upload) and read, then the new reports
 checked together against the rules of a report."""
 
 from __future__ import annotations

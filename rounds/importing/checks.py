@@ -12,8 +12,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from core import fiscal
 from measures.models import Measure, ProgressReport, ProgressStatus
 from measures.services import UNIQUE_CODE, progress_reports_validate
+from measures.sheets import exchange as x
 
-from ..sheets import exchange as x
 from .duplicates import new_reports_drop_recorded
 from .results import NewReport, ReadResult
 from .scope import ImportContext, ImportScope, measures_with_plans
