@@ -18,6 +18,7 @@ from rounds.services import answer_rows_save, answer_transition, round_create, r
 from .excel import export_bytes, open_workbook, printed_scale, smallest_font, values
 from .factories import seed_plan, status
 from .page_text import parse
+from .test_progress_import import Filled, measure, page_text, upload
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -244,6 +245,20 @@ def test_the_workbook_lists_the_awaited_figures_and_marks_each_measure(secretari
     assert by_number[koho_measure.number][len(progress[0]) - 1] == (
         "回答待ち 令和3年度(2021年度): 広報課 入力中、回答期限 令和22年6月30日"
     )
+
+
+def test_the_workbook_with_its_awaited_sheet_still_comes_back_through_the_upload(client, secretariat):
+    """回答待ち is one of the manager's workbook's own sheets: the secretariat's upload passes over it
+    as over 概要 and 施策別進捗, rather than refusing a sheet the template does not have."""
+    _round(secretariat)
+    filled = Filled(export_bytes({"as_of": "2022-06-30"}))
+    assert "回答待ち" in filled.workbook.sheetnames
+    filled.fill(measure(2), status="○ 実施中", progress="45%", actual="12", as_of="令和4年6月20日")
+    client.force_login(secretariat)
+    preview = page_text(upload(client, ("進捗状況.xlsx", filled.bytes())))
+    assert "シート「回答待ち」: 読み込みませんでした。集計のシートです" in preview
+    assert "テンプレートにないシート" not in preview
+    assert "新しい報告 1件" in preview and "問題 0件" in preview, preview
 
 
 def test_an_accepted_answer_leaves_the_workbook_and_none_open_leaves_it_as_it_was(secretariat, department):
