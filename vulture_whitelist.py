@@ -33,6 +33,8 @@ _.read_progress_import_task
 # DRF's hooks on a serializer, which DRF calls or reads by name: reports/api.py.
 _.many_init
 _.serializer_related_field
+# DRF's pagination option, read by PageNumberPagination.paginate_queryset: core/api.py.
+_.django_paginator_class
 # Called by a migration (bunkyo/migrations/, which vulture skips).
 _.sync_groups_migration
 # drf-spectacular's extensions: registered by subclassing, their options read by the library.
