@@ -22,6 +22,7 @@ _.HideFeedToken
 _.ApiPermission
 _.VisitorRateThrottle
 _.UserRateThrottle
+_.ThrottleCache  # CACHES["throttle"]
 _.view_name
 _.declare_errors_and_format
 _.client_address
