@@ -22,6 +22,7 @@ _.HideFeedToken
 _.ApiPermission
 _.VisitorRateThrottle
 _.UserRateThrottle
+_.ThrottleCache  # CACHES["throttle"]
 _.view_name
 _.declare_errors_and_format
 _.client_address
@@ -34,6 +35,8 @@ _.progress_import_read_task
 # DRF's hooks on a serializer, which DRF calls or reads by name: reports/api.py.
 _.many_init
 _.serializer_related_field
+# DRF's pagination option, read by PageNumberPagination.paginate_queryset: core/api.py.
+_.django_paginator_class
 # Called by a migration (bunkyo/migrations/, which vulture skips).
 _.sync_groups_migration
 # drf-spectacular's extensions: registered by subclassing, their options read by the library.

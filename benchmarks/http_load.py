@@ -16,7 +16,7 @@ was superseded by issue 23 (docs/PERFORMANCE.md). Issue 25: the public plan page
 a client that sends its ETag, at least 25 % of the login page's requests per second (public_scenario).
 
 Every /api/ request pays its throttle as in production: it reads and writes its count in the
-database's cache table (core/api_throttling.py, about four statements and a commit). Only the
+database's cache table (core/api_throttling.py: a read and an upsert, two statements). Only the
 rates are raised (benchmarks.settings), so that wrk is never refused with a 429. /api/ itself,
 the API's root, is that cost with next to nothing else.
 """

@@ -264,11 +264,12 @@ if not REPORT_ISSUER:
 # table of the database (`manage.py createcachetable`), because a count must be the same in every
 # gunicorn worker; it needs no server beside the database. One row per address or account counted
 # lately; past MAX_ENTRIES (far more than a ward's site sees in a minute) the expired rows are
-# deleted. The size is counted on every write, so the table is kept small.
+# deleted. Django's DatabaseCache, writing a count in one statement (core.api_throttling.ThrottleCache),
+# and counting the table's size when a read misses, before a new row, so the table is kept small.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "core.api_throttling.ThrottleCache",
         "LOCATION": "throttle_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
@@ -21,6 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters, pagination, serializers, status, viewsets
 from rest_framework import views as drf_views
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -192,9 +194,25 @@ def _page_size(request, default: int) -> int:
     return size
 
 
+class FirstPageFirstPaginator(Paginator):
+    """Django's Paginator, reading the first page before counting: when it is not full, its rows
+    are the count (a list of a few rows, the usual first page: one query, not two). A full first
+    page, and every other page, is counted as Django counts it."""
+
+    def page(self, number):
+        if number not in (1, "1") or self.orphans or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.count = len(rows)
+        self.validate_number(1)
+        return self._get_page(rows, 1, self)
+
+
 class PagePagination(pagination.PageNumberPagination):
     """?page=2&page_size=20. A page beyond the last, or no page number, is a 400 naming ``page``."""
 
+    django_paginator_class = FirstPageFirstPaginator
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -498,6 +516,94 @@ class RecordSerializer(Serializer):
                 if value is None:
                     break
             data[name] = None if value is None else field.to_representation(value)
+        return data
+
+
+class ListWriter:
+    """A serializer's representation of many records without DRF building its fields for every
+    request: the fields are the serializer's as declared (the one declaration, which the schema
+    and the detail use too), built once per serializer class (from the code, never from data, as
+    FormClassOnce builds a form class), and each record is written as DRF's
+    ``Serializer.to_representation`` writes it: each field's ``get_attribute``, None kept as
+    None, else its ``to_representation``.
+
+    The shared fields hold no request: a field that needs the request's context says so, a
+    SerializerMethodField (called on a serializer made with the context, whose own fields are
+    never built) or a field with ``represent(instance, context)``. Any other field that could read
+    the context (a hyperlink, a relation other than by primary key), or a serializer that changes
+    DRF's ``to_representation``, is refused when the writer is built, not written wrongly.
+
+    For a list of a few records (the API's measures: 5 a page in the demo), building the fields
+    cost more than writing them (docs/PERFORMANCE.md, issue 23, item 13)."""
+
+    _writers: dict = {}  # serializer class -> [(field name, kind, field)]
+    _records: dict = {}  # RecordSerializer class -> the one instance whose fields write its records
+
+    def __init__(self, serializer_class: type[serializers.Serializer]):
+        self.serializer_class = serializer_class
+        writers = ListWriter._writers.get(serializer_class)
+        if writers is None:
+            writers = ListWriter._writers[serializer_class] = self._build(serializer_class)
+        self.writers = writers
+
+    @staticmethod
+    def _build(serializer_class) -> list:
+        if serializer_class.to_representation not in (
+            serializers.Serializer.to_representation,
+            RecordSerializer.to_representation,
+        ):
+            raise TypeError(
+                f"{serializer_class.__name__} changes to_representation: ListWriter cannot write it"
+            )
+        writers = []
+        if issubclass(serializer_class, RecordSerializer):
+            # Its fields read no context (RecordSerializer reads each along its source's attributes).
+            ListWriter._records[serializer_class] = serializer_class()
+            return writers
+        for field in serializer_class()._readable_fields:
+            if isinstance(field, serializers.SerializerMethodField):
+                kind = "method"
+            elif hasattr(field, "represent"):
+                kind = "context"
+            elif isinstance(field, serializers.ManyRelatedField | serializers.HyperlinkedRelatedField) or (
+                isinstance(field, serializers.RelatedField)
+                and not isinstance(field, serializers.PrimaryKeyRelatedField)
+            ):
+                raise TypeError(f"{serializer_class.__name__}.{field.field_name}: ListWriter cannot write it")
+            else:
+                kind = "field"
+            writers.append((field.field_name, kind, field))
+        return writers
+
+    def write(self, instances, *, context: dict) -> list[dict]:
+        if issubclass(self.serializer_class, RecordSerializer):
+            # Plain records: the serializer's own way (RecordSerializer), on fields built once.
+            return [
+                ListWriter._records[self.serializer_class].to_representation(record) for record in instances
+            ]
+        serializer = self.serializer_class(context=context)  # for its methods: its fields are never built
+        methods = {
+            name: getattr(serializer, field.method_name)
+            for name, kind, field in self.writers
+            if kind == "method"
+        }
+        data = []
+        for instance in instances:
+            record = {}
+            for name, kind, field in self.writers:
+                if kind == "method":
+                    record[name] = methods[name](instance)
+                    continue
+                if kind == "context":
+                    record[name] = field.represent(instance, context)
+                    continue
+                try:
+                    attribute = field.get_attribute(instance)
+                except serializers.SkipField:
+                    continue
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                record[name] = None if check is None else field.to_representation(attribute)
+            data.append(record)
         return data
 
 

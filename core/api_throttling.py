@@ -13,14 +13,22 @@ once per worker.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
 import ipaddress
 import math
+import pickle
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connections, router, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
@@ -57,6 +65,65 @@ def request_weight(request, view) -> int:
     except ValueError:
         return 1
     return min(max(1, math.ceil(rows / ROWS_PER_COUNT)), _largest_page_count())
+
+
+_MISSING = object()
+
+
+class ThrottleCache(DatabaseCache):
+    """Django's database cache (``CACHES["throttle"]``), writing a count in one statement: an upsert
+    of the row, where Django's counts the table and then reads the row and updates or inserts it in
+    a transaction (four statements and a commit on every request). Nothing is kept in the process.
+
+    The table's size is checked (and, past MAX_ENTRIES, its expired rows deleted, as Django's cull
+    does) when a read misses instead of on every write: the throttle reads a count before it writes
+    it, so every new row follows a miss. As Django's, a write the database refuses is dropped."""
+
+    def get(self, key, default=None, version=None):
+        value = super().get(key, _MISSING, version)
+        if value is _MISSING:
+            self._cull_when_full()
+            return default
+        return value
+
+    def _cull_when_full(self) -> None:
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(self._table)}")
+            count = cursor.fetchone()[0]
+            if count > self._max_entries:
+                self._cull(db, cursor, timezone.now().replace(microsecond=0), count)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote = connection.ops.quote_name
+        table, column_key, column_value, column_expires = map(
+            quote, (self._table, "cache_key", "value", "expires")
+        )
+        # As Django's: the moment in UTC (without a zone when USE_TZ is off).
+        zone = UTC if settings.USE_TZ else None
+        expires = datetime.max if timeout is None else datetime.fromtimestamp(timeout, tz=zone)
+        expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        try:
+            # One statement commits by itself; inside a transaction, a savepoint keeps a refusal
+            # from breaking it.
+            atomic = transaction.atomic(using=db) if connection.in_atomic_block else contextlib.nullcontext()
+            with atomic:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"INSERT INTO {table} ({column_key}, {column_value}, {column_expires})"
+                        f" VALUES (%s, %s, %s) ON CONFLICT ({column_key}) DO UPDATE"
+                        f" SET {column_value} = EXCLUDED.{column_value},"
+                        f" {column_expires} = EXCLUDED.{column_expires}",
+                        [key, encoded, expires],
+                    )
+        except DatabaseError:
+            return  # as Django's: the count is not written, the request is not refused for it
 
 
 class RateThrottle(throttling.SimpleRateThrottle):

@@ -11,7 +11,6 @@ rows as the workbook and the printable pages, in a fixed number of queries whate
 from __future__ import annotations
 
 import django_filters
-from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -194,10 +193,14 @@ class YearProgressSerializer(api.RecordSerializer):
 
 class _PageLinkIds(serializers.ManyRelatedField):
     """A measure's departments, keywords or technologies as ids, from those read for the whole page
-    (``links`` in the context: measures.selectors.measure_link_ids) rather than from a prefetch."""
+    (``links`` in the context: measures.selectors.measure_link_ids, in plain SQL) rather than from a prefetch."""
 
     def get_attribute(self, instance):
-        return self.context["links"][self.source].get(instance.pk, [])
+        return self.represent(instance, self.context)
+
+    def represent(self, instance, context):
+        """The ids, for core.api.ListWriter: a field that reads the request's context says so."""
+        return context["links"][self.source].get(instance.pk, [])
 
     def to_representation(self, value):
         return value
@@ -246,15 +249,11 @@ class MeasureSerializer(api.ModelSerializer):
         as_of = self.context.get("as_of")
         return as_of.isoformat() if as_of else None
 
-    @cached_property
-    def _years(self) -> serializers.ListSerializer:
-        # One for the whole page: DRF copies a serializer's fields each time one is made.
-        return YearProgressSerializer(many=True)
-
     @extend_schema_field(YearProgressSerializer(many=True))
     def get_years(self, measure):
         row = self.context["progress"].get(measure.pk)
-        return self._years.to_representation(row.years if row else [])
+        # YearProgressSerializer's fields as declared, not built again for each measure and request.
+        return api.ListWriter(YearProgressSerializer).write(row.years if row else [], context=self.context)
 
 
 class MeasureViewSet(PublishedViewSet):
@@ -295,7 +294,8 @@ class MeasureViewSet(PublishedViewSet):
         filterset = self.filterset
         context = self._with_progress(page, filterset) if filterset.selected_plan else {"progress": {}}
         context.setdefault("as_of", filterset.as_of_date if filterset.selected_plan else None)
-        return self.get_paginated_response(MeasureSerializer(page, many=True, context=context).data)
+        # MeasureSerializer's fields as declared, written without DRF building them for each request.
+        return self.get_paginated_response(api.ListWriter(MeasureSerializer).write(page, context=context))
 
     @extend_schema(parameters=form_parameters(MeasureApiScopeForm, RETRIEVE_SCOPE))
     def retrieve(self, request, *args, **kwargs):

@@ -153,6 +153,9 @@ def test_a_measure_filtered_by_evaluation_has_that_grade(client, published):
     "url", ["/api/measures/?as_of=2021-03-31", "/api/progress-reports/", "/api/annual-targets/"]
 )
 def test_the_queries_do_not_grow_with_the_page_size(client, published, url, django_assert_num_queries):
+    # The throttle's count made first: a count not yet kept also counts the table's size (a read
+    # that misses, core.api_throttling.ThrottleCache).
+    client.get(url)
     counts = []
     for size in (2, 5):
         with CaptureQueriesContext(connection) as queries:

@@ -285,6 +285,7 @@ def test_the_queries_do_not_grow_with_the_number_of_measures(client, seeded, dja
         "/opendata/reports.csv",
         "/opendata/reports.json",
     ]
+    client.get(urls[0])  # the throttle's count made: a first count also counts the table's size
     three = _queries(client, urls)
     assert len(csv_rows(client, "measures")) - 1 == 3 * 3
     add_measures(range(4, 31))

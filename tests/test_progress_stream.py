@@ -209,7 +209,7 @@ def test_a_page_of_measures_gives_the_streams_rows_corrections_and_withdrawals_a
     as_of, django_user_model
 ):
     """The API's page (measures already read) takes each year's first report of
-    reports_standing_latest_first, the stream reports_latest_as_of's subquery: the same report."""
+    measure_page_figures (plain SQL), the stream reports_latest_as_of's subquery: the same report."""
     plan = seed_plan()
     _shuffled_extra_measures(plan)
     measure = plan.measures.order_by("pk").first()

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -231,6 +232,38 @@ def test_the_count_is_kept_in_the_database_where_every_worker_reads_it(client, c
     assert another_worker.get(f"throttle_visitor_{OFFICE_A}") == [clock.now]
     another_worker.set(f"throttle_visitor_{OFFICE_B}", [clock.now] * 3, 60)
     assert_refused(get(client, "/api/plans/", OFFICE_B), 60)
+
+
+def test_a_count_is_written_in_one_statement_and_a_second_write_replaces_the_first(db):
+    """ThrottleCache: one upsert a write (Django's counted the table, then read the row and updated
+    or inserted it in a transaction), the same row and value read back by Django's own reader."""
+    counts = caches["throttle"]
+    with CaptureQueriesContext(connection) as queries:
+        counts.set("throttle_user_1", [1.0], 60)
+    writes = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert len(writes) == 1 and "ON CONFLICT" in writes[0]
+    counts.set("throttle_user_1", [2.0, 1.0], 60)
+    assert counts.get("throttle_user_1") == [2.0, 1.0]
+    assert caches.create_connection("throttle").get("throttle_user_1") == [2.0, 1.0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM throttle_cache")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_past_max_entries_a_read_that_misses_deletes_the_expired_counts_first(db, settings):
+    """The table's size is checked when a read misses, before the new row a throttle then writes."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "OPTIONS": {"MAX_ENTRIES": 2, "CULL_FREQUENCY": 3}},
+    }
+    counts = caches.create_connection("throttle")
+    counts.set("throttle_visitor_old", [1.0], -1)  # expired
+    counts.set("throttle_visitor_a", [1.0], 60)
+    counts.set("throttle_visitor_b", [1.0], 60)
+    assert counts.get("throttle_visitor_new") is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM throttle_cache ORDER BY cache_key")
+        assert [key for (key,) in cursor.fetchall()] == [":1:throttle_visitor_a", ":1:throttle_visitor_b"]
 
 
 # ---- What the schema says ---------------------------------------------------------------------------

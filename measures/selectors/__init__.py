@@ -6,7 +6,8 @@ measure_progress_rows. The printable pages, the admin list and the workbook all 
 decided here once.
 
 The package, by job: ``plans`` (plan look-ups, what is published, the latest standing report by a
-date), ``rows`` (the progress row and its stream), ``tally`` (counting the rows, in Python and in
+date), ``rows`` (the progress row and its stream), ``page`` (a page of measures' figures and
+links in plain SQL, for the API's list), ``tally`` (counting the rows, in Python and in
 the database), ``changes`` (what changed between two dates) and ``targets`` (a revised target's first value). Import from ``measures.selectors``.
 """
 
@@ -19,6 +20,7 @@ from .changes import (
     progress_change_count,
     progress_changes,
 )
+from .page import measure_link_ids
 from .plans import (
     NewReportDefaults,
     fiscal_years_reported_between,
@@ -32,7 +34,6 @@ from .plans import (
     published_schedule_years,
     reports_history,
     reports_latest_as_of,
-    reports_standing_latest_first,
 )
 from .rows import (
     MEASURE_ORDER,
@@ -42,7 +43,6 @@ from .rows import (
     TargetFigures,
     Withdrawal,
     YearProgress,
-    measure_link_ids,
     measure_progress_rows,
     report_history_stream,
 )
@@ -62,7 +62,6 @@ __all__ = [
     "published_only",
     "plan_default_as_of",
     "reports_latest_as_of",
-    "reports_standing_latest_first",
     "reports_history",
     "measure_reports",
     "NewReportDefaults",

@@ -41,11 +41,12 @@ def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None)
     """The plan whose period covers the fiscal year of ``on`` (today), else the newest plan;
     among ``plans`` when given (the published ones, for a visitor who is not signed in)."""
     year = fiscal.fiscal_year_of(on or today())
-    plans = Plan.objects.all() if plans is None else plans
-    return (
-        plans.filter(first_fiscal_year__lte=year, last_fiscal_year__gte=year).first()
-        or plans.order_by("-last_fiscal_year").first()
-    )
+    # One query: a ward adopts a plan every few years, so reading them all costs less than a second
+    # query (building and compiling it) when none covers the year. Ties go to the first in the
+    # queryset's order (Plan's: the latest start, then the name).
+    found = list(Plan.objects.all() if plans is None else plans)
+    covering = next((plan for plan in found if plan.covers(year)), None)
+    return covering or max(found, key=lambda plan: plan.last_fiscal_year, default=None)
 
 
 def published_schedule_years(plans: Iterable[Plan] | None = None) -> set[int]:
@@ -170,19 +171,6 @@ def reports_latest_as_of(
     if fiscal_years is not None:
         reports = reports.filter(fiscal_year__in=list(fiscal_years))
     return reports
-
-
-def reports_standing_latest_first(*, as_of: date, fiscal_years: Iterable[int]) -> QuerySet[ProgressReport]:
-    """Every standing report dated on or before ``as_of`` in ``fiscal_years``, each measure's year in
-    turn with its reports latest first (LATEST_FIRST): the first of each (measure, fiscal year) is
-    the one reports_latest_as_of returns. For a page of a few measures, whose reports are few:
-    taking the first of each costs less than building and compiling reports_latest_as_of's
-    correlated subquery, which a stream of thousands of measures needs."""
-    return (
-        ProgressReport.objects.standing()
-        .filter(as_of__lte=as_of, fiscal_year__in=list(fiscal_years))
-        .order_by("measure_id", "fiscal_year", *LATEST_FIRST)
-    )
 
 
 def reports_history(

@@ -10,11 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
-    F,
     OuterRef,
     QuerySet,
     Subquery,
-    Value,
 )
 
 from core import fiscal
@@ -30,7 +28,8 @@ from ..models import (
     achievement_rate,
     grade_for_rate,
 )
-from .plans import reports_history, reports_latest_as_of, reports_standing_latest_first
+from .page import measure_page_figures
+from .plans import reports_history, reports_latest_as_of
 
 # The progress row. Plain values, so that a stream of 50,000 of them holds no model instances
 # beyond the few shared ones (purposes, statuses, grades).
@@ -201,15 +200,6 @@ def _records(queryset: QuerySet, key: tuple[str, ...], columns: Mapping[str, str
         yield values[:width], dict(zip(names, values[width:], strict=True))
 
 
-def _first_of_each_year(records: Iterable[tuple[tuple, dict]]) -> Iterator[tuple[tuple, dict]]:
-    """The first record of each (key, fiscal year), of records grouped so."""
-    seen: set[tuple] = set()
-    for key, record in records:
-        if (key, record["fiscal_year"]) not in seen:
-            seen.add((key, record["fiscal_year"]))
-            yield key, record
-
-
 # Every stream below is sorted by the same measure key, which lets them be merged in step like
 # sorted files: each runs one query, whatever the number of measures.
 MEASURE_ORDER = ("purpose__order", "order", "number", "pk")
@@ -245,43 +235,15 @@ class _GroupById:
     """_GroupCursor's ``take`` for a page of measures read by their ids: the few rows grouped in
     memory by the measure's id, the key's last value."""
 
-    def __init__(self, records: Iterable[tuple[tuple, dict]]):
-        self._groups: dict[int, list[dict]] = {}
+    def __init__(
+        self, records: Iterable[tuple[tuple, dict]] = (), groups: dict[int, list[dict]] | None = None
+    ):
+        self._groups: dict[int, list[dict]] = {} if groups is None else groups
         for key, record in records:
             self._groups.setdefault(key[-1], []).append(record)
 
     def take(self, key: tuple) -> list[dict]:
         return self._groups.get(key[-1], [])
-
-
-# A measure's many-to-many relations to the plan's lists, and the field each link row names.
-_LINKS = (("departments", "department"), ("keywords", "keyword"), ("technologies", "technology"))
-
-
-def measure_link_ids(measure_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
-    """The ids of a page of measures' departments, keywords and technologies, by relation and then
-    by measure, each list in its model's order (order, name) as ``measure.departments.all()`` gives
-    it. One query: the three link tables read side by side (UNION ALL), each row tagged with its
-    relation. A prefetch of the three relations built model instances through joins, and cost the
-    API's page of five measures more than its progress; three queries cost most of this in building
-    and compiling SQL."""
-    parts = [
-        getattr(Measure, relation)
-        .through.objects.filter(measure_id__in=measure_ids)
-        .annotate(
-            relation=Value(relation),
-            target=F(f"{target}_id"),
-            target_order=F(f"{target}__order"),
-            target_name=F(f"{target}__name"),
-        )
-        .values_list("relation", "measure_id", "target", "target_order", "target_name")
-        for relation, target in _LINKS
-    ]
-    rows = parts[0].union(*parts[1:], all=True).order_by("relation", "target_order", "target_name")
-    links: dict[str, dict[int, list[int]]] = {relation: {} for relation, _ in _LINKS}
-    for relation, measure_id, target_id, _, _ in rows:
-        links[relation].setdefault(measure_id, []).append(target_id)
-    return links
 
 
 def _names(through, target: str, ids, key: tuple[str, ...], group, chunk_size: int):
@@ -317,9 +279,10 @@ def measure_progress_rows(
     at most core.api.MAX_PAGE_SIZE): their figures are then read by their ids and grouped by
     measure rather than sorted in step, without the purposes' and the measures' own queries (two
     fewer, and no joins to sort by: the page of five measures spent most of this function's time
-    building SQL). Their latest reports are then the first of each year of
-    reports_standing_latest_first, not reports_latest_as_of's correlated subquery, which cost more
-    to compile than a page's few reports cost to read. The rows are the same.
+    building SQL). Their targets, latest reports (with the statuses they name) and the grades are
+    then read in plain SQL (measures.selectors.page.measure_page_figures: two statements, where
+    the ORM's four cost more to build and compile than a page's few rows cost to read). The rows
+    are the same.
     """
     years = fiscal_years or plan.fiscal_years
     if isinstance(measures, QuerySet):
@@ -337,29 +300,23 @@ def measure_progress_rows(
         purposes = {measure.purpose_id: measure.purpose for measure in measures}
         # A page's few rows, grouped by the measure's id (the key's last value), read at once.
         key, group, chunk_size = ("measure_id",), _GroupById, None
-    statuses = {s.pk: s for s in (ProgressStatus.objects.all() if statuses is None else statuses)}
-    grades = (
-        list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
-        if grades is None
-        else list(grades)
-    )
-    departments = (
-        _names(Measure.departments.through, "department", ids, key, group, chunk_size) if with_names else None
-    )
-    keywords = (
-        _names(Measure.keywords.through, "keyword", ids, key, group, chunk_size) if with_names else None
-    )
-    targets = group(
-        _records(
-            AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years).order_by(
-                *key, "fiscal_year"
-            ),
-            key,
-            {"fiscal_year": "fiscal_year", **_TARGET_COLUMNS},
-            chunk_size,
-        )
-    )
     if isinstance(measures, QuerySet):
+        statuses = {s.pk: s for s in (ProgressStatus.objects.all() if statuses is None else statuses)}
+        grades = (
+            list(EvaluationGrade.objects.filter(scale_id=plan.evaluation_scale_id))
+            if grades is None
+            else list(grades)
+        )
+        targets = group(
+            _records(
+                AnnualTarget.objects.filter(measure_id__in=ids, fiscal_year__in=years).order_by(
+                    *key, "fiscal_year"
+                ),
+                key,
+                {"fiscal_year": "fiscal_year", **_TARGET_COLUMNS},
+                chunk_size,
+            )
+        )
         reports = group(
             _records(
                 reports_latest_as_of(as_of=as_of, fiscal_years=years)
@@ -371,17 +328,20 @@ def measure_progress_rows(
             )
         )
     else:
-        # A page's reports up to the date, each year's standing one first: the first of each.
-        reports = group(
-            _first_of_each_year(
-                _records(
-                    reports_standing_latest_first(as_of=as_of, fiscal_years=years).filter(measure_id__in=ids),
-                    key,
-                    {"fiscal_year": "fiscal_year", **_REPORT_COLUMNS},
-                    chunk_size,
-                )
-            )
+        # A page's targets and latest reports in one statement, the grades in another (plain SQL:
+        # measures.selectors.page), the statuses those reports name read with them.
+        page = measure_page_figures(
+            measure_ids=ids, fiscal_years=years, as_of=as_of, scale_id=plan.evaluation_scale_id
         )
+        statuses = page.statuses
+        grades = page.grades if grades is None else list(grades)
+        targets, reports = _GroupById(groups=page.targets), _GroupById(groups=page.reports)
+    departments = (
+        _names(Measure.departments.through, "department", ids, key, group, chunk_size) if with_names else None
+    )
+    keywords = (
+        _names(Measure.keywords.through, "keyword", ids, key, group, chunk_size) if with_names else None
+    )
     if isinstance(measures, QuerySet):
         measure_rows = _records(
             Measure.objects.filter(pk__in=ids).order_by(*MEASURE_ORDER),
