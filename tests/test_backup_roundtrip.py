@@ -49,9 +49,13 @@ def _left_out_tables() -> set[str]:
     """Tables that belong to no model: migrate's own record, and Django's database caches (counts
     that expire within minutes; `createcachetable` makes their tables)."""
     from django.conf import settings
+    from django.core.cache.backends.db import DatabaseCache
+    from django.utils.module_loading import import_string
 
     caches = {
-        cache["LOCATION"] for cache in settings.CACHES.values() if cache["BACKEND"].endswith(".DatabaseCache")
+        cache["LOCATION"]
+        for cache in settings.CACHES.values()
+        if issubclass(import_string(cache["BACKEND"]), DatabaseCache)
     }
     return {"django_migrations", *caches}
 
