@@ -282,9 +282,10 @@ def round_copy(*, source: Round, by) -> Round:
     )
 
 
-def _rows_fill(round_: Round) -> None:
+def _rows_fill(round_: Round, by) -> None:
     """Each answer's rows: one per measure its department leads among the departments asked (made when
-    the round opens, so that measures added while it is prepared are asked too). Rows already there
+    the round opens, so that measures added while it is prepared are asked too), each with its first
+    history entry, by ``by`` (so that a row's first edit shows what it changed). Rows already there
     are kept."""
     answers = {answer.department_id: answer for answer in round_.answers.all()}
     have = set(AnswerRow.objects.filter(answer__round=round_).values_list("measure_id", flat=True))
@@ -295,7 +296,7 @@ def _rows_fill(round_: Round) -> None:
         for measure_id in order
         if measure_id not in have
     ]
-    AnswerRow.objects.bulk_create(rows, batch_size=1000)
+    bulk_create_with_history(rows, AnswerRow, batch_size=1000, default_user=by)
 
 
 @transaction.atomic
@@ -332,7 +333,7 @@ def round_transition(
     current.state = move.target
     if action == "open":
         current.opened_at = clock.now()
-        _rows_fill(current)
+        _rows_fill(current, by)
     current._history_user = by
     current._change_reason = comment or None
     current.save()

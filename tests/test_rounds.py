@@ -613,6 +613,25 @@ def test_every_step_is_logged_and_on_the_timeline(client, open_round, department
     assert "広報 三郎" in text and "事務局 太郎" in text
 
 
+def test_each_row_is_in_its_history_from_the_opening_so_the_first_entry_shows_what_it_changed(
+    client, open_round, department, secretariat
+):
+    koho = _answer(open_round, "広報課")
+    row = koho.rows.get()
+    (opened,) = row.history.all()
+    assert (opened.history_type, opened.history_user, opened.actual_value) == ("+", secretariat, None)
+    _submit(client, koho, department, m2={"actual_value": "20"})
+    entered = row.history.filter(history_user=department).latest("history_date")
+    changed = {change.field for change in entered.diff_against(entered.prev_record).changes}
+    assert "actual_value" in changed
+    # On the timeline: the department member's entry names the figure and its new value.
+    client.force_login(secretariat)
+    page = parse(client.get("/timeline/", {"kind": "answerrow"}).content)
+    rows = [tr.text for tr in page.find("table", id="timeline").find("tbody").find_all("tr")]
+    entry = next(text for text in rows if "広報 三郎" in text)
+    assert "実績値" in entry and "20" in entry
+
+
 def test_the_reminder_command_sends_each_reminder_once_and_retries_failures(
     open_round, department, settings, monkeypatch
 ):
