@@ -23,6 +23,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import FileResponse, QueryDict
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty, StringProperty
@@ -38,7 +39,7 @@ from measures.sheets.year_row import year_sheet_title
 from .forms import AnswerRowForm
 from .importing import LATEST, cells
 from .importing.scope import statuses_by_text
-from .models import ROW_FIELDS, Answer, AnswerRow
+from .models import ROW_FIELDS, Answer, AnswerRow, Round
 from .template_sheet import status_list_formula, write_template
 from .xlsx_upload import DEFAULT_LIMITS, UnreadableWorkbook, open_uploaded_workbook
 
@@ -60,6 +61,10 @@ SECRETARIAT_FILE = (
 OTHER_ROUND = "このファイルは別の照会({other})のテンプレートです。この照会({this})の画面からダウンロードし直してください。"
 OTHER_DEPARTMENT = (
     "このファイルは{other}の回答のテンプレートです。{this}の回答の画面からダウンロードし直してください。"
+)
+MADE_AT_UNREADABLE = (
+    "このファイルがいつ作られたかが読み取れません。この回答の画面の「Excelでダウンロード」で作ったファイルに"
+    "記入してください(ファイルのプロパティは変えないでください)。"
 )
 NO_SHEET = "シート「{sheet}」がありません。ダウンロードしたファイルのシート名を変えずに記入してください。"
 NO_HEADINGS = "シート「{sheet}」に見出しの行({heading}…)がありません。ダウンロードしたファイルの形のまま記入してください。"
@@ -203,7 +208,7 @@ class AnswerFileRefused(Exception):
 class AnswerFile:
     """What a file holds for the draft: each row's figures by the row's id, and when it was made."""
 
-    made_at: datetime | None
+    made_at: datetime
     figures: dict[int, dict[str, object]] = field(default_factory=dict)
 
 
@@ -222,7 +227,9 @@ def _check_identity(answer: Answer, props: dict[str, str]) -> None:
     round_id = cells.whole_number(props.get(PROPERTY_ROUND))
     if round_id != answer.round_id:
         other = Answer.objects.filter(round_id=round_id).select_related("round").first() if round_id else None
-        named = str(other.round) if other else "不明な照会"
+        # A round still 準備中 is the secretariat's draft: the department is not told it exists.
+        shown = other is not None and other.round.state != Round.State.PREPARING
+        named = str(other.round) if shown else "不明な照会"
         raise AnswerFileRefused([OTHER_ROUND.format(other=named, this=answer.round)])
     answer_id = cells.whole_number(props.get(PROPERTY_ANSWER))
     department_id = cells.whole_number(props.get(x.PROPERTY_DEPARTMENT))
@@ -251,9 +258,20 @@ def answer_file_read(*, answer: Answer, file, name: str) -> AnswerFile:
         return _read_sheet(answer, upload, sheet, rows, _Statuses(statuses, statuses_by_text(statuses)))
 
 
+def _made_at(props: dict[str, str]) -> datetime:
+    """When the file was made (the merge's base is each row as it was then): a time with its zone,
+    not after now. Anything else (taken out, edited in the file's properties) is refused."""
+    try:
+        made_at = parse_datetime(str(props.get(PROPERTY_MADE_AT) or ""))
+    except ValueError:  # the shape of a time, with a month, hour or offset out of range
+        made_at = None
+    if made_at is None or timezone.is_naive(made_at) or made_at > clock.now():
+        raise AnswerFileRefused([MADE_AT_UNREADABLE])
+    return made_at
+
+
 def _read_sheet(answer: Answer, upload, sheet: str, rows: dict[int, int], statuses: _Statuses) -> AnswerFile:
-    made_at = parse_datetime(str(upload.custom_properties.get(PROPERTY_MADE_AT) or ""))
-    result = AnswerFile(made_at=made_at)
+    result = AnswerFile(made_at=_made_at(upload.custom_properties))
     problems: list[str] = []
     columns: dict[str, int] | None = None
     seen: dict[int, int] = {}  # each measure's row number
@@ -342,7 +360,7 @@ def answer_file_data(*, answer: Answer, rows: list[AnswerRow], read: AnswerFile,
     """The draft's form data as if the person had typed the file's values into the page they had
     when the file was made: each row's version and values then (its history) as the merge's base,
     the file's figures as typed. Rows the file does not hold are posted as they are now."""
-    then = _rows_then(answer, read.made_at) if read.made_at is not None else {}
+    then = _rows_then(answer, read.made_at)
     data = QueryDict(mutable=True)
     data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
     data[f"{prefix}-INITIAL_FORMS"] = str(len(rows))

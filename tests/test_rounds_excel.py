@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.packaging.custom import IntProperty, StringProperty
 
 from measures.models import Measure
 from measures.sheets import exchange as x
@@ -399,3 +400,61 @@ def test_the_secretariat_downloads_from_the_answer_page_and_its_upload_refuses_a
     progress_import_read(upload_id=upload.pk)  # what the worker does
     preview = client.get(response["Location"])
     assert "このファイルは所管課が進捗照会の回答に使うテンプレートです。" in _text(preview)
+
+
+def _with_props(content: bytes, **values) -> bytes:
+    """The file with its document properties changed (None: taken out), as Excel's ファイル >
+    プロパティ > ユーザー設定 lets anyone do."""
+    workbook, _ = _sheet(content)
+    kept = [prop for prop in workbook.custom_doc_props if prop.name not in values]
+    workbook.custom_doc_props.props = kept
+    for name, value in values.items():
+        if isinstance(value, int):
+            workbook.custom_doc_props.append(IntProperty(name=name, value=value))
+        elif value is not None:
+            workbook.custom_doc_props.append(StringProperty(name=name, value=value))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "made_at",
+    [
+        "2026-13-01T00:00:00+09:00",  # no such month: parse_datetime raises
+        "2040-06-18T25:00:00+09:00",  # no such hour
+        "2040-06-18 12:00",  # no time zone
+        "2040-07-18T12:00:00+09:00",  # a month after today (TEST_NOW 2040-06-18)
+        "昨日",
+        None,  # taken out
+    ],
+)
+def test_a_file_whose_making_time_is_forged_or_missing_is_refused_not_a_500(
+    client, open_round, department, made_at
+):
+    client.force_login(department)
+    koho = _koho(open_round)
+    content = _with_props(_download(client, koho), **{"bunkyo:made_at": made_at})
+    response = _upload(client, koho, content)
+    assert response.status_code == 400
+    text = _text(response)
+    assert "このファイルがいつ作られたかが読み取れません。" in text
+
+
+def test_a_file_naming_a_round_in_preparation_does_not_say_which(client, open_round, department, secretariat):
+    from rounds.services import round_create
+
+    hidden = round_create(
+        plan=open_round.plan,
+        fiscal_year=2021,
+        as_of=date(2021, 9, 30),
+        deadline=date(2040, 6, 30),
+        by=secretariat,
+    )
+    client.force_login(department)
+    koho = _koho(open_round)
+    response = _upload(client, koho, _with_props(_download(client, koho), **{"bunkyo:round": hidden.pk}))
+    assert response.status_code == 400
+    text = _text(response)
+    assert "このファイルは別の照会(不明な照会)のテンプレートです。" in text
+    assert str(hidden) not in text
