@@ -166,8 +166,8 @@ def test_an_edit_saved_while_a_colleague_opens_the_round_waits_and_is_refused(de
     holding, release = threading.Event(), threading.Event()
     real = rounds.services._rows_fill
 
-    def fill_and_hold(opened):
-        real(opened)
+    def fill_and_hold(opened, by):
+        real(opened, by)
         holding.set()  # the round stays locked until the opening commits
         assert release.wait(30)
 
