@@ -28,7 +28,7 @@ from core.fields import DateFormField, FiscalYearFormField, date_in_range_error
 from core.parameters import RetiredParametersForm
 from measures.filters import visible_choices
 from measures.models import Department, Keyword, Measure, Plan, ProgressStatus, Purpose
-from measures.selectors import plan_current, plan_default_as_of, reports_latest_as_of
+from measures.selectors import plan_current_with_default_as_of, plan_default_as_of, reports_latest_as_of
 
 
 class ReportScopeForm(RetiredParametersForm):
@@ -69,12 +69,18 @@ class ReportScopeForm(RetiredParametersForm):
         cleaned = super().clean()
         if self.has_error("plan"):
             return cleaned  # an unknown plan: nothing else can be checked against it
-        plan = self.selected_plan = cleaned.get("plan") or plan_current()
+        plan, default_as_of = cleaned.get("plan"), None
+        if plan is None:
+            # The current plan and its default 基準日 in one read, whether or not a date was typed.
+            plan, default_as_of = plan_current_with_default_as_of()
+        elif cleaned.get("as_of") is None:
+            default_as_of = plan_default_as_of(plan)
+        self.selected_plan = plan
         if plan is None:
             self.add_error("plan", "計画が登録されていません。")
             return cleaned
         if cleaned.get("as_of") is None:
-            self.default_as_of = plan_default_as_of(plan)
+            self.default_as_of = default_as_of
         year = cleaned.get("fiscal_year")
         if year is not None and not plan.covers(year):
             self.add_error(

@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 
 from measures.models import Measure, ProgressReport
-from measures.selectors import plan_default_as_of
+from measures.selectors import plan_current, plan_current_with_default_as_of, plan_default_as_of
 from reports.filters import MeasureProgressFilter
 
-from .factories import add_report, seed_plan
+from .factories import add_report, make_plan, seed_plan
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -53,3 +53,49 @@ def test_the_shared_filter_takes_it_and_a_typed_date_wins():
     assert typed.as_of_date == date(2020, 3, 31) and not typed.as_of_is_default
     assert ("基準日", "令和2年3月31日(2020年3月31日)") in typed.applied_filters()
     assert all(label != "基準日" for label, _ in chosen.applied_filters()), "a default is no filter"
+
+
+def _read_apart(on: date):
+    plan = plan_current(on)
+    return _fields(plan), None if plan is None else plan_default_as_of(plan, on)
+
+
+def _fields(plan):
+    """Every field's value, not just the id (which is what == compares)."""
+    return plan and [getattr(plan, field.attname) for field in type(plan)._meta.concrete_fields]
+
+
+def _read_together(on: date):
+    plan, as_of = plan_current_with_default_as_of(on)
+    return _fields(plan), as_of
+
+
+# Before, during and after the seed plan (2019–2021), and long after it.
+DAYS = (date(2019, 3, 31), date(2020, 8, 15), date(2022, 3, 31), date(2022, 5, 1), date(2026, 11, 28))
+
+
+@pytest.mark.parametrize("on", DAYS)
+def test_the_current_plan_and_its_date_read_together_are_the_two_read_apart(on):
+    """plan_current_with_default_as_of (one statement, for the report pages and the API) gives what
+    plan_current and plan_default_as_of give, with reports after the period, a withdrawn one, an
+    older plan and a newer one that has ended too."""
+    measure = Measure.objects.get(number=5)
+    add_report(measure, 2021, date(2022, 6, 30), progress=100, status_name="完了")
+    withdrawn = add_report(measure, 2021, date(2022, 8, 31))
+    withdrawn.withdrawn_on, withdrawn.withdrawal_reason = date(2022, 9, 1), "誤って登録した"
+    withdrawn.full_clean()
+    withdrawn.save()
+    assert _read_together(on) == _read_apart(on)
+    make_plan(name="前の計画", first=2016, last=2018)
+    assert _read_together(on) == _read_apart(on)
+    newer = make_plan(name="次の計画", first=2022, last=2024)
+    assert _read_together(on) == _read_apart(on)
+    assert plan_current_with_default_as_of(date(2026, 11, 28)) == (newer, date(2025, 3, 31))
+
+
+def test_with_no_plan_there_is_neither():
+    from measures.models import Plan
+
+    Measure.objects.all().delete()
+    Plan.objects.all().delete()
+    assert plan_current_with_default_as_of(date(2026, 11, 28)) == (None, None)

@@ -7,7 +7,7 @@ decided here once.
 
 The package, by job: ``plans`` (plan look-ups, what is published, the latest standing report by a
 date), ``rows`` (the progress row and its stream), ``page`` (a page of measures' figures and
-links in plain SQL, for the API's list), ``tally`` (counting the rows, in Python and in
+links in plain SQL, for the API's list), ``statements`` (the plain-SQL statements' helpers), ``tally`` (counting the rows, in Python and in
 the database), ``changes`` (what changed between two dates) and ``targets`` (a revised target's first value). Import from ``measures.selectors``.
 """
 
@@ -27,6 +27,7 @@ from .plans import (
     measure_reports,
     new_report_defaults,
     plan_current,
+    plan_current_with_default_as_of,
     plan_default_as_of,
     plan_overview,
     progress_fiscal_year,
@@ -58,6 +59,7 @@ from .targets import targets_first_values
 
 __all__ = [
     "plan_current",
+    "plan_current_with_default_as_of",
     "published_schedule_years",
     "published_only",
     "plan_default_as_of",

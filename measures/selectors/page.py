@@ -24,39 +24,7 @@ from django.db import connection
 
 from ..models import AnnualTarget, EvaluationGrade, Measure, ProgressReport, ProgressStatus
 from .plans import LATEST_FIRST
-
-
-def _columns(model, names: Sequence[str], alias: str) -> tuple[list[str], list]:
-    """``alias.column`` for each field of ``model``, and the converters that turn what the database
-    gives into what the ORM would (the backend's and the field's, as SQLCompiler.get_converters)."""
-    quote = connection.ops.quote_name
-    sql, converters = [], []
-    for name in names:
-        field = model._meta.get_field(name)
-        column = field.get_col(alias)
-        sql.append(f"{alias}.{quote(field.column)}")
-        converters.append(
-            (
-                connection.ops.get_db_converters(column) + column.get_db_converters(connection),
-                column,
-            )
-        )
-    return sql, converters
-
-
-def _convert(row: Sequence, converters: list) -> list:
-    values = list(row)
-    for index, (functions, column) in enumerate(converters):
-        value = values[index]
-        for function in functions:
-            value = function(value, column, connection)
-        values[index] = value
-    return values
-
-
-def _placeholders(values: Sequence) -> str:
-    return ", ".join(["%s"] * len(values))
-
+from .statements import columns, convert, placeholders, statement
 
 _TARGET_FIELDS = ("measure", "fiscal_year", "target_text", "indicator_name", "indicator_unit", "target_value")
 _REPORT_FIELDS = (
@@ -87,29 +55,14 @@ class PageFigures:
     grades: list[EvaluationGrade]
 
 
-def _statements(name: str, build):
-    """The statement ``name`` for the database in use: its SQL (with ``{measures}`` and ``{years}``
-    to fill with as many placeholders as there are ids and years) and its columns' converters.
-    Built once per database backend from the models' definitions, as core.api.FormClassOnce builds
-    a form class: text derived from the code, never from data, so nothing in it can go stale."""
-    key = (name, connection.vendor)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = build()
-    return statement
-
-
-_STATEMENTS: dict = {}
-
-
 def _figures_statement() -> tuple[str, list, list, int, int]:
     quote = connection.ops.quote_name
     user = get_user_model()
     report = ProgressReport._meta
-    target_sql, target_converters = _columns(AnnualTarget, _TARGET_FIELDS, "t")
-    report_sql, report_converters = _columns(ProgressReport, _REPORT_FIELDS, "r")
-    status_sql, status_converters = _columns(ProgressStatus, _STATUS_FIELDS, "s")
-    author_sql, author_converters = _columns(user, _AUTHOR_FIELDS, "u")
+    target_sql, target_converters = columns(AnnualTarget, _TARGET_FIELDS, "t")
+    report_sql, report_converters = columns(ProgressReport, _REPORT_FIELDS, "r")
+    status_sql, status_converters = columns(ProgressStatus, _STATUS_FIELDS, "s")
+    author_sql, author_converters = columns(user, _AUTHOR_FIELDS, "u")
     # The targets' rows fill the reports' columns with NULL, and the other way round: one statement.
     width_targets = len(target_sql) - 2
     width_reports = len(report_sql) + len(status_sql) + len(author_sql) - 2
@@ -155,8 +108,8 @@ def measure_page_figures(
     scale's grades in another."""
     if not measure_ids or not fiscal_years:
         return PageFigures({}, {}, {}, _grades(scale_id))
-    sql, target_row, report_row, width_targets, width_status = _statements("figures", _figures_statement)
-    measures, years = _placeholders(measure_ids), _placeholders(fiscal_years)
+    sql, target_row, report_row, width_targets, width_status = statement("figures", _figures_statement)
+    measures, years = placeholders(measure_ids), placeholders(fiscal_years)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.format(measures=measures, years=years),
@@ -167,7 +120,7 @@ def measure_page_figures(
     seen: set[tuple[int, int]] = set()
     for kind, *row in rows:
         if kind == 0:
-            measure_id, fiscal_year, text, name, unit, value, *_ = _convert(row, target_row)
+            measure_id, fiscal_year, text, name, unit, value, *_ = convert(row, target_row)
             figures.targets.setdefault(measure_id, []).append(
                 {
                     "fiscal_year": fiscal_year,
@@ -178,7 +131,7 @@ def measure_page_figures(
                 }
             )
             continue
-        values = _convert(row, report_row)
+        values = convert(row, report_row)
         measure_id, fiscal_year = values[0], values[1]
         if (measure_id, fiscal_year) in seen:
             continue  # an earlier report of a year already read: the first is the latest
@@ -210,7 +163,7 @@ def measure_page_figures(
 
 
 def _grades_statement() -> tuple[str, list]:
-    sql, converters = _columns(EvaluationGrade, _GRADE_FIELDS, "g")
+    sql, converters = columns(EvaluationGrade, _GRADE_FIELDS, "g")
     quote = connection.ops.quote_name
     return (
         f"SELECT {', '.join(sql)} FROM {quote(EvaluationGrade._meta.db_table)} g"
@@ -221,13 +174,11 @@ def _grades_statement() -> tuple[str, list]:
 
 def _grades(scale_id: int) -> list[EvaluationGrade]:
     """The scale's grades in their order (EvaluationGrade's ``order``, then ``code``)."""
-    sql, converters = _statements("grades", _grades_statement)
+    sql, converters = statement("grades", _grades_statement)
     with connection.cursor() as cursor:
         cursor.execute(sql, [scale_id])
         rows = cursor.fetchall()
-    return [
-        EvaluationGrade(**dict(zip(_GRADE_NAMES, _convert(row, converters), strict=True))) for row in rows
-    ]
+    return [EvaluationGrade(**dict(zip(_GRADE_NAMES, convert(row, converters), strict=True))) for row in rows]
 
 
 _GRADE_NAMES = tuple("scale_id" if name == "scale" else name for name in _GRADE_FIELDS)
@@ -246,7 +197,7 @@ def measure_link_ids(measure_ids: Sequence[int]) -> dict[str, dict[int, list[int
     if not measure_ids:
         return links
     quote = connection.ops.quote_name
-    measures = _placeholders(measure_ids)
+    measures = placeholders(measure_ids)
     parts = []
     for index, (relation, target) in enumerate(_LINKS):
         through = getattr(Measure, relation).through

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Exists,
     Expression,
@@ -35,18 +36,23 @@ from ..models import (
     Purpose,
     Technology,
 )
+from .statements import columns, convert, statement
 
 
 def plan_current(on: date | None = None, *, plans: QuerySet[Plan] | None = None) -> Plan | None:
     """The plan whose period covers the fiscal year of ``on`` (today), else the newest plan;
     among ``plans`` when given (the published ones, for a visitor who is not signed in)."""
-    year = fiscal.fiscal_year_of(on or today())
     # One query: a ward adopts a plan every few years, so reading them all costs less than a second
-    # query (building and compiling it) when none covers the year. Ties go to the first in the
-    # queryset's order (Plan's: the latest start, then the name).
-    found = list(Plan.objects.all() if plans is None else plans)
-    covering = next((plan for plan in found if plan.covers(year)), None)
-    return covering or max(found, key=lambda plan: plan.last_fiscal_year, default=None)
+    # query (building and compiling it) when none covers the year.
+    return _plan_current_among(list(Plan.objects.all() if plans is None else plans), on or today())
+
+
+def _plan_current_among(plans: list[Plan], on: date) -> Plan | None:
+    """plan_current's choice among ``plans``, in Plan's order: ties go to the first (the latest
+    start, then the name)."""
+    year = fiscal.fiscal_year_of(on)
+    covering = next((plan for plan in plans if plan.covers(year)), None)
+    return covering or max(plans, key=lambda plan: plan.last_fiscal_year, default=None)
 
 
 def published_schedule_years(plans: Iterable[Plan] | None = None) -> set[int]:
@@ -100,15 +106,76 @@ def plan_default_as_of(plan: Plan, on: date | None = None) -> date:
     most one query.
     """
     on = on or today()
+    latest = None
+    if fiscal.fiscal_year_of(on) > plan.last_fiscal_year:
+        latest = (
+            ProgressReport.objects.standing()
+            .filter(measure__plan=plan, as_of__lte=on)
+            .aggregate(latest=Max("as_of"))["latest"]
+        )
+    return _default_as_of(plan, on, latest)
+
+
+def _default_as_of(plan: Plan, on: date, latest: date | None) -> date:
+    """plan_default_as_of's 基準日, given the date of the plan's latest standing report on or before
+    ``on`` (``latest``, read only once the plan has ended)."""
     _, period_end = fiscal.fiscal_year_bounds(plan.last_fiscal_year)
     if on <= period_end:
         return on
-    latest = (
-        ProgressReport.objects.standing()
-        .filter(measure__plan=plan, as_of__lte=on)
-        .aggregate(latest=Max("as_of"))["latest"]
-    )
     return max(period_end, latest) if latest else period_end
+
+
+def plan_current_with_default_as_of(on: date | None = None) -> tuple[Plan | None, date | None]:
+    """plan_current and its plan_default_as_of, in one statement (the report pages' and the API's
+    scope when no plan and no 基準日 are given: docs/PERFORMANCE.md, issue 23, item 13).
+
+    The plans are read as plan_current reads them, each with the date of its latest standing report
+    on or before ``on`` when plan_default_as_of would need it: only for a plan that has ended and
+    that no plan outlasts, the one plan_current picks when none covers the year. The choice and the
+    date are then plan_current's and plan_default_as_of's own (_plan_current_among, _default_as_of).
+    Plain SQL (measures.selectors.statements): the two ORM queries cost the API's list a sixth of
+    its CPU, the most in building and compiling them.
+    """
+    on = on or today()
+    sql, plan_converters, latest_converters, names = statement("plans_current", _plans_statement)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fiscal.fiscal_year_of(on), on])
+        rows = cursor.fetchall()
+    plans, latest = [], {}
+    for *values, latest_as_of in rows:
+        plan = Plan.from_db(connection.alias, names, convert(values, plan_converters))
+        plans.append(plan)
+        latest[plan.pk] = convert([latest_as_of], latest_converters)[0]
+    plan = _plan_current_among(plans, on)
+    return plan, None if plan is None else _default_as_of(plan, on, latest[plan.pk])
+
+
+def _plans_statement() -> tuple[str, list, list, list[str]]:
+    quote = connection.ops.quote_name
+    fields = list(Plan._meta.concrete_fields)
+    plan_sql, plan_converters = columns(Plan, [field.name for field in fields], "p")
+    _, latest_converters = columns(ProgressReport, ["as_of"], "r")
+    report, measure = ProgressReport._meta, Measure._meta
+    last = quote(Plan._meta.get_field("last_fiscal_year").column)
+    order = ", ".join(
+        f"p.{quote(Plan._meta.get_field(name.lstrip('-')).column)} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in Plan._meta.ordering
+    )
+    sql = (
+        f"SELECT {', '.join(plan_sql)},"
+        # Ended (its last year before on's), and no plan ends later: plan_default_as_of's latest.
+        f" CASE WHEN p.{last} < %s AND NOT EXISTS (SELECT 1 FROM {quote(Plan._meta.db_table)} n"
+        f" WHERE n.{last} > p.{last})"
+        f" THEN (SELECT MAX(r.{quote(report.get_field('as_of').column)})"
+        f" FROM {quote(report.db_table)} r INNER JOIN {quote(measure.db_table)} m"
+        f" ON m.{quote(measure.pk.column)} = r.{quote(report.get_field('measure').column)}"
+        f" WHERE m.{quote(measure.get_field('plan').column)} = p.{quote(Plan._meta.pk.column)}"
+        # Standing (ProgressReportQuerySet.standing), dated by on.
+        f" AND r.{quote(report.get_field('withdrawn_on').column)} IS NULL"
+        f" AND r.{quote(report.get_field('as_of').column)} <= %s) END"
+        f" FROM {quote(Plan._meta.db_table)} p ORDER BY {order}"
+    )
+    return sql, plan_converters, latest_converters, [field.attname for field in fields]
 
 
 # Of a measure's standing reports for a fiscal year, the one that stands comes first: the latest
