@@ -28,10 +28,11 @@ from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router, transaction
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
+
+from core import clock
 
 CACHE_ALIAS = "throttle"
 # A request counts once for every this many rows it asks for (page_size): the default page (50)
@@ -93,7 +94,7 @@ class ThrottleCache(DatabaseCache):
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(self._table)}")
             count = cursor.fetchone()[0]
             if count > self._max_entries:
-                self._cull(db, cursor, timezone.now().replace(microsecond=0), count)
+                self._cull(db, cursor, clock.now().replace(microsecond=0), count)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
