@@ -655,6 +655,23 @@ class ProgressReport(VersionedModel):
             models.Index(
                 fields=("withdrawn_on",), name="report_withdrawn_on", condition=Q(withdrawn_on__isnull=False)
             ),
+            # A measure's latest standing report for a year by a date, with the figures the home
+            # page counts (measures/selectors/lateral.py): on PostgreSQL each measure's probe is an
+            # index-only scan, no read of the table. The figures are key columns, not INCLUDE,
+            # which Django creates on PostgreSQL only (docs/PERFORMANCE.md, issue 23, item 12).
+            models.Index(
+                fields=(
+                    "measure",
+                    "fiscal_year",
+                    "as_of",
+                    "id",
+                    "status",
+                    "progress_percent",
+                    "actual_value",
+                ),
+                name="report_standing_figures",
+                condition=Q(withdrawn_on__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -35,8 +35,10 @@ def counted_by_lateral() -> bool:
 
 
 # A measure's latest standing report for a fiscal year on or before a date: the rule of
-# plans._latest_report, by the index of report_one_per_measure_year_date (measure, fiscal year,
-# date; standing reports only), newest first, the first one. Parameters: fiscal year, date.
+# plans._latest_report, newest first, the first one, by the index report_standing_figures
+# (measure, fiscal year, date, then every column read here; standing reports only), so that each
+# probe is an index-only scan while autovacuum keeps the visibility map. Parameters: fiscal
+# year, date.
 _LATEST_REPORT = """
     LEFT JOIN LATERAL (
         SELECT report.id, report.status_id, report.progress_percent, report.actual_value, report.as_of
