@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/rounds.py --departments 20 --measures 500   # a quick run
     .venv/bin/python benchmarks/rounds.py --profile                # cProfile of the acceptance
 
-On a fresh SQLite file under build/bench-data/ (or DATABASE_URL=postgres://… for PostgreSQL, a
-database it creates and drops), with its own data, made here in bulk and kept in this one place:
-one plan (FY2019–2021), one purpose, the departments, each with measures/departments measures, a
+On a fresh SQLite file under build/bench-data/ (or DATABASE_URL=postgres://…/NAME for PostgreSQL,
+a database NAME_scratch it creates and drops; NAME itself is not touched), with its own data, made
+here in bulk and kept in this one place: one plan (FY2019–2021), one purpose, the departments, each with measures/departments measures, a
 target each for FY2021. Then, through the services, as people would:
 
 1. the round is made and opened (rounds.services.round_create, round_transition: one row per
@@ -351,9 +351,13 @@ def main() -> None:
     if is_postgres(url):
         from benchmarks.data import _postgres_admin, postgres_drop
 
-        target = url.rsplit("/", 1)[0] + "/bench_rounds"
+        # A scratch database named after the one DATABASE_URL names, which is left alone: two
+        # people who name different databases never drop each other's.
+        base, name = url.rsplit("/", 1)
+        scratch = f"{name.split('?', 1)[0]}_scratch"
+        target = f"{base}/{scratch}"
         postgres_drop(target)
-        _postgres_admin(target, 'CREATE DATABASE "bench_rounds"')
+        _postgres_admin(target, f'CREATE DATABASE "{scratch}"')
         try:
             setup_django(target, "benchmarks.settings")
             run(args.departments, args.measures, args.profile)
