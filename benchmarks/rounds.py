@@ -6,8 +6,8 @@
 
 On a fresh SQLite file under build/bench-data/ (or DATABASE_URL=postgres://…/NAME for PostgreSQL,
 a database NAME_scratch it creates and drops; NAME itself is not touched), with its own data, made
-here in bulk and kept in this one place: one plan (FY2019–2021), one purpose, the departments, each with measures/departments measures, a
-target each for FY2021. Then, through the services, as people would:
+here in bulk and kept in this one place: one plan (FY2019–2021), one purpose, the departments, each
+with measures/departments measures, a target each for FY2021. Then, through the services, as people would:
 
 1. the round is made and opened (rounds.services.round_create, round_transition: one row per
    measure, the e-mails recorded);
