@@ -134,15 +134,7 @@ def _draft_rows(answer: Answer, rows: list[AnswerRow]) -> list[MeasureProgress]:
     shown = []
     for measure in read:
         row = by_measure[measure.pk]
-        figures = DraftFigures(
-            as_of=round_.as_of,
-            status=row.status,
-            actual_value=row.actual_value,
-            progress_percent=row.progress_percent,
-            narrative=row.narrative,
-            issues=row.issues,
-            next_steps=row.next_steps,
-        )
+        figures = DraftFigures(as_of=round_.as_of, **row.figures())
         # 達成率 and 評価 are the report's, worked out once it is accepted: left empty here.
         year = replace(measure.years[0], report=figures, rate=None, grade=None)
         shown.append(replace(measure, years=[year]))

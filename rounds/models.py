@@ -322,6 +322,10 @@ class AnswerRow(VersionedModel):
     def __str__(self):
         return f"{self.measure}"
 
+    def figures(self) -> dict[str, object]:
+        """The figures entered (ROW_FIELDS), by name: what its report, or the template, is given."""
+        return {name: getattr(self, name) for name in ROW_FIELDS}
+
 
 # The figures a department enters, in the order of the form and the template.
 ROW_FIELDS = ("actual_value", "status", "progress_percent", "narrative", "issues", "next_steps")

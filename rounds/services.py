@@ -445,12 +445,7 @@ def _reports_for(current: Answer, rows: Sequence[AnswerRow]) -> list[ProgressRep
             measure=row.measure,
             fiscal_year=round_.fiscal_year,
             as_of=round_.as_of,
-            status=row.status,
-            actual_value=row.actual_value,
-            progress_percent=row.progress_percent,
-            narrative=row.narrative,
-            issues=row.issues,
-            next_steps=row.next_steps,
+            **row.figures(),
             notes=f"{round_}への{current.department}の回答(承認済)",
         )
         for row in rows
